@@ -1,0 +1,44 @@
+"""易办 Yiban: the accessible front of a one-stop government-services platform."""
+from __future__ import annotations
+
+from pathlib import Path
+
+from flask import Flask
+
+from . import config
+from .extensions import babel, csrf, htmx
+from .i18n import compile_catalogues, select_locale
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def create_app(overrides: dict | None = None, platform=None) -> Flask:
+    """Application factory. `platform` replaces the embedded platform (e.g. in tests
+    or with a remote platform client); otherwise the embedded one is created."""
+    app = Flask(__name__, template_folder=str(ROOT / "templates"),
+                static_folder=str(ROOT / "static"), instance_relative_config=True)
+    app.config.update(config.load(app.instance_path))
+    app.config.update(overrides or {})
+    app.config["BABEL_TRANSLATION_DIRECTORIES"] = str(ROOT / "locales")
+
+    from . import auth, cli, templating
+    from .blueprints import account, applications, apply, catalogue, errors
+    from .front_store import FrontStore
+    from .platform.embedded import EmbeddedPlatform
+
+    app.extensions["platform"] = platform or EmbeddedPlatform(app.config["PLATFORM_DATABASE_URL"])
+    app.extensions["front_store"] = FrontStore(app.config["FRONT_DATABASE_URL"])
+
+    compile_catalogues(ROOT / "locales")
+    babel.init_app(app, locale_selector=select_locale)
+    # Who is signed in is known before the CSRF check, so an expired form can keep
+    # a signed-in user's answers on their draft.
+    auth.init_app(app)
+    csrf.init_app(app)
+    htmx.init_app(app)
+    templating.init_app(app)
+    for blueprint in (catalogue.bp, account.bp, apply.bp, applications.bp):
+        app.register_blueprint(blueprint)
+    errors.init_app(app)
+    cli.init_app(app)
+    return app

@@ -1,0 +1,87 @@
+"""Signing in and out (no CAPTCHA, no puzzle) and choosing the language."""
+from __future__ import annotations
+
+import math
+
+from flask import (Blueprint, abort, current_app, make_response, redirect, render_template,
+                   request, url_for)
+from flask_babel import gettext as _, lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import PasswordField, StringField
+from wtforms.validators import InputRequired
+
+from ..auth import safe_next, sign_in, sign_out
+from ..deps import platform, store
+from ..i18n import LOCALE_COOKIE
+from ..clock import utcnow
+from .apply import restore_parked_answers
+
+bp = Blueprint("account", __name__)
+
+FREE_TRIES = 3
+MAX_WAIT_SECONDS = 300
+
+
+class SignInForm(FlaskForm):
+    login = StringField(_l("Mobile number or ID number"),
+                        validators=[InputRequired(_l("Enter your mobile number or ID number"))])
+    password = PasswordField(_l("Password"),
+                             validators=[InputRequired(_l("Enter your password"))])
+
+
+def wait_seconds(login: str) -> int:
+    """Failures past the free tries slow sign-in down (5 s, 10 s … 5 min); never a lock-out."""
+    row = store().failures(login)
+    if row is None or row.count < FREE_TRIES:
+        return 0
+    wait = min(5 * 2 ** (row.count - FREE_TRIES), MAX_WAIT_SECONDS)
+    elapsed = (utcnow() - row.last_at).total_seconds()
+    return max(0, math.ceil(wait - elapsed))
+
+
+@bp.route("/sign-in", methods=["GET", "POST"], endpoint="sign_in")
+def sign_in_page():
+    form = SignInForm()
+    next_path = safe_next(request.values.get("next"))
+    if form.validate_on_submit():
+        login = form.login.data.strip().upper()
+        waiting = wait_seconds(login)
+        if waiting:
+            form.login.errors.append(_("Too many tries. Wait %(seconds)d seconds, then try "
+                                       "again.", seconds=waiting))
+        else:
+            person = platform().authenticate(login, form.password.data)
+            if person is None:
+                store().record_failure(login)
+                form.password.errors.append(
+                    _("The mobile number, ID number or password is not right. Check them "
+                      "and try again."))
+            else:
+                store().clear_failures(login)
+                parked = restore_parked_answers(person)
+                sign_in(person.id)
+                return redirect(parked or next_path)
+    return render_template("account/sign_in.html", form=form, next_path=next_path,
+                           expired=request.args.get("expired") == "1")
+
+
+@bp.post("/sign-out")
+def sign_out_page():
+    sign_out()
+    return redirect(url_for("account.signed_out"))
+
+
+@bp.get("/signed-out")
+def signed_out():
+    return render_template("account/signed_out.html")
+
+
+@bp.get("/language/<code>")
+def language(code):
+    """A plain link switches language and returns to the same page (no JavaScript)."""
+    if code not in current_app.config["LOCALES"]:
+        abort(404)
+    response = make_response(redirect(safe_next(request.args.get("next"))))
+    response.set_cookie(LOCALE_COOKIE, code, max_age=365 * 24 * 3600, samesite="Lax",
+                        httponly=True, secure=current_app.config["SESSION_COOKIE_SECURE"])
+    return response

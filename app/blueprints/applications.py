@@ -1,0 +1,70 @@
+"""我的办件: drafts in progress, submitted applications, their timeline and withdrawal."""
+from __future__ import annotations
+
+from flask import Blueprint, abort, g, redirect, render_template, url_for
+from flask_wtf import FlaskForm
+
+from ..auth import login_required
+from ..clock import utcnow
+from ..deps import locale, platform, store
+from ..platform import WithdrawRefused
+from .apply import display_answer
+
+bp = Blueprint("applications", __name__, url_prefix="/my")
+
+
+def own_application(number: str):
+    """The signed-in citizen's application, or 404: someone else's looks like nothing."""
+    application = platform().application(number, g.user.id)
+    if application is None:
+        abort(404)
+    service = platform().service(application.service_code, locale())
+    return application, service
+
+
+@bp.get("/")
+@login_required
+def index():
+    services = {s.code: s for s in platform().services(locale())}
+    return render_template("applications/index.html",
+                           drafts=store().open_drafts(g.user.id),
+                           applications=platform().applications_of(g.user.id),
+                           services=services)
+
+
+@bp.get("/applications/<number>/confirmation")
+@login_required
+def confirmation(number):
+    application, service = own_application(number)
+    return render_template("applications/confirmation.html", application=application,
+                           service=service)
+
+
+@bp.get("/applications/<number>")
+@login_required
+def detail(number):
+    application, service = own_application(number)
+    questions = platform().form_schema(application.service_code, locale())
+    answers = [(q, display_answer(q, application.answers.get(q.key), masked=True))
+               for q in questions if q.key in application.answers]
+    return render_template("applications/detail.html", application=application,
+                           service=service, answers=answers,
+                           can_withdraw=application.can_withdraw(utcnow()))
+
+
+@bp.route("/applications/<number>/withdraw", methods=["GET", "POST"])
+@login_required
+def withdraw(number):
+    """Ask once more, then withdraw (MIIT: undo within 10 minutes)."""
+    application, service = own_application(number)
+    form = FlaskForm()
+    refused = not application.can_withdraw(utcnow())
+    if form.validate_on_submit() and not refused:
+        try:
+            platform().withdraw(number, g.user.id)
+        except WithdrawRefused:
+            refused = True
+        else:
+            return redirect(url_for("applications.detail", number=number, withdrawn=1))
+    return render_template("applications/withdraw.html", application=application,
+                           service=service, form=form, refused=refused)

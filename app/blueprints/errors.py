@@ -1,0 +1,27 @@
+"""Friendly error pages. An expired form or sign-in never loses the user's answers."""
+from __future__ import annotations
+
+from flask import render_template, request
+from flask_wtf.csrf import CSRFError
+
+
+def init_app(app):
+    @app.errorhandler(404)
+    def not_found(_error):
+        return render_template("errors/404.html"), 404
+
+    @app.errorhandler(413)
+    def too_large(_error):
+        return render_template("errors/413.html"), 413
+
+    @app.errorhandler(500)
+    def server_error(_error):
+        return render_template("errors/500.html"), 500
+
+    @app.errorhandler(CSRFError)
+    def expired_form(_error):
+        # On a question page the typed answers are kept and the user sent back to it.
+        if request.endpoint == "apply.question":
+            from .apply import keep_unsaved_answers
+            return keep_unsaved_answers(**request.view_args)
+        return render_template("errors/expired_form.html"), 400

@@ -1,0 +1,40 @@
+"""One small helper for the two SQLite/PostgreSQL stores (platform and front)."""
+from __future__ import annotations
+
+from contextlib import contextmanager
+
+from sqlalchemy import create_engine, event
+from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
+
+
+class Database:
+    def __init__(self, url: str, base: type[DeclarativeBase]):
+        is_sqlite = url.startswith("sqlite")
+        self.engine = create_engine(
+            url,
+            connect_args={"timeout": 30} if is_sqlite else {},
+        )
+        if is_sqlite:
+            # WAL lets readers go on while one request writes.
+            @event.listens_for(self.engine, "connect")
+            def _sqlite_pragmas(dbapi_connection, _record):
+                cursor = dbapi_connection.cursor()
+                cursor.execute("PRAGMA journal_mode=WAL")
+                cursor.execute("PRAGMA foreign_keys=ON")
+                cursor.close()
+
+        base.metadata.create_all(self.engine)
+        self._sessions = sessionmaker(self.engine, expire_on_commit=False)
+
+    @contextmanager
+    def session(self) -> Session:
+        """A unit of work: committed on success, rolled back on error."""
+        session = self._sessions()
+        try:
+            yield session
+            session.commit()
+        except Exception:
+            session.rollback()
+            raise
+        finally:
+            session.close()

@@ -1,0 +1,20 @@
+"""Accessors for what create_app put on the app, so views do not reach into extensions."""
+from __future__ import annotations
+
+from flask import current_app
+from flask_babel import get_locale
+
+from .front_store import FrontStore
+from .platform import PlatformClient
+
+
+def platform() -> PlatformClient:
+    return current_app.extensions["platform"]
+
+
+def store() -> FrontStore:
+    return current_app.extensions["front_store"]
+
+
+def locale() -> str:
+    return str(get_locale())

@@ -1,0 +1,1 @@
+"""Forms built from the platform's schemas, and Chinese identifier checks."""

@@ -1,0 +1,285 @@
+"""Forms are data: build a one-question WTForms form from a platform `Question`."""
+from __future__ import annotations
+
+from datetime import date
+
+from flask_babel import gettext as _, lazy_gettext as _l
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField
+from wtforms import RadioField, SelectMultipleField, StringField, TextAreaField
+from wtforms.validators import StopValidation, ValidationError
+
+from ..platform import Option, Person, Question
+from . import identifiers
+from .fields import AddressField, CompoundField, DatePartsField
+
+TEXTAREA_DEFAULT_MAX = 500
+NAME_MAX = 50
+FILE_TYPES_DEFAULT = ("pdf", "jpg", "png")
+FILE_MB_DEFAULT = 5
+
+REQUIRED_MESSAGES = {
+    "name": _l("Enter your full name"),
+    "id_number": _l("Enter your 18-digit ID number"),
+    "mobile": _l("Enter your mobile number"),
+    "bank_account": _l("Enter the account number"),
+    "date": _l("Enter the date"),
+    "radio": _l("Select an answer"),
+    "yesno": _l("Select yes or no"),
+    "checkboxes": _l("Select at least one option"),
+    "address": _l("Enter the address"),
+    "file": _l("Choose a file to upload"),
+}
+ID_MESSAGES = {
+    "length": _l("An ID number has 18 characters"),
+    "characters": _l("An ID number has 17 digits followed by a digit or the letter X"),
+    "birth_date": _l("Digits 7 to 14 of an ID number are a date of birth – check them "
+                     "against your ID card"),
+    "check_digit": _l("This ID number is not valid – check each digit against your ID card"),
+}
+MOBILE_MESSAGES = {
+    "length": _l("A mobile number has 11 digits"),
+    "characters": _l("A mobile number can only contain digits"),
+    "prefix": _l("A mobile number starts with 13 to 19"),
+}
+BANK_MESSAGES = {
+    "length": _l("An account number has 12 to 19 digits"),
+    "characters": _l("An account number can only contain digits"),
+}
+
+
+def required_message(question: Question):
+    return REQUIRED_MESSAGES.get(question.type, _l("Enter your answer"))
+
+
+def is_blank(field) -> bool:
+    if isinstance(field, CompoundField):
+        return field.is_empty
+    if isinstance(field, FileField):
+        return not getattr(field.data, "filename", None)
+    data = field.data
+    return data is None or data == "" or data == []
+
+
+def make_required(question: Question, has_stored_file: bool = False):
+    def required(form, field):
+        if is_blank(field):
+            field.errors[:] = []
+            if question.required and not has_stored_file:
+                raise StopValidation(str(required_message(question)))
+            raise StopValidation()  # optional and blank: nothing more to check
+    return required
+
+
+def problem_validator(check, messages):
+    def validate(form, field):
+        problem = check(field.data)
+        if problem:
+            raise ValidationError(str(messages[problem]))
+    return validate
+
+
+def name_validator(form, field):
+    value = field.data.strip()
+    if len(value) > NAME_MAX:
+        raise ValidationError(_("A name can be at most %(max)d characters", max=NAME_MAX))
+    if any(ch.isdigit() for ch in value):
+        raise ValidationError(_("A name cannot contain digits"))
+
+
+def length_validator(question: Question, default_max: int | None):
+    rules = question.validation
+    maximum = rules.get("max_length", default_max)
+    minimum = rules.get("min_length")
+
+    def validate(form, field):
+        length = len(field.data or "")
+        if maximum and length > maximum:
+            raise ValidationError(_("Your answer must be %(max)d characters or fewer – "
+                                    "it is %(length)d now", max=maximum, length=length))
+        if minimum and length < minimum:
+            raise ValidationError(_("Your answer must be at least %(min)d characters",
+                                    min=minimum))
+    return validate
+
+
+def date_validator(question: Question):
+    rules = question.validation
+
+    def validate(form, field: DatePartsField):
+        missing = [p for p in field.parts if not field.data[p]]
+        if missing:
+            names = {"year": _("a year"), "month": _("a month"), "day": _("a day")}
+            raise ValidationError(_("The date must include %(part)s",
+                                    part=names[missing[0]]))
+        if not all(field.data[p].isdigit() for p in field.parts):
+            raise ValidationError(_("Enter the date in numbers, for example 1960 3 21"))
+        if len(field.data["year"]) != 4:
+            raise ValidationError(_("The year must have 4 digits"))
+        value = field.as_date()
+        if value is None:
+            raise ValidationError(_("Enter a real date"))
+        today = date.today()
+        if rules.get("date") == "past" and value >= today:
+            raise ValidationError(_("The date must be in the past"))
+        if rules.get("date") == "future" and value <= today:
+            raise ValidationError(_("The date must be in the future"))
+        if value.year < 1900:
+            raise ValidationError(_("The year must be 1900 or later"))
+    return validate
+
+
+def address_validator(form, field: AddressField):
+    if not field.data["region"]:
+        raise ValidationError(_("Enter the province, city and district"))
+    if not field.data["detail"]:
+        raise ValidationError(_("Enter the street and house number"))
+    if len(field.data["region"]) > 60 or len(field.data["detail"]) > 120:
+        raise ValidationError(_("The address is too long"))
+
+
+def checkbox_validator(question: Question):
+    def validate(form, field):
+        minimum = question.validation.get("min_choices", 1)
+        if len(field.data or []) < minimum:
+            raise ValidationError(_("Select at least %(min)d options", min=minimum))
+    return validate
+
+
+def file_validator(question: Question):
+    allowed = tuple(question.validation.get("file_types", FILE_TYPES_DEFAULT))
+    max_mb = question.validation.get("max_mb", FILE_MB_DEFAULT)
+
+    def validate(form, field):
+        upload = field.data
+        extension = upload.filename.rsplit(".", 1)[-1].lower() if "." in upload.filename else ""
+        extension = "jpg" if extension == "jpeg" else extension
+        if extension not in allowed:
+            raise ValidationError(_("The file must be a %(types)s",
+                                    types=" / ".join(t.upper() for t in allowed)))
+        upload.stream.seek(0, 2)
+        size = upload.stream.tell()
+        upload.stream.seek(0)
+        if size == 0:
+            raise ValidationError(_("The selected file is empty"))
+        if size > max_mb * 1024 * 1024:
+            raise ValidationError(_("The file must be smaller than %(mb)d MB", mb=max_mb))
+    return validate
+
+
+def yes_no_choices():
+    return [("yes", _("Yes")), ("no", _("No"))]
+
+
+def options_for(question: Question) -> tuple[Option, ...]:
+    """The options a choice question offers (yes/no questions get translated ones)."""
+    if question.type == "yesno":
+        return tuple(Option(value, label) for value, label in yes_no_choices())
+    return question.options
+
+
+def build_field(question: Question, has_stored_file: bool = False):
+    """The WTForms field for one question, with its validators in order."""
+    validators = [make_required(question, has_stored_file)]
+    kind = question.type
+    if kind in ("text", "name"):
+        if kind == "name":
+            validators.append(name_validator)
+        validators.append(length_validator(question, 200))
+        return StringField(question.label, validators=validators, filters=[_strip])
+    if kind == "id_number":
+        validators.append(problem_validator(identifiers.id_number_problem, ID_MESSAGES))
+        return StringField(question.label, validators=validators,
+                           filters=[identifiers.normalize_id_number])
+    if kind == "mobile":
+        validators.append(problem_validator(identifiers.mobile_problem, MOBILE_MESSAGES))
+        return StringField(question.label, validators=validators,
+                           filters=[identifiers.normalize_mobile])
+    if kind == "bank_account":
+        validators.append(problem_validator(identifiers.bank_account_problem, BANK_MESSAGES))
+        return StringField(question.label, validators=validators,
+                           filters=[identifiers.normalize_bank_account])
+    if kind == "textarea":
+        validators.append(length_validator(question, TEXTAREA_DEFAULT_MAX))
+        return TextAreaField(question.label, validators=validators, filters=[_strip])
+    if kind == "date":
+        validators.append(date_validator(question))
+        return DatePartsField(question.label, validators=validators)
+    if kind == "address":
+        validators.append(address_validator)
+        return AddressField(question.label, validators=validators)
+    if kind == "radio":
+        return RadioField(question.label, validators=validators,
+                          choices=[(o.value, o.label) for o in question.options],
+                          validate_choice=True)
+    if kind == "yesno":
+        return RadioField(question.label, validators=validators, choices=yes_no_choices())
+    if kind == "checkboxes":
+        validators.append(checkbox_validator(question))
+        return SelectMultipleField(question.label, validators=validators,
+                                   choices=[(o.value, o.label) for o in question.options])
+    if kind == "file":
+        validators.append(file_validator(question))
+        return FileField(question.label, validators=validators)
+    raise ValueError(f"unknown field type {kind!r}")
+
+
+def _strip(value):
+    return value.strip() if isinstance(value, str) else value
+
+
+class QuestionForm(FlaskForm):
+    """Base of the generated forms: one field, named by the question's key."""
+
+    question: Question
+
+    @property
+    def field(self):
+        return self[self.question.key]
+
+
+def form_class(question: Question, has_stored_file: bool = False) -> type[QuestionForm]:
+    return type("QuestionForm_" + question.key, (QuestionForm,),
+                {question.key: build_field(question, has_stored_file), "question": question})
+
+
+def build_form(question: Question, stored_answer=None, formdata=None,
+               has_stored_file: bool = False) -> QuestionForm:
+    """The form for one question, filled from the stored draft answer or the POST."""
+    cls = form_class(question, has_stored_file)
+    data = stored_answer
+    if question.type == "file":
+        data = None  # a stored file is shown separately; the input starts empty
+    # formdata=None stops Flask-WTF from reading the request on a GET.
+    return cls(formdata=formdata, data={question.key: data})
+
+
+def answer_value(question: Question, field):
+    """What is stored in the draft for this field (JSON-safe)."""
+    if question.type == "date":
+        value = field.as_date()
+        return value.isoformat() if value else None
+    if question.type == "address":
+        return dict(field.data)
+    if question.type == "checkboxes":
+        return list(field.data or [])
+    return field.data
+
+
+def prefill_value(question: Question, person: Person | None):
+    """What the platform already knows (WCAG 3.3.7): person.<attr> or licence.<type>.<attr>."""
+    if not question.prefill or person is None:
+        return None
+    parts = question.prefill.split(".")
+    if parts[0] == "person" and len(parts) == 2:
+        value = getattr(person, parts[1], None)
+        return value.isoformat() if isinstance(value, date) else value
+    if parts[0] == "licence" and len(parts) == 3:
+        licence = person.licence(parts[1])
+        if licence is None:
+            return None
+        attr = parts[2]
+        value = getattr(licence, attr) if attr in ("number", "issued", "valid_until") \
+            else licence.data.get(attr)
+        return value.isoformat() if isinstance(value, date) else value
+    return None

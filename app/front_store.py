@@ -1,0 +1,144 @@
+"""The front's own data: drafts in progress, answers parked across an expired session,
+and sign-in throttling. The platform never sees these tables."""
+from __future__ import annotations
+
+import secrets
+from datetime import datetime
+
+from sqlalchemy import JSON, DateTime, Integer, String, select
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+from .db import Database
+from .clock import utcnow
+
+
+class FrontBase(DeclarativeBase):
+    pass
+
+
+class Draft(FrontBase):
+    __tablename__ = "draft"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    owner_id: Mapped[str] = mapped_column(String(60), index=True)
+    service_code: Mapped[str] = mapped_column(String(60))
+    answers: Mapped[dict] = mapped_column(JSON, default=dict)
+    # Posted but not yet validated answers, kept across an expired sign-in or form token.
+    pending: Mapped[dict] = mapped_column(JSON, default=dict)
+    # Sent with the submission so a double click or a resent POST creates one application.
+    submission_key: Mapped[str] = mapped_column(String(64), unique=True)
+    application_number: Mapped[str | None] = mapped_column(String(30))
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+    updated_at: Mapped[datetime] = mapped_column(DateTime)
+
+
+class ParkedAnswers(FrontBase):
+    """Answers posted when the sign-in had expired or the form token was stale."""
+
+    __tablename__ = "parked_answers"
+    token: Mapped[str] = mapped_column(String(64), primary_key=True)
+    service_code: Mapped[str] = mapped_column(String(60))
+    question_key: Mapped[str] = mapped_column(String(60))
+    data: Mapped[dict] = mapped_column(JSON)
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+
+
+class SignInFailures(FrontBase):
+    __tablename__ = "sign_in_failures"
+    login: Mapped[str] = mapped_column(String(100), primary_key=True)
+    count: Mapped[int] = mapped_column(Integer, default=0)
+    last_at: Mapped[datetime] = mapped_column(DateTime)
+
+
+class FrontStore:
+    def __init__(self, database_url: str):
+        self.db = Database(database_url, FrontBase)
+
+    # ---- drafts ----
+    def open_draft(self, owner_id: str, service_code: str) -> Draft | None:
+        with self.db.session() as s:
+            return s.scalar(select(Draft).where(
+                Draft.owner_id == owner_id, Draft.service_code == service_code,
+                Draft.application_number.is_(None)))
+
+    def open_drafts(self, owner_id: str) -> list[Draft]:
+        with self.db.session() as s:
+            return list(s.scalars(select(Draft).where(
+                Draft.owner_id == owner_id, Draft.application_number.is_(None))
+                .order_by(Draft.updated_at.desc())))
+
+    def start_draft(self, owner_id: str, service_code: str) -> Draft:
+        existing = self.open_draft(owner_id, service_code)
+        if existing:
+            return existing
+        now = utcnow()
+        draft = Draft(owner_id=owner_id, service_code=service_code, answers={}, pending={},
+                      submission_key=secrets.token_hex(16), created_at=now, updated_at=now)
+        with self.db.session() as s:
+            s.add(draft)
+        return draft
+
+    def draft_by_key(self, owner_id: str, submission_key: str) -> Draft | None:
+        with self.db.session() as s:
+            return s.scalar(select(Draft).where(Draft.owner_id == owner_id,
+                                                Draft.submission_key == submission_key))
+
+    def save_answers(self, draft_id: int, answers: dict) -> None:
+        """Save validated answers; they replace whatever was pending for those questions."""
+        with self.db.session() as s:
+            draft = s.get(Draft, draft_id)
+            draft.answers = {**draft.answers, **answers}
+            draft.pending = {k: v for k, v in draft.pending.items() if k not in answers}
+            draft.updated_at = utcnow()
+
+    def keep_pending(self, draft_id: int, question_key: str, formdata: dict) -> None:
+        with self.db.session() as s:
+            draft = s.get(Draft, draft_id)
+            draft.pending = {**draft.pending, question_key: formdata}
+            draft.updated_at = utcnow()
+
+    def mark_submitted(self, draft_id: int, application_number: str) -> None:
+        with self.db.session() as s:
+            s.get(Draft, draft_id).application_number = application_number
+
+    def discard_draft(self, draft_id: int, owner_id: str) -> bool:
+        with self.db.session() as s:
+            draft = s.get(Draft, draft_id)
+            if draft is None or draft.owner_id != owner_id or draft.application_number:
+                return False
+            s.delete(draft)
+            return True
+
+    # ---- parked answers ----
+    def park(self, service_code: str, question_key: str, data: dict) -> str:
+        token = secrets.token_urlsafe(24)
+        with self.db.session() as s:
+            s.add(ParkedAnswers(token=token, service_code=service_code,
+                                question_key=question_key, data=data, created_at=utcnow()))
+        return token
+
+    def unpark(self, token: str) -> ParkedAnswers | None:
+        with self.db.session() as s:
+            parked = s.get(ParkedAnswers, token)
+            if parked is not None:
+                s.delete(parked)
+            return parked
+
+    # ---- sign-in throttling ----
+    def failures(self, login: str) -> SignInFailures | None:
+        with self.db.session() as s:
+            return s.get(SignInFailures, login)
+
+    def record_failure(self, login: str) -> None:
+        with self.db.session() as s:
+            row = s.get(SignInFailures, login)
+            if row is None:
+                row = SignInFailures(login=login, count=0)
+                s.add(row)
+            row.count += 1
+            row.last_at = utcnow()
+
+    def clear_failures(self, login: str) -> None:
+        with self.db.session() as s:
+            row = s.get(SignInFailures, login)
+            if row is not None:
+                s.delete(row)

@@ -1,0 +1,89 @@
+"""What every template can use: language tags, formatting, status wording."""
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+
+from flask import g, request
+from flask_babel import format_date, format_datetime, lazy_gettext as _l
+from markupsafe import Markup, escape
+
+from .deps import locale
+from .forms import identifiers
+from .forms.builder import options_for
+from .i18n import html_lang
+
+LANGUAGES = [  # (locale, name in its own language, lang tag)
+    ("zh_Hans_CN", "简体中文"),
+    ("en", "English"),
+]
+
+STATUS_LABELS = {
+    "submitted": _l("Submitted"),
+    "accepted": _l("Accepted"),
+    "in_progress": _l("In progress"),
+    "done": _l("Done"),
+    "rejected": _l("Not approved"),
+    "withdrawn": _l("Withdrawn"),
+}
+
+
+def error_target(field, question=None) -> str:
+    """The id of the first input of a field, where an error-summary link goes."""
+    kind = question.type if question else None
+    if kind == "date":
+        return field.part_id("year")
+    if kind == "address":
+        return field.part_id("region")
+    if kind in ("radio", "yesno", "checkboxes"):
+        return f"{field.id}-1"
+    return field.id
+
+
+def error_list(form) -> list[tuple[str, str]]:
+    """(target id, message) for the error summary, in the order of the fields."""
+    question = getattr(form, "question", None)
+    return [(error_target(field, question), message)
+            for field in form if field.errors and field.name != "csrf_token"
+            for message in field.errors]
+
+
+def lang_mark(text) -> Markup:
+    """` lang="…"` when platform content is in another language than the page."""
+    text_lang = getattr(text, "lang", None)
+    if text_lang and text_lang != locale():
+        return Markup(' lang="%s"') % html_lang(text_lang)
+    return Markup("")
+
+
+def local_datetime(value: datetime) -> str:
+    return format_datetime(value.replace(tzinfo=UTC), "medium")
+
+
+def long_date(value: date | str) -> str:
+    if isinstance(value, str):
+        value = date.fromisoformat(value)
+    return format_date(value, "long")
+
+
+def init_app(app):
+    app.jinja_env.filters.update(
+        long_date=long_date,
+        local_datetime=local_datetime,
+        mask_id=identifiers.mask_id_number,
+        mask_mobile=identifiers.mask_mobile,
+        mask_account=identifiers.mask_bank_account,
+    )
+    app.jinja_env.globals.update(lang_mark=lang_mark, options_for=options_for,
+                                 error_list=error_list,
+                                 status_label=lambda s: STATUS_LABELS[s])
+
+    @app.context_processor
+    def page_context():
+        current = locale()
+        return {
+            "page_lang": html_lang(current),
+            "page_dir": "ltr",
+            "languages": [(code, name, html_lang(code), code == current)
+                          for code, name in LANGUAGES],
+            "current_user": g.get("user"),
+        }

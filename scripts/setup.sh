@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# Install what Yiban needs on a Debian machine with Python 3.11: system packages
+# (Chromium for the audits, espeak-ng for speech), a virtualenv with the Python
+# dependencies, and htmx from the npm registry. Safe to run again: it skips what is there.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+APT_PACKAGES=(chromium espeak-ng libespeak-ng1 fonts-wqy-microhei nodejs npm)
+missing=()
+for pkg in "${APT_PACKAGES[@]}"; do
+  dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")
+done
+# A machine with its own node/npm (not from apt) does not need Debian's.
+if command -v npm >/dev/null; then
+  missing=("${missing[@]/nodejs}"); missing=("${missing[@]/npm}")
+fi
+missing=($(printf '%s\n' "${missing[@]}" | grep -v '^$' || true))
+if ((${#missing[@]})); then
+  echo "Installing system packages: ${missing[*]}"
+  SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
+fi
+
+PYTHON="${PYTHON:-python3.11}"
+command -v "$PYTHON" >/dev/null || PYTHON=python3
+if [ ! -x .venv/bin/python ]; then
+  "$PYTHON" -m venv .venv
+fi
+.venv/bin/python -m pip install --quiet --disable-pip-version-check -e '.[test]'
+
+if [ ! -f static/vendor/htmx.min.js ] || [ package-lock.json -nt static/vendor/htmx.min.js ]; then
+  npm ci --no-audit --no-fund --silent
+  mkdir -p static/vendor
+  cp node_modules/htmx.org/dist/htmx.min.js static/vendor/htmx.min.js
+fi

@@ -1,0 +1,70 @@
+/* Small progressive enhancements. Every page works without this file. */
+(function () {
+  "use strict";
+
+  // The error summary already has `autofocus`; make sure it wins over anything else.
+  function focusErrorSummary() {
+    var summary = document.querySelector("[data-error-summary]");
+    if (summary && document.activeElement !== summary) summary.focus();
+  }
+
+  // A second press of a submit button while the first is on its way does nothing
+  // (the server is idempotent too: this only spares a confusing second page load).
+  function preventDoubleClicks() {
+    document.addEventListener("submit", function (event) {
+      var form = event.target;
+      if (form.dataset.submitting === "true") {
+        event.preventDefault();
+        return;
+      }
+      form.dataset.submitting = "true";
+      window.setTimeout(function () { form.dataset.submitting = "false"; }, 5000);
+    });
+  }
+
+  // Character count for long answers, announced politely and not on every key.
+  function characterCounts() {
+    document.querySelectorAll("textarea[data-character-limit]").forEach(function (area) {
+      var limit = parseInt(area.dataset.characterLimit, 10);
+      var counter = document.getElementById(area.id + "-count");
+      if (!counter) return;
+      // The wording comes translated from the server.
+      var template = { left: counter.dataset.textLeft, over: counter.dataset.textOver };
+      counter.setAttribute("aria-live", "polite");
+      var timer;
+      function update() {
+        var left = limit - area.value.length;
+        counter.textContent = (left >= 0 ? template.left : template.over).replace("{n}", Math.abs(left));
+        counter.classList.toggle("error-message", left < 0);
+      }
+      area.addEventListener("input", function () {
+        window.clearTimeout(timer);
+        timer = window.setTimeout(update, 400);
+      });
+      update();
+    });
+  }
+
+  // After inline validation (htmx) mark the inputs of that field valid or invalid.
+  function syncInvalidState() {
+    document.body.addEventListener("htmx:afterSwap", function (event) {
+      var slot = event.detail.target;
+      if (!slot.classList.contains("error-slot")) return;
+      var group = slot.closest(".form-group");
+      var hasError = slot.textContent.trim() !== "";
+      group.classList.toggle("form-group--error", hasError);
+      group.querySelectorAll("input, textarea").forEach(function (input) {
+        if (hasError) input.setAttribute("aria-invalid", "true");
+        else input.removeAttribute("aria-invalid");
+        input.classList.toggle("input--error", hasError);
+      });
+    });
+  }
+
+  document.addEventListener("DOMContentLoaded", function () {
+    focusErrorSummary();
+    preventDoubleClicks();
+    characterCounts();
+    syncInvalidState();
+  });
+})();
