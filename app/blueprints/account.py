@@ -5,7 +5,7 @@ import math
 
 from flask import (Blueprint, abort, current_app, make_response, redirect, render_template,
                    request, url_for)
-from flask_babel import gettext as _, lazy_gettext as _l
+from flask_babel import gettext as _, lazy_gettext as _l, ngettext
 from flask_wtf import FlaskForm
 from wtforms import PasswordField, StringField
 from wtforms.validators import InputRequired
@@ -47,8 +47,9 @@ def sign_in_page():
         login = form.login.data.strip().upper()
         waiting = wait_seconds(login)
         if waiting:
-            form.login.errors.append(_("Too many tries. Wait %(seconds)d seconds, then try "
-                                       "again.", seconds=waiting))
+            form.login.errors.append(ngettext(
+                "Too many tries. Wait %(num)d second, then try again.",
+                "Too many tries. Wait %(num)d seconds, then try again.", waiting))
         else:
             person = platform().authenticate(login, form.password.data)
             if person is None:

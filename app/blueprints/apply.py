@@ -14,6 +14,7 @@ from ..auth import login_required, sign_in_url
 from ..deps import locale, platform, store
 from ..forms import identifiers
 from ..forms.builder import answer_value, build_form, is_blank, prefill_value, yes_no_choices
+from ..forms.fields import CompoundField
 from ..platform import Question
 from ..templating import long_date
 
@@ -212,7 +213,8 @@ def question(code, key):
 def validate_field(code, key):
     """htmx: check one answer when the field loses focus; the same messages as on submit.
 
-    A blank answer is not complained about here: the user may not have reached it yet."""
+    A blank or half-typed answer is not complained about here: the user may not have
+    finished it yet."""
     if g.user is None:
         abort(401)
     _service, questions = load_service(code)
@@ -221,9 +223,12 @@ def validate_field(code, key):
         abort(404)
     form = build_form(q, None, CombinedMultiDict((request.files, request.form)),
                       has_stored_file=True)
-    errors = [] if form.validate() else form.field.errors
-    return render_template("apply/_field_error.html", question=q, field=form.field,
-                           errors=errors)
+    field = form.field
+    # Blank, or a date/address with parts still empty: the user is still typing.
+    unfinished = is_blank(field) or (isinstance(field, CompoundField)
+                                     and not all(field.data.values()))
+    errors = [] if unfinished or form.validate() else field.errors
+    return render_template("apply/_field_error.html", errors=errors)
 
 
 @bp.route("/<code>/check", methods=["GET", "POST"])

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from flask_babel import gettext as _, lazy_gettext as _l
+from flask_babel import gettext as _, lazy_gettext as _l, ngettext
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from wtforms import RadioField, SelectMultipleField, StringField, TextAreaField
@@ -41,6 +41,11 @@ MOBILE_MESSAGES = {
     "length": _l("A mobile number has 11 digits"),
     "characters": _l("A mobile number can only contain digits"),
     "prefix": _l("A mobile number starts with 13 to 19"),
+}
+MISSING_DATE_PART = {
+    "year": _l("The date must include a year"),
+    "month": _l("The date must include a month"),
+    "day": _l("The date must include a day"),
 }
 BANK_MESSAGES = {
     "length": _l("An account number has 12 to 19 digits"),
@@ -82,7 +87,8 @@ def problem_validator(check, messages):
 def name_validator(form, field):
     value = field.data.strip()
     if len(value) > NAME_MAX:
-        raise ValidationError(_("A name can be at most %(max)d characters", max=NAME_MAX))
+        raise ValidationError(ngettext("A name can be at most %(num)d character",
+                                       "A name can be at most %(num)d characters", NAME_MAX))
     if any(ch.isdigit() for ch in value):
         raise ValidationError(_("A name cannot contain digits"))
 
@@ -95,11 +101,14 @@ def length_validator(question: Question, default_max: int | None):
     def validate(form, field):
         length = len(field.data or "")
         if maximum and length > maximum:
-            raise ValidationError(_("Your answer must be %(max)d characters or fewer – "
-                                    "it is %(length)d now", max=maximum, length=length))
+            raise ValidationError(ngettext(
+                "Your answer must be %(num)d character or fewer – it is %(length)d now",
+                "Your answer must be %(num)d characters or fewer – it is %(length)d now",
+                maximum, length=length))
         if minimum and length < minimum:
-            raise ValidationError(_("Your answer must be at least %(min)d characters",
-                                    min=minimum))
+            raise ValidationError(ngettext("Your answer must be at least %(num)d character",
+                                           "Your answer must be at least %(num)d characters",
+                                           minimum))
     return validate
 
 
@@ -109,9 +118,7 @@ def date_validator(question: Question):
     def validate(form, field: DatePartsField):
         missing = [p for p in field.parts if not field.data[p]]
         if missing:
-            names = {"year": _("a year"), "month": _("a month"), "day": _("a day")}
-            raise ValidationError(_("The date must include %(part)s",
-                                    part=names[missing[0]]))
+            raise ValidationError(str(MISSING_DATE_PART[missing[0]]))
         if not all(field.data[p].isdigit() for p in field.parts):
             raise ValidationError(_("Enter the date in numbers, for example 1960 3 21"))
         if len(field.data["year"]) != 4:
@@ -142,7 +149,8 @@ def checkbox_validator(question: Question):
     def validate(form, field):
         minimum = question.validation.get("min_choices", 1)
         if len(field.data or []) < minimum:
-            raise ValidationError(_("Select at least %(min)d options", min=minimum))
+            raise ValidationError(ngettext("Select at least %(num)d option",
+                                           "Select at least %(num)d options", minimum))
     return validate
 
 
