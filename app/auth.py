@@ -27,6 +27,7 @@ def load_signed_in_person():
     if now - session.get("seen", 0) > idle_limit:
         # The session ends but the draft stays: everything was saved at each step.
         sign_out()
+        session["expired_person_id"] = person_id  # whose answers may be parked now
         g.session_expired = True
         return
     g.user = platform().person(person_id)
@@ -54,7 +55,8 @@ def safe_next(target: str | None, default: str = "/") -> str:
     if not target:
         return default
     parts = urlsplit(target)
-    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
+    if (parts.scheme or parts.netloc or not target.startswith("/")
+            or target.startswith("//") or "\\" in target):
         return default
     return target
 

@@ -59,9 +59,9 @@ def sign_in_page():
                       "and try again."))
             else:
                 store().clear_failures(login)
-                parked = restore_parked_answers(person)
+                return_to = restore_parked_answers(person)
                 sign_in(person.id)
-                return redirect(parked or next_path)
+                return redirect(return_to or next_path)
     return render_template("account/sign_in.html", form=form, next_path=next_path,
                            expired=request.args.get("expired") == "1")
 

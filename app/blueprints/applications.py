@@ -5,7 +5,6 @@ from flask import Blueprint, abort, g, redirect, render_template, url_for
 from flask_wtf import FlaskForm
 
 from ..auth import login_required
-from ..clock import utcnow
 from ..deps import locale, platform, store
 from ..platform import WithdrawRefused
 from .apply import display_answer
@@ -49,7 +48,7 @@ def detail(number):
                for q in questions if q.key in application.answers]
     return render_template("applications/detail.html", application=application,
                            service=service, answers=answers,
-                           can_withdraw=application.can_withdraw(utcnow()))
+                           can_withdraw=application.can_withdraw)
 
 
 @bp.route("/applications/<number>/withdraw", methods=["GET", "POST"])
@@ -58,7 +57,7 @@ def withdraw(number):
     """Ask once more, then withdraw (MIIT: undo within 10 minutes)."""
     application, service = own_application(number)
     form = FlaskForm()
-    refused = not application.can_withdraw(utcnow())
+    refused = not application.can_withdraw
     if form.validate_on_submit() and not refused:
         try:
             platform().withdraw(number, g.user.id)

@@ -8,12 +8,11 @@ from flask import (Blueprint, abort, current_app, g, redirect, render_template, 
                    session, url_for)
 from flask_babel import gettext as _
 from werkzeug.datastructures import CombinedMultiDict, MultiDict
-from werkzeug.utils import secure_filename
 
 from ..auth import login_required, sign_in_url
 from ..deps import locale, platform, store
 from ..forms import identifiers
-from ..forms.builder import answer_value, build_form, is_blank, prefill_value, yes_no_choices
+from ..forms.builder import answer_value, build_form, is_blank, options_for, prefill_value
 from ..forms.fields import CompoundField
 from ..platform import Question
 from ..templating import long_date
@@ -43,9 +42,11 @@ def active_questions(questions: list[Question], answers: dict) -> list[Question]
     return [q for q in questions if is_shown(q, answers)]
 
 
-def first_unanswered(questions, answers) -> Question | None:
+def first_unanswered(questions, answers, required_only=False) -> Question | None:
+    """The first question shown but never answered (an optional one answered blank
+    counts as answered)."""
     return next((q for q in active_questions(questions, answers)
-                 if q.required and q.key not in answers), None)
+                 if q.key not in answers and (q.required or not required_only)), None)
 
 
 def question_url(code: str, key: str, back_to_check: bool = False) -> str:
@@ -57,7 +58,7 @@ def next_url(code, questions, answers, current_key, back_to_check) -> str:
     """After an answer: the next question, or back to check answers (unless the new
     answer opened a question that still needs one)."""
     if back_to_check:
-        missing = first_unanswered(questions, answers)
+        missing = first_unanswered(questions, answers, required_only=True)
         if missing is None:
             return url_for("apply.check", code=code)
         return question_url(code, missing.key, back_to_check=True)
@@ -84,14 +85,10 @@ def display_answer(question: Question, value, masked: bool = False) -> list[str]
     """An answer as lines of text for check-answers and the application detail."""
     if value in (None, "", [], {}):
         return []
-    labels = {o.value: str(o.label) for o in question.options}
     kind = question.type
-    if kind == "radio":
-        return [labels.get(value, value)]
-    if kind == "yesno":
-        return [str(dict(yes_no_choices()).get(value, value))]
-    if kind == "checkboxes":
-        return [labels.get(v, v) for v in value]
+    if kind in ("radio", "yesno", "checkboxes"):
+        labels = {o.value: str(o.label) for o in options_for(question)}
+        return [labels.get(v, v) for v in (value if kind == "checkboxes" else [value])]
     if kind == "date":
         return [long_date(value)]
     if kind == "address":
@@ -124,19 +121,22 @@ def keep_unsaved_answers(code: str, key: str):
         draft = store().start_draft(g.user.id, code)
         store().keep_pending(draft.id, key, data)
         return redirect(target)
-    session["parked"] = store().park(code, key, data)
+    session["parked"] = {"token": store().park(code, key, data), "return_to": target,
+                         "owner": session.get("expired_person_id")}
     return redirect(sign_in_url(target))
 
 
 def restore_parked_answers(person) -> str | None:
-    """After sign-in: put parked answers on the person's draft; the URL to return to."""
-    token = session.pop("parked", None)
-    parked = store().unpark(token) if token else None
-    if parked is None:
+    """After sign-in: put parked answers on the person's draft; the question to go back to.
+
+    Answers typed under someone else's expired sign-in (a shared computer) are dropped."""
+    ticket = session.pop("parked", None) or {}
+    parked = store().unpark(ticket.get("token", ""))
+    if parked is None or ticket.get("owner") not in (None, person.id):
         return None
     draft = store().start_draft(person.id, parked.service_code)
     store().keep_pending(draft.id, parked.question_key, parked.data)
-    return question_url(parked.service_code, parked.question_key)
+    return ticket["return_to"]
 
 
 def save_upload(upload) -> dict:
@@ -145,8 +145,15 @@ def save_upload(upload) -> dict:
     extension = upload.filename.rsplit(".", 1)[-1].lower()
     stored = f"{secrets.token_hex(16)}.{extension}"
     upload.save(folder / stored)
-    return {"filename": secure_filename(upload.filename) or stored, "stored": stored,
+    return {"filename": display_filename(upload.filename) or stored, "stored": stored,
             "size": (folder / stored).stat().st_size}
+
+
+def display_filename(name: str) -> str:
+    """The name to show back to the user: Chinese kept (unlike secure_filename), any
+    path and control characters dropped. The file itself is stored under a random name."""
+    name = name.replace("\\", "/").rsplit("/", 1)[-1]
+    return "".join(ch for ch in name if ch.isprintable())[:100]
 
 
 # ---- views --------------------------------------------------------------------------

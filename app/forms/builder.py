@@ -7,6 +7,7 @@ from flask_babel import gettext as _, lazy_gettext as _l, ngettext
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from wtforms import RadioField, SelectMultipleField, StringField, TextAreaField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import StopValidation, ValidationError
 
 from ..platform import Option, Person, Question
@@ -133,7 +134,21 @@ def date_validator(question: Question):
             raise ValidationError(_("The date must be in the future"))
         if value.year < 1900:
             raise ValidationError(_("The year must be 1900 or later"))
+        age = age_on(value, today)
+        if "min_age" in rules and age < rules["min_age"]:
+            raise ValidationError(ngettext("You must be at least %(num)d year old to apply",
+                                           "You must be at least %(num)d years old to apply",
+                                           rules["min_age"]))
+        if "max_age" in rules and age > rules["max_age"]:
+            raise ValidationError(ngettext("This service is for people up to %(num)d year old",
+                                           "This service is for people up to %(num)d years old",
+                                           rules["max_age"]))
     return validate
+
+
+def age_on(birth: date, day: date) -> int:
+    """Whole years of age on `day`."""
+    return day.year - birth.year - ((day.month, day.day) < (birth.month, birth.day))
 
 
 def address_validator(form, field: AddressField):
@@ -175,15 +190,15 @@ def file_validator(question: Question):
     return validate
 
 
-def yes_no_choices():
-    return [("yes", _("Yes")), ("no", _("No"))]
-
-
 def options_for(question: Question) -> tuple[Option, ...]:
     """The options a choice question offers (yes/no questions get translated ones)."""
     if question.type == "yesno":
-        return tuple(Option(value, label) for value, label in yes_no_choices())
+        return (Option("yes", _("Yes")), Option("no", _("No")))
     return question.options
+
+
+def choices_for(question: Question) -> list[SelectChoice]:
+    return [SelectChoice(o.value, o.label) for o in options_for(question)]
 
 
 def build_field(question: Question, has_stored_file: bool = False):
@@ -198,15 +213,15 @@ def build_field(question: Question, has_stored_file: bool = False):
     if kind == "id_number":
         validators.append(problem_validator(identifiers.id_number_problem, ID_MESSAGES))
         return StringField(question.label, validators=validators,
-                           filters=[identifiers.normalize_id_number])
+                           filters=[text_only(identifiers.normalize_id_number)])
     if kind == "mobile":
         validators.append(problem_validator(identifiers.mobile_problem, MOBILE_MESSAGES))
         return StringField(question.label, validators=validators,
-                           filters=[identifiers.normalize_mobile])
+                           filters=[text_only(identifiers.normalize_mobile)])
     if kind == "bank_account":
         validators.append(problem_validator(identifiers.bank_account_problem, BANK_MESSAGES))
         return StringField(question.label, validators=validators,
-                           filters=[identifiers.normalize_bank_account])
+                           filters=[text_only(identifiers.normalize_bank_account)])
     if kind == "textarea":
         validators.append(length_validator(question, TEXTAREA_DEFAULT_MAX))
         return TextAreaField(question.label, validators=validators, filters=[_strip])
@@ -216,24 +231,24 @@ def build_field(question: Question, has_stored_file: bool = False):
     if kind == "address":
         validators.append(address_validator)
         return AddressField(question.label, validators=validators)
-    if kind == "radio":
-        return RadioField(question.label, validators=validators,
-                          choices=[(o.value, o.label) for o in question.options],
-                          validate_choice=True)
-    if kind == "yesno":
-        return RadioField(question.label, validators=validators, choices=yes_no_choices())
+    if kind in ("radio", "yesno"):
+        return RadioField(question.label, validators=validators, choices=choices_for(question))
     if kind == "checkboxes":
         validators.append(checkbox_validator(question))
         return SelectMultipleField(question.label, validators=validators,
-                                   choices=[(o.value, o.label) for o in question.options])
+                                   choices=choices_for(question))
     if kind == "file":
         validators.append(file_validator(question))
         return FileField(question.label, validators=validators)
     raise ValueError(f"unknown field type {kind!r}")
 
 
-def _strip(value):
-    return value.strip() if isinstance(value, str) else value
+def text_only(normalize):
+    """A filter that normalizes text and leaves "no value yet" (None) alone."""
+    return lambda value: normalize(value) if isinstance(value, str) else value
+
+
+_strip = text_only(str.strip)
 
 
 class QuestionForm(FlaskForm):

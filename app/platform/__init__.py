@@ -131,10 +131,8 @@ class Application:
     promised_date: date
     answers: dict
     timeline: tuple[TimelineEvent, ...] = ()
-    withdraw_until: datetime | None = None  # UTC; None once it can no longer be withdrawn
-
-    def can_withdraw(self, now: datetime) -> bool:
-        return self.withdraw_until is not None and now <= self.withdraw_until
+    # Decided by the platform when it answered: still open and within the undo window.
+    can_withdraw: bool = False
 
 
 class WithdrawRefused(Exception):

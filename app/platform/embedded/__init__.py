@@ -22,6 +22,7 @@ from .seed import seed_if_empty
 DEFAULT_LOCALE = "zh_Hans_CN"
 WITHDRAW_WINDOW = timedelta(minutes=10)  # MIIT: undo within 10 minutes of submitting
 OPEN_STATUSES = ("submitted", "accepted", "in_progress")
+NUMBERING_ATTEMPTS = 20  # concurrent submissions race for the next number; the loser retries
 CHINA_OFFSET = timedelta(hours=8)  # working days are counted on the Beijing calendar
 
 
@@ -135,32 +136,36 @@ class EmbeddedPlatform:
     def submit(self, service_code: str, owner_id: str, answers: dict,
                idempotency_key: str) -> Application:
         """Create an application once per idempotency key; a repeat returns the first."""
-        existing = self._by_key(idempotency_key)
-        if existing is not None:
-            return existing
-        now = self.clock()
-        try:
-            with self.db.session() as s:
-                service = s.get(ServiceRow, service_code)
-                if service is None:
-                    raise LookupError(service_code)
-                local_day = (now + CHINA_OFFSET).date()
-                count = s.scalar(select(func.count()).select_from(ApplicationRow)) or 0
-                row = ApplicationRow(
-                    number=f"YB{local_day:%Y%m%d}{count + 1:06d}",
-                    idempotency_key=idempotency_key, service_code=service_code,
-                    owner_id=owner_id, status="submitted", submitted_at=now,
-                    promised_date=add_working_days(local_day, service.promise_days),
-                    answers=answers)
-                row.events.append(EventRow(at=now, kind="submitted"))
-                s.add(row)
-        except IntegrityError:
-            # A concurrent request with the same key won the race: return its result.
+        for _attempt in range(NUMBERING_ATTEMPTS):
             existing = self._by_key(idempotency_key)
-            if existing is None:
-                raise
-            return existing
-        return self._by_key(idempotency_key)
+            if existing is not None:
+                return existing
+            try:
+                self._insert(service_code, owner_id, answers, idempotency_key)
+            except IntegrityError:
+                # Another submission took this key or this number first: look again.
+                continue
+            return self._by_key(idempotency_key)
+        raise RuntimeError("could not number the application")
+
+    def _insert(self, service_code, owner_id, answers, idempotency_key) -> None:
+        now = self.clock()
+        with self.db.session() as s:
+            service = s.get(ServiceRow, service_code)
+            if service is None:
+                raise LookupError(service_code)
+            local_day = (now + CHINA_OFFSET).date()
+            prefix = f"YB{local_day:%Y%m%d}"
+            last = s.scalar(select(func.max(ApplicationRow.number))
+                            .where(ApplicationRow.number.like(prefix + "%")))
+            sequence = int(last[len(prefix):]) + 1 if last else 1
+            row = ApplicationRow(
+                number=f"{prefix}{sequence:06d}", idempotency_key=idempotency_key,
+                service_code=service_code, owner_id=owner_id, status="submitted",
+                submitted_at=now, promised_date=add_working_days(local_day, service.promise_days),
+                answers=answers)
+            row.events.append(EventRow(at=now, kind="submitted"))
+            s.add(row)
 
     def _by_key(self, key: str) -> Application | None:
         with self.db.session() as s:
@@ -186,23 +191,21 @@ class EmbeddedPlatform:
             row = s.get(ApplicationRow, number)
             if row is None or row.owner_id != owner_id:
                 raise LookupError(number)
-            app = self._application(row)
-            if app.withdraw_until is None or self.clock() > app.withdraw_until:
+            if not self._application(row).can_withdraw:
                 raise WithdrawRefused(number)
             row.status = "withdrawn"
             row.events.append(EventRow(at=self.clock(), kind="withdrawn"))
         return self.application(number, owner_id)
 
-    @staticmethod
-    def _application(row: ApplicationRow) -> Application:
+    def _application(self, row: ApplicationRow) -> Application:
         return Application(
             number=row.number, service_code=row.service_code, owner_id=row.owner_id,
             status=row.status, submitted_at=row.submitted_at,
             promised_date=row.promised_date, answers=dict(row.answers),
             timeline=tuple(TimelineEvent(e.at, e.kind, e.department, e.note)
                            for e in row.events),
-            withdraw_until=(row.submitted_at + WITHDRAW_WINDOW
-                            if row.status in OPEN_STATUSES else None))
+            can_withdraw=(row.status in OPEN_STATUSES
+                          and self.clock() - row.submitted_at <= WITHDRAW_WINDOW))
 
     # ---- the platform's own back office (CLI) -----------------------------------
     def advance(self, number: str | None = None, reject_reason: str | None = None) -> list[str]:

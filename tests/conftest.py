@@ -1,0 +1,438 @@
+"""Fixtures and helpers for the unit, route and journey tests.
+
+Every test gets its own data folder (YIBAN_DATA_DIR = a fresh tmp_path), so its
+databases, secret key and uploads are its own. CSRF stays on: the helpers read the
+`csrf_token` hidden input of the page a form lives on and post it back, as a browser
+would.
+"""
+from __future__ import annotations
+
+import copy
+import functools
+import io
+import re
+from datetime import date, datetime, timedelta
+from html import unescape
+from html.parser import HTMLParser
+from pathlib import Path
+from urllib.parse import parse_qs, urlsplit
+
+import jinja2
+import pytest
+from werkzeug.security import generate_password_hash
+
+from app import create_app
+from app.platform.embedded import seed as seed_module
+
+ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_LOCALE = "zh_Hans_CN"
+
+BRAND = {"zh_Hans_CN": "易办", "en": "Yiban"}
+
+
+class Citizen:
+    def __init__(self, id, name, mobile, password, id_number):
+        self.id, self.name, self.mobile = id, name, mobile
+        self.password, self.id_number = password, id_number
+
+
+ZHANG = Citizen("zhang-jianguo", "张建国", "13800000001", "yiban-demo-1", "110101196610129114")
+WANG = Citizen("wang-xiuying", "王秀英", "13800000002", "yiban-demo-2", "430102195403089224")
+LI = Citizen("li-na", "李娜", "13800000003", "yiban-demo-3", "110101199605209041")
+ZHAO = Citizen("zhao-guilan", "赵桂兰", "13800000004", "yiban-demo-4", "430102194006219369")
+CHEN = Citizen("chen-zhiming", "陈志明", "13800000005", "yiban-demo-5", "11010119810905957X")
+LIU = Citizen("liu-yang", "刘洋", "13800000006", "yiban-demo-6", "430102199804169733")
+
+APPLICATION_NUMBER = re.compile(r"YB\d{8}\d{6}")
+
+# A valid 1×1 PNG and a tiny PDF.
+PNG_BYTES = bytes.fromhex(
+    "89504e470d0a1a0a0000000d49484452000000010000000108060000001f15c489"
+    "0000000d49444154789c6360000002000100e221bc330000000049454e44ae426082")
+PDF_BYTES = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+
+
+# ---- speed: the seed is the same for every test ----------------------------------
+@pytest.fixture(scope="session", autouse=True)
+def _fast_seed():
+    """Seeding a fresh data folder parses two YAML files and hashes six passwords
+    with scrypt; both cost far more than the rest of a test. Parse once and hash with
+    a cheap (still salted, still checked) method. Seeding itself still runs."""
+    mp = pytest.MonkeyPatch()
+    cached = functools.lru_cache(maxsize=None)(seed_module.load_yaml)
+    mp.setattr(seed_module, "load_yaml", lambda name: copy.deepcopy(cached(name)))
+    mp.setattr(seed_module, "generate_password_hash",
+               lambda password: generate_password_hash(password, "pbkdf2:sha256:1"))
+    yield
+    mp.undo()
+
+
+class _CompiledTemplates(jinja2.BytecodeCache):
+    """Templates compiled once for the whole run rather than once per app. Buckets are
+    checked against the template source, so an edited template is compiled again."""
+
+    def __init__(self):
+        self.compiled: dict[str, bytes] = {}
+
+    def load_bytecode(self, bucket):
+        if bucket.key in self.compiled:
+            bucket.bytecode_from_string(self.compiled[bucket.key])
+
+    def dump_bytecode(self, bucket):
+        self.compiled[bucket.key] = bucket.bytecode_to_string()
+
+
+_COMPILED_TEMPLATES = _CompiledTemplates()
+
+
+def _make_app(monkeypatch, data_dir: Path, **overrides):
+    monkeypatch.setenv("YIBAN_DATA_DIR", str(data_dir))
+    for name in ("SECRET_KEY", "YIBAN_PLATFORM_DATABASE_URL", "YIBAN_DATABASE_URL",
+                 "YIBAN_SESSION_IDLE_MINUTES", "YIBAN_SECURE_COOKIES"):
+        monkeypatch.delenv(name, raising=False)
+    application = create_app({"TESTING": True, **overrides})
+    application.jinja_env.bytecode_cache = _COMPILED_TEMPLATES
+    return application
+
+
+def _dispose(app):
+    app.extensions["platform"].db.engine.dispose()
+    app.extensions["front_store"].db.engine.dispose()
+
+
+@pytest.fixture
+def app(monkeypatch, tmp_path):
+    """The app on a fresh data folder, CSRF on."""
+    application = _make_app(monkeypatch, tmp_path)
+    yield application
+    _dispose(application)
+
+
+@pytest.fixture(scope="module")
+def module_app_no_csrf(tmp_path_factory):
+    """For building and validating forms outside a request: CSRF off. Building forms
+    changes nothing, so one app serves a whole module."""
+    with pytest.MonkeyPatch.context() as mp:
+        application = _make_app(mp, tmp_path_factory.mktemp("data"), WTF_CSRF_ENABLED=False)
+        yield application
+        _dispose(application)
+
+
+@pytest.fixture(scope="module")
+def module_app(tmp_path_factory):
+    """One app (CSRF on) shared by a module's read-only page checks."""
+    with pytest.MonkeyPatch.context() as mp:
+        application = _make_app(mp, tmp_path_factory.mktemp("data"))
+        yield application
+        _dispose(application)
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def platform(app):
+    return app.extensions["platform"]
+
+
+@pytest.fixture
+def store(app):
+    return app.extensions["front_store"]
+
+
+class Clock:
+    """A replaceable clock: starts at the real now and moves when told."""
+
+    def __init__(self, start: datetime | None = None):
+        from app.clock import utcnow
+        self.now = start or utcnow()
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self, **delta) -> None:
+        self.now += timedelta(**delta)
+
+
+@pytest.fixture
+def clock(platform):
+    """The platform's clock, under the test's control."""
+    platform.clock = Clock()
+    return platform.clock
+
+
+# ---- HTML reading ------------------------------------------------------------------
+class _Inputs(HTMLParser):
+    def __init__(self):
+        super().__init__()
+        self.inputs: list[dict] = []
+        self._textarea: dict | None = None
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        if tag == "input":
+            self.inputs.append(attrs)
+        elif tag == "textarea":
+            self._textarea = {**attrs, "type": "textarea", "value": ""}
+            self.inputs.append(self._textarea)
+
+    def handle_data(self, data):
+        if self._textarea is not None:
+            self._textarea["value"] += data
+
+    def handle_endtag(self, tag):
+        if tag == "textarea":
+            self._textarea = None
+
+
+def inputs(html: str) -> list[dict]:
+    """Every <input> and <textarea> of a page, as attribute dicts."""
+    parser = _Inputs()
+    parser.feed(html)
+    return parser.inputs
+
+
+def input_value(html: str, name: str) -> str | None:
+    """The value a text input (or textarea) of that name shows."""
+    for attrs in inputs(html):
+        if attrs.get("name") == name and attrs.get("type") not in ("radio", "checkbox"):
+            return attrs.get("value", "")
+    return None
+
+
+def checked_values(html: str, name: str) -> list[str]:
+    return [a["value"] for a in inputs(html)
+            if a.get("name") == name and "checked" in a]
+
+
+def csrf_token(html: str) -> str:
+    match = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', html) or \
+        re.search(r'value="([^"]+)"[^>]*name="csrf_token"', html)
+    assert match, "the page has no csrf_token input"
+    return match.group(1)
+
+
+def seed_catalogue() -> list[tuple[str, list[dict]]]:
+    """(service code, resolved question definitions) straight from the seed files, for
+    parametrizing tests at collection time."""
+    catalogue = _seed_yaml("services.yaml")
+    library = catalogue.get("fields", {})
+    return [(svc["code"], seed_module.resolve_questions(svc.get("questions", []), library))
+            for svc in catalogue["services"]]
+
+
+def seed_prefill(citizen_id: str, prefill: str | None):
+    """What the seed says `prefill` resolves to for a citizen (None if nothing)."""
+    if not prefill:
+        return None
+    person = next(p for p in _seed_yaml("people.yaml")["citizens"] if p["id"] == citizen_id)
+    parts = prefill.split(".")
+    if parts[0] == "person":
+        return person.get(parts[1])
+    licence = next((lic for lic in person.get("licences", []) if lic["type"] == parts[1]), None)
+    if licence is None:
+        return None
+    return licence.get(parts[2]) or licence.get("data", {}).get(parts[2])
+
+
+@functools.cache
+def _seed_yaml(name: str) -> dict:
+    return seed_module.load_yaml(name)
+
+
+def h1s(html: str) -> list[str]:
+    return re.findall(r"<h1[\s>].*?</h1>", html, flags=re.S)
+
+
+def title(html: str) -> str:
+    match = re.search(r"<title>(.*?)</title>", html, flags=re.S)
+    assert match, "the page has no <title>"
+    return " ".join(match.group(1).split())
+
+
+def html_lang(html: str) -> str | None:
+    match = re.search(r"<html[^>]*\slang=\"([^\"]+)\"", html)
+    return match.group(1) if match else None
+
+
+def text_of(html: str) -> str:
+    """The visible text of the body, whitespace collapsed (markup removed)."""
+    body = html.split("<body", 1)[-1].split(">", 1)[-1]
+    return " ".join(unescape(re.sub(r"<[^>]+>", " ", body)).split())
+
+
+def _render(app, locale: str, msgid: str, plural: str | None, num: int | None,
+            variables: dict) -> str:
+    from flask_babel import force_locale, gettext, ngettext
+    with app.test_request_context("/"), force_locale(locale):
+        if plural is not None:
+            return ngettext(msgid, plural, num, **variables)
+        return gettext(msgid, **variables)
+
+
+def translate(app, msgid: str, plural: str | None = None, num: int | None = None,
+              locale: str = DEFAULT_LOCALE, **variables) -> str:
+    """A message as the app says it in `locale` (ngettext when `plural` is given).
+
+    Expected messages are named by their msgid rather than copied from the catalogue,
+    so a translator may reword them; in the default locale the message must be
+    translated, i.e. differ from the English."""
+    text = _render(app, locale, msgid, plural, num, variables)
+    if locale == DEFAULT_LOCALE:
+        english = _render(app, "en", msgid, plural, num, variables)
+        assert text != english, f"not translated into {locale}: {english!r}"
+    return text
+
+
+def error_summary_links(html: str) -> list[tuple[str, str]]:
+    """(href target, message) of each link in the error summary."""
+    match = re.search(r'<div class="error-summary".*?</ul>', html, flags=re.S)
+    if not match:
+        return []
+    return [(target, " ".join(message.split())) for target, message in
+            re.findall(r'<a href="#([^"]+)">(.*?)</a>', match.group(0), flags=re.S)]
+
+
+def path_of(location: str) -> str:
+    """The local path (with query) of a redirect Location."""
+    parts = urlsplit(location)
+    return parts.path + (f"?{parts.query}" if parts.query else "")
+
+
+def query_of(location: str) -> dict:
+    return {k: v[0] for k, v in parse_qs(urlsplit(location).query).items()}
+
+
+# ---- forms -------------------------------------------------------------------------
+def post_with_csrf(client, url: str, data: dict | None = None, page: str | None = None,
+                   **kwargs):
+    """GET the page the form lives on (default: the same URL), then POST the form with
+    that page's CSRF token, as a browser would."""
+    page_response = client.get(page or url)
+    assert page_response.status_code == 200, (page or url, page_response.status_code)
+    body = {**(data or {}), "csrf_token": csrf_token(page_response.get_data(as_text=True))}
+    return client.post(url, data=body, **kwargs)
+
+
+def sign_in(client, mobile: str, password: str, next: str | None = None):
+    """Sign in through the sign-in page; returns the POST response (a redirect on
+    success)."""
+    url = "/sign-in" + (f"?next={next}" if next else "")
+    page = client.get(url)
+    token = csrf_token(page.get_data(as_text=True))
+    data = {"csrf_token": token, "login": mobile, "password": password}
+    if next:
+        data["next"] = next
+    return client.post("/sign-in", data=data)
+
+
+def sign_in_as(client, citizen: Citizen, next: str | None = None):
+    response = sign_in(client, citizen.mobile, citizen.password, next)
+    assert response.status_code == 302, "sign-in failed"
+    return response
+
+
+# ---- answering questions ---------------------------------------------------------
+def _past_date() -> dict:
+    return {"year": "1944", "month": "5", "day": "6"}
+
+
+def _future_date() -> dict:
+    later = date.today() + timedelta(days=40)
+    return {"year": str(later.year), "month": str(later.month), "day": str(later.day)}
+
+
+# Valid answers by field type (text answers as typed; compound answers by part).
+VALID_ANSWERS = {
+    "text": "示例市人民医院",
+    "name": "张建国",
+    "id_number": "110101196610129114",
+    "mobile": "13800000001",
+    "bank_account": "6200000000000000101",
+    "textarea": "没有其他需要说明的情况。",
+    "address": {"region": "北京市东城区", "detail": "示例路 1 号"},
+}
+
+
+def valid_answer(question, html: str) -> dict:
+    """Form data answering `question` validly, using the input names on its page.
+    Radios and checkboxes pick their first option; a file question uploads a PNG."""
+    key, kind = question.key, question.type
+    names = {a.get("name") for a in inputs(html)}
+    if kind in ("radio", "yesno", "checkboxes"):
+        first = next(a["value"] for a in inputs(html) if a.get("name") == key
+                     and a.get("type") in ("radio", "checkbox"))
+        return {key: first}
+    if kind == "date":
+        parts = _future_date() if question.validation.get("date") == "future" else _past_date()
+        data = {f"{key}-{part}": value for part, value in parts.items()}
+    elif kind == "address":
+        data = {f"{key}-{part}": value for part, value in VALID_ANSWERS["address"].items()}
+    elif kind == "file":
+        data = {key: (io.BytesIO(PNG_BYTES), "photo.png")}
+    else:
+        data = {key: VALID_ANSWERS[kind]}
+    missing = set(data) - names
+    assert not missing, f"question {key} has no inputs named {missing}"
+    return data
+
+
+def question_of(app, code: str, key: str):
+    schema = app.extensions["platform"].form_schema(code, DEFAULT_LOCALE)
+    return next(q for q in schema if q.key == key)
+
+
+def answer_question(client, app, url: str, data: dict | None = None):
+    """Open a question page and answer it (validly unless `data` is given)."""
+    page = client.get(url)
+    assert page.status_code == 200, (url, page.status_code)
+    html = page.get_data(as_text=True)
+    code, key = urlsplit(url).path.split("/")[2:4]
+    if data is None:
+        data = valid_answer(question_of(app, code, key), html)
+    return client.post(url, data={**data, "csrf_token": csrf_token(html)})
+
+
+def walk_service(client, app, code: str, answers: dict | None = None,
+                 max_steps: int = 30) -> list[str]:
+    """Start a service and answer every question it asks until check answers.
+
+    `answers` maps a question key to the form data to post for it (else a valid
+    answer is used). Returns the keys of the questions asked, in order."""
+    answers = answers or {}
+    response = client.get(f"/apply/{code}")
+    assert response.status_code == 302, response.status_code
+    location = path_of(response.location)
+    asked = []
+    for _step in range(max_steps):
+        if urlsplit(location).path == f"/apply/{code}/check":
+            return asked
+        key = urlsplit(location).path.split("/")[3]
+        asked.append(key)
+        response = answer_question(client, app, location, answers.get(key))
+        assert response.status_code == 302, (
+            f"answer to {key} was refused: {error_summary_links(response.get_data(as_text=True))}")
+        location = path_of(response.location)
+    raise AssertionError(f"{code}: no check-answers page after {max_steps} questions")
+
+
+def submit_check(client, code: str):
+    """Send the application from its check-answers page; returns the POST response."""
+    page = client.get(f"/apply/{code}/check")
+    assert page.status_code == 200
+    html = page.get_data(as_text=True)
+    key = re.search(r'name="submission_key" value="([^"]+)"', html).group(1)
+    return client.post(f"/apply/{code}/check",
+                       data={"csrf_token": csrf_token(html), "submission_key": key})
+
+
+def apply_and_submit(client, app, code: str, answers: dict | None = None) -> str:
+    """Answer every question, submit, and return the application number."""
+    walk_service(client, app, code, answers)
+    response = submit_check(client, code)
+    assert response.status_code == 302
+    match = APPLICATION_NUMBER.search(response.location)
+    assert match, response.location
+    return match.group(0)
