@@ -44,7 +44,7 @@ def confirmation(number):
 def detail(number):
     application, service = own_application(number)
     questions = platform().form_schema(application.service_code, locale())
-    answers = [(q, display_answer(q, application.answers.get(q.key), masked=True))
+    answers = [(q, display_answer(q, application.answers.get(q.key), masked=True), None)
                for q in questions if q.key in application.answers]
     return render_template("applications/detail.html", application=application,
                            service=service, answers=answers,
