@@ -1,0 +1,77 @@
+"""htmx inline validation: the same message as the full-page check, and no nagging
+about answers the user has not finished yet."""
+import re
+
+import pytest
+
+from conftest import ZHANG, csrf_token, post_with_csrf, sign_in_as
+
+pytestmark = pytest.mark.usefixtures("app")
+
+HTMX = {"HX-Request": "true"}
+
+
+@pytest.fixture
+def zhang(client):
+    sign_in_as(client, ZHANG)
+    return client
+
+
+def messages(html: str) -> list[str]:
+    return [" ".join(re.sub(r"<[^>]+>", "", m).split())
+            for m in re.findall(r'<p class="error-message">(.*?)</p>', html, flags=re.S)]
+
+
+def check_field(client, code, key, data):
+    page = client.get(f"/apply/{code}/{key}").get_data(as_text=True)
+    return client.post(f"/apply/{code}/{key}/validate", data={**data, "csrf_token": csrf_token(page)},
+                       headers=HTMX)
+
+
+@pytest.mark.parametrize("key, data", [
+    ("mobile", {"mobile": "1234"}),
+    ("id_number", {"id_number": "110101196610129115"}),
+    ("bank_account", {"bank_account": "62A2"}),
+])
+def test_inline_check_gives_the_same_message_as_sending_the_page(zhang, key, data):
+    inline = check_field(zhang, "retirement", key, data)
+    assert inline.status_code == 200
+    full = post_with_csrf(zhang, f"/apply/retirement/{key}", data)
+    assert full.status_code == 200
+    full_messages = messages(full.get_data(as_text=True))
+    assert full_messages, "the full-page check should have refused this answer"
+    assert messages(inline.get_data(as_text=True)) == full_messages[:1]
+
+
+def test_inline_check_of_a_valid_answer_clears_the_message(zhang):
+    response = check_field(zhang, "retirement", "mobile", {"mobile": "13912345678"})
+    assert response.status_code == 200
+    assert messages(response.get_data(as_text=True)) == []
+
+
+def test_inline_check_does_not_complain_about_a_blank_answer(zhang):
+    response = check_field(zhang, "retirement", "mobile", {"mobile": ""})
+    assert messages(response.get_data(as_text=True)) == []
+
+
+def test_inline_check_waits_until_every_part_of_a_date_is_typed(zhang):
+    partial = check_field(zhang, "public-rental-housing", "move_in_date",
+                          {"move_in_date-year": "2020", "move_in_date-month": "", "move_in_date-day": ""})
+    assert messages(partial.get_data(as_text=True)) == []
+    whole = check_field(zhang, "public-rental-housing", "move_in_date",
+                        {"move_in_date-year": "2020", "move_in_date-month": "13",
+                         "move_in_date-day": "40"})
+    assert messages(whole.get_data(as_text=True)) != []
+
+
+def test_inline_check_saves_nothing(zhang, app):
+    check_field(zhang, "retirement", "mobile", {"mobile": "13912345678"})
+    store = app.extensions["front_store"]
+    draft = store.open_draft(ZHANG.id, "retirement")
+    assert "mobile" not in draft.answers
+
+
+def test_inline_check_needs_a_signed_in_user(client):
+    response = client.post("/apply/retirement/mobile/validate", data={"mobile": "1"},
+                           headers=HTMX)
+    assert response.status_code in (400, 401)
