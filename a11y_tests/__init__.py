@@ -1,0 +1,1 @@
+"""Browser accessibility audits: Playwright + axe over every page × state × JS on/off."""

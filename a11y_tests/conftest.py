@@ -1,0 +1,257 @@
+"""Fixtures for the browser audits: one live server and one Chromium per session, a
+JavaScript-on and a JavaScript-off browser for every test, and the seeded history
+(saved answers, drafts, sent applications) made once per session and mode."""
+from __future__ import annotations
+
+import logging
+import threading
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import pytest
+from playwright.sync_api import sync_playwright
+from werkzeug.serving import make_server
+
+from app import create_app
+
+from .states import FIELD_CASES, question_path
+from .support import (APPLICANT, CHROMIUM, CHROMIUM_ARGS, CONTEXT_OPTIONS, NEWCOMER,
+                      Auditor, complete_answers, error_summary_focused, fill,
+                      no_server_error, send_application, sign_in, submit, tab)
+
+AUDITOR: Auditor | None = None
+
+
+@dataclass
+class LiveServer:
+    url: str
+    app: object
+
+
+@pytest.fixture(scope="session")
+def live_server(tmp_path_factory):
+    """The real app on a free local port, with its data in a fresh temporary folder."""
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("YIBAN_DATA_DIR", str(tmp_path_factory.mktemp("yiban-a11y-data")))
+        app = create_app()
+        logging.getLogger("werkzeug").setLevel(logging.WARNING)  # no line per request
+        server = make_server("127.0.0.1", 0, app, threaded=True)
+        thread = threading.Thread(target=server.serve_forever, name="live-server",
+                                  daemon=True)
+        thread.start()
+        try:
+            yield LiveServer(f"http://127.0.0.1:{server.server_port}", app)
+        finally:
+            server.shutdown()
+            thread.join(timeout=10)
+
+
+@pytest.fixture(scope="session")
+def browser():
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS,
+                                              headless=True)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture(scope="session", params=["on", "off"])
+def js(request):
+    """Every test runs with JavaScript on and with JavaScript off."""
+    return request.param
+
+
+@pytest.fixture(scope="session")
+def new_context(browser, live_server):
+    """new_context(js): a browser context on the live server; closed at the end."""
+    made = []
+
+    def make(js):
+        context = browser.new_context(base_url=live_server.url,
+                                      java_script_enabled=(js == "on"), **CONTEXT_OPTIONS)
+        context.yiban_js = js
+        context.set_default_timeout(5_000)
+        made.append(context)
+        return context
+
+    yield make
+    for context in made:
+        try:
+            context.close()
+        except Exception:  # already closed by its test
+            pass
+
+
+@pytest.fixture(scope="session")
+def auditor(browser, live_server):
+    global AUDITOR
+    AUDITOR = Auditor(browser, live_server.url)
+    yield AUDITOR
+    AUDITOR.close()
+
+
+@pytest.fixture(scope="session")
+def audit(auditor):
+    """audit(page, label): assert axe finds no violation on the page as its user has it."""
+    return auditor.audit
+
+
+REVIEW_REPORT = Path(__file__).resolve().parent.parent / "a11y-report" / "axe-needs-review.txt"
+
+
+def pytest_terminal_summary(terminalreporter):
+    if AUDITOR is not None and AUDITOR.stats.runs:
+        stats = AUDITOR.stats
+        terminalreporter.write_line(
+            f"axe runs: {stats.runs}, pages: {len(stats.states)} page states "
+            f"on {len(stats.paths)} distinct paths")
+        REVIEW_REPORT.unlink(missing_ok=True)
+        if stats.needs_review:
+            stats.write_review(REVIEW_REPORT)
+            terminalreporter.write_line(
+                f"axe needs review (not failures): {', '.join(sorted(stats.needs_review))}"
+                f" – see {REVIEW_REPORT}")
+
+
+# ---- who is using the browser -------------------------------------------------------
+@pytest.fixture(scope="session")
+def js_on_context(new_context):
+    """A browser with JavaScript on; nobody signed in."""
+    return new_context("on")
+
+
+@pytest.fixture(scope="session")
+def js_off_context(new_context):
+    """A browser with JavaScript off (the page's scripts never run); nobody signed in."""
+    return new_context("off")
+
+
+@pytest.fixture(scope="session")
+def anon_context(js, request):
+    """The JS-on or JS-off browser, as the test's `js` parameter says."""
+    return request.getfixturevalue(f"js_{js}_context")
+
+
+def signed_in_context(new_context, js, citizen):
+    context = new_context(js)
+    sign_in(tab(context), citizen.mobile, citizen.password)
+    return context
+
+
+@pytest.fixture(scope="session")
+def newcomer_context(js, new_context):
+    return signed_in_context(new_context, js, NEWCOMER[js])
+
+
+@dataclass
+class Seed:
+    """The numbers of the seeded applications, and what could not be seeded: a page
+    that needs a broken part fails with the reason, the other pages are unaffected."""
+    js: str
+    retirement: str = "unseeded-retirement"  # sent, then moved on twice: a timeline
+    open: str = "unseeded-open"  # sent and still open: can be withdrawn
+    withdrawn: str = "unseeded-withdrawn"  # sent and withdrawn
+    # What failed: a page path, or the name of an application above -> the reason.
+    broken: dict = field(default_factory=dict)
+
+    def attempt(self, part, action):
+        try:
+            return action()
+        except Exception as error:  # noqa: BLE001 - reported by the tests that need it
+            self.broken[part] = f"{type(error).__name__}: {error}"
+            return None
+
+    def problem(self, path: str) -> str | None:
+        for part, reason in self.broken.items():
+            number = getattr(self, part) if part in ("retirement", "open", "withdrawn") else None
+            if part == path or (number and f"/{number}" in path):
+                return reason
+        return None
+
+
+@pytest.fixture(scope="session")
+def applicant(js, new_context, live_server):
+    """A citizen with history, made once per session and mode through the real pages:
+    a saved answer on each field-type question, a complete unsent application and
+    three sent ones (one moved on by the platform, one open, one withdrawn)."""
+    context = signed_in_context(new_context, js, APPLICANT[js])
+    page = tab(context)
+    seed = Seed(js)
+
+    def save(case):
+        page.goto(question_path(case))
+        fill(page, case.valid)
+        submit(page, check=False)  # the answer is saved whatever the next page does
+        summary = page.locator("[data-error-summary]")
+        assert not summary.count(), summary.inner_text()
+
+    for case in FIELD_CASES:
+        seed.attempt(question_path(case), lambda: save(case))
+    seed.attempt("/apply/medical-reimbursement/check",
+                 lambda: complete_answers(page, "medical-reimbursement"))
+    for part, code in (("retirement", "retirement"), ("open", "remote-medical-filing"),
+                       ("withdrawn", "social-security-card")):
+        number = seed.attempt(part, lambda: send_application(page, code))
+        if number:
+            setattr(seed, part, number)
+
+    def withdraw():
+        page.goto(f"/my/applications/{seed.withdrawn}/withdraw")
+        submit(page)
+        assert "withdrawn=1" in page.url, page.url
+    seed.attempt("withdrawn", withdraw)
+
+    def advance():
+        platform = live_server.app.extensions["platform"]
+        for _ in range(2):
+            assert platform.advance(seed.retirement) == [seed.retirement]
+    seed.attempt("retirement", advance)
+    return context, seed
+
+
+# ---- a page in a given state -------------------------------------------------------
+@pytest.fixture
+def open_state(js, request, new_context):
+    """open_state(state): the tab of the state's browser, brought to the state the way a
+    person gets there, and checked to really be in it."""
+    opened = []
+
+    def _open(state):
+        if js not in state.modes:
+            pytest.skip(f"{state.id} exists only with JavaScript {' / '.join(state.modes)}")
+        seed = Seed(js)
+        if state.who == "anon":
+            context = request.getfixturevalue("anon_context")
+        elif state.who == "newcomer":
+            context = request.getfixturevalue("newcomer_context")
+        elif state.who == "applicant":
+            context, seed = request.getfixturevalue("applicant")
+        else:  # fresh
+            context = new_context(js)
+            opened.append(context)
+        page = tab(context)
+        expected_path = urlsplit(state.url_for(seed)).path
+        if seed.problem(expected_path):
+            pytest.fail(f"{state.id}: its history could not be seeded: "
+                        f"{seed.problem(expected_path)}")
+        state.open(page, seed)
+        no_server_error(page)
+        assert urlsplit(page.url).path == expected_path, (
+            f"{state.id}: expected to be on {expected_path}, got {page.url}")
+        summaries = page.locator("[data-error-summary]").count()
+        assert summaries == (1 if state.errors else 0), (
+            f"{state.id}: expected {'an' if state.errors else 'no'} error summary, "
+            f"found {summaries}: {page.locator('main').inner_text()[:300]}")
+        # (Also lets focus settle before a test starts pressing Tab.)
+        assert not state.errors or error_summary_focused(page), (
+            f"{state.id}: the error summary does not have focus")
+        for selector, (least, most) in state.shows:
+            count = page.locator(selector).count()
+            assert least <= count <= most, (
+                f"{state.id}: expected {least}–{most} of {selector!r}, found {count}")
+        return page
+
+    yield _open
+    for context in opened:
+        context.close()

@@ -1,0 +1,233 @@
+"""Every page of the journey in each of its states, as recipes that bring a page there.
+
+Each state is reached the way a person reaches it (links, the real forms) and is
+idempotent: it never depends on another test having run first. States that need
+history (answers already saved, applications sent and moved on) read it from the
+per-session seed (`Seed`, made once per JavaScript mode in conftest).
+
+`who` says whose browser the page is opened in:
+  anon       nobody signed in
+  newcomer   a citizen who never saved the questions below (empty and error pages)
+  applicant  a citizen with saved answers, drafts and sent applications (the seed)
+  fresh      a brand-new browser (for signing out)
+"""
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass
+from typing import Callable
+
+from .support import (CHILD_ID, NEWCOMER, PNG_BYTES, clear_text_inputs, fill, sign_in,
+                      submit)
+
+
+@dataclass(frozen=True)
+class State:
+    id: str
+    who: str
+    # Where the page ends up; may name a seeded application ("{seed.retirement}").
+    url: str
+    # How to get there: reach(page, seed); None means just open `url`.
+    reach: Callable | None = None
+    errors: bool = False  # the page must show an error summary
+    # What proves the page really is in this state: CSS selector -> (least, most) count.
+    shows: tuple = ()
+    modes: tuple = ("on", "off")  # the JavaScript modes in which the state exists
+
+    def __str__(self):
+        return self.id
+
+    def url_for(self, seed) -> str:
+        return self.url.format(seed=seed)
+
+    def open(self, page, seed) -> None:
+        if self.reach is None:
+            page.goto(self.url_for(seed))
+        else:
+            self.reach(page, seed)
+
+
+# ---- sign-in ------------------------------------------------------------------------
+_wrong_logins = itertools.count(1)
+
+
+def sign_in_blank(page, seed):
+    page.goto("/sign-in")
+    submit(page)
+
+
+def sign_in_wrong_password(page, seed):
+    # A new unknown login each time: repeated failures on one login would slow it down
+    # ("wait 5 seconds") and this state would turn into another one.
+    page.goto("/sign-in")
+    fill(page, {"login": f"139{next(_wrong_logins):08d}", "password": "not-the-password"})
+    submit(page)
+
+
+def make_token_stale(page):
+    """As if the form had been left open in an old tab (not something a user can do)."""
+    page.locator("main form input[name=csrf_token]").evaluate("input => { input.value = 'x'; }")
+
+
+def expired_form(page, seed):
+    """A form whose security token no longer matches (e.g. sent from an old tab)."""
+    page.goto("/sign-in")
+    make_token_stale(page)
+    fill(page, {"login": "13800000001", "password": "x"})
+    submit(page)
+
+
+def signed_out(page, seed):
+    citizen = NEWCOMER[seed.js]
+    sign_in(page, citizen.mobile, citizen.password)
+    submit(page, "header form button[type=submit]")
+
+
+# ---- one question per page ----------------------------------------------------------
+@dataclass(frozen=True)
+class FieldCase:
+    """One question of each field type, with an invalid and a valid answer."""
+    type: str
+    code: str
+    key: str
+    valid: dict
+    invalid: dict | None = None  # None: the type has no invalid answer but blank
+
+
+FIELD_CASES = [
+    FieldCase("name", "childcare-subsidy", "child_name",
+              valid={"child_name": "张小明"}, invalid={"child_name": "张小明2"}),
+    FieldCase("id_number", "childcare-subsidy", "child_id_number",
+              valid={"child_id_number": CHILD_ID},
+              invalid={"child_id_number": CHILD_ID[:-1] + ("0" if CHILD_ID[-1] != "0" else "1")}),
+    FieldCase("date", "childcare-subsidy", "child_birth_date",
+              valid={"child_birth_date-year": "2025", "child_birth_date-month": "3",
+                     "child_birth_date-day": "1"},
+              invalid={"child_birth_date-year": "2025", "child_birth_date-month": "13",
+                       "child_birth_date-day": "1"}),
+    FieldCase("radio", "childcare-subsidy", "guardian_relation",
+              valid={"guardian_relation-1": True}),
+    # The card number is prefilled from the social security card the platform holds.
+    FieldCase("bank_account", "childcare-subsidy", "bank_account",
+              valid={"bank_account": "6222020200112233445"}, invalid={"bank_account": "62220"}),
+    FieldCase("mobile", "resident-info-change", "new_mobile",
+              valid={"new_mobile": "13912345678"}, invalid={"new_mobile": "12912345678"}),
+    FieldCase("address", "resident-info-change", "new_address",
+              valid={"new_address-region": "北京市东城区",
+                     "new_address-detail": "示例路 2 号 3 单元 401 室"},
+              invalid={"new_address-region": "北京市东城区", "new_address-detail": ""}),
+    FieldCase("checkboxes", "flexible-employment", "insurances",
+              valid={"insurances-1": True, "insurances-2": True}),
+    FieldCase("text", "flexible-employment", "work_type",
+              valid={"work_type": "外卖骑手"}, invalid={"work_type": "外卖骑手" * 11}),
+    FieldCase("textarea", "public-rental-housing", "housing_situation",
+              valid={"housing_situation": "一家三口租房住，房租占收入一半。"},
+              invalid={"housing_situation": "租房" * 151}),
+    FieldCase("yesno", "public-rental-housing", "owns_home",
+              valid={"owns_home-2": True}),
+    FieldCase("file", "disability-card-renewal", "photo",
+              valid={"photo": ("photo.png", PNG_BYTES, "image/png")},
+              invalid={"photo": ("notes.txt", b"not a photo", "text/plain")}),
+]
+
+
+def question_path(case: FieldCase) -> str:
+    return f"/apply/{case.code}/{case.key}"
+
+
+def answer_blank(case):
+    def reach(page, seed):
+        page.goto(question_path(case))
+        clear_text_inputs(page)
+        submit(page)
+    return reach
+
+
+def answer_invalid(case):
+    def reach(page, seed):
+        page.goto(question_path(case))
+        fill(page, case.invalid)
+        submit(page)
+    return reach
+
+
+def restored_answer(page, seed):
+    """The sign-in or form expired while answering: the typed answer is kept."""
+    page.goto("/apply/newborn/birth_hospital")
+    make_token_stale(page)
+    fill(page, {"birth_hospital": "示例市妇幼保健院"})
+    submit(page)
+
+
+def inline_error(page, seed):
+    """With JavaScript, a wrong answer is pointed out when focus leaves the field."""
+    page.goto("/apply/childcare-subsidy/child_name")
+    page.fill("#child_name", "张小明2")
+    page.keyboard.press("Tab")
+    page.locator("#child_name-error .error-message").wait_for()
+
+
+def check_with_missing_answers(page, seed):
+    page.goto("/apply/public-rental-housing/check")
+    submit(page)
+
+
+# A saved answer shows: a typed value, a checked choice, or the stored file.
+FILLED = ("main form :is(input[type=text][value]:not([value='']), input:checked, "
+          "input[type=tel][value]:not([value='']), textarea:not(:empty)), .stored-file")
+DRAFT_CARDS = "main h2 + .card-list > .card:not(:has(a[href^='/my/applications/']))"
+SENT_CARDS = "main .card:has(a[href^='/my/applications/'])"
+
+
+def _question_states():
+    for case in FIELD_CASES:
+        path = question_path(case)
+        yield State(f"question-{case.type}-empty", "newcomer", path)
+        yield State(f"question-{case.type}-blank", "newcomer", path, answer_blank(case),
+                    errors=True)
+        if case.invalid:
+            yield State(f"question-{case.type}-invalid", "newcomer", path,
+                        answer_invalid(case), errors=True)
+        yield State(f"question-{case.type}-filled", "applicant", path,
+                    shows=((FILLED, (1, 9)),))
+
+
+STATES = [
+    State("home", "anon", "/"),
+    State("search-results", "anon", "/search?q=tx", shows=(("main .card", (1, 99)),)),
+    State("search-no-results", "anon", "/search?q=xyz", shows=(("main .card", (0, 0)),)),
+    State("service-bundle", "anon", "/services/retirement"),
+    State("service-matter", "anon", "/services/elderly-allowance"),
+    State("sign-in", "anon", "/sign-in"),
+    State("sign-in-blank", "anon", "/sign-in", sign_in_blank, errors=True),
+    State("sign-in-wrong-password", "anon", "/sign-in", sign_in_wrong_password, errors=True),
+    State("sign-in-after-expiry", "anon", "/sign-in?expired=1",
+          shows=(("main [role=status]", (1, 1)),)),
+    State("expired-form", "anon", "/sign-in", expired_form),
+    State("not-found", "anon", "/no-such-page"),
+    State("signed-out", "fresh", "/signed-out"),
+    State("question-prefilled", "newcomer", "/apply/retirement/full_name",
+          shows=((".inset", (1, 1)),)),
+    State("question-restored", "newcomer", "/apply/newborn/birth_hospital", restored_answer,
+          shows=(("main [role=status]", (1, 1)),)),
+    *_question_states(),
+    State("question-inline-error", "newcomer", "/apply/childcare-subsidy/child_name",
+          inline_error, shows=(("#child_name[aria-invalid=true]", (1, 1)),), modes=("on",)),
+    State("check-answers-complete", "applicant", "/apply/medical-reimbursement/check",
+          shows=((".summary-list__missing", (0, 0)),)),
+    State("check-answers-incomplete", "applicant", "/apply/public-rental-housing/check",
+          shows=((".summary-list__missing", (1, 99)),)),
+    State("check-answers-missing", "applicant", "/apply/public-rental-housing/check",
+          check_with_missing_answers, errors=True),
+    State("confirmation", "applicant", "/my/applications/{seed.retirement}/confirmation"),
+    State("my-applications", "applicant", "/my/",
+          shows=((DRAFT_CARDS, (1, 99)), (SENT_CARDS, (3, 99)))),
+    State("application-timeline", "applicant", "/my/applications/{seed.retirement}",
+          shows=((".timeline__item", (3, 3)),)),
+    State("application-withdrawn", "applicant", "/my/applications/{seed.withdrawn}?withdrawn=1",
+          shows=(("main [role=status]", (1, 1)), (".timeline__item", (2, 2)))),
+    State("withdraw-confirm", "applicant", "/my/applications/{seed.open}/withdraw",
+          shows=(("main form button", (1, 1)),)),
+    State("withdraw-refused", "applicant", "/my/applications/{seed.withdrawn}/withdraw",
+          shows=(("main form", (0, 0)),)),
+]

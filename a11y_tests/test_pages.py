@@ -1,0 +1,41 @@
+"""axe finds nothing on any page of the journey, in any of its states, JS on or off.
+
+WCAG 2.0/2.1/2.2 A and AA, WCAG 2 AAA (e.g. 7:1 contrast) and axe's best practices;
+no rule is switched off. The list of page states is in states.py."""
+import pytest
+
+from .states import STATES
+from .support import tab
+
+pytestmark = pytest.mark.a11y
+
+
+@pytest.mark.parametrize("state", STATES, ids=str)
+def test_page_state_has_no_accessibility_violations(state, open_state, audit):
+    page = open_state(state)
+    audit(page, state.id)
+
+
+# The audit itself: with JavaScript off it must see what a no-JS user gets (the
+# <noscript> content, none of the scripts' doing); with it on, what the scripts made.
+SELF_TEST_PAGE = """<!doctype html><html lang="en"><head><title>Audit self-test</title></head>
+<body><main><h1>Audit self-test</h1>
+<noscript><img src="data:," class="only-without-js"></noscript>
+<div id="slot"></div>
+<script>document.getElementById('slot').innerHTML = '<img src="data:," class="only-with-js">';</script>
+</main></body></html>"""
+
+
+def test_the_audit_sees_the_page_its_user_gets(js, anon_context, auditor, live_server):
+    page = tab(anon_context)
+    url = f"{live_server.url}/__audit-self-test"
+    page.route(url, lambda route: route.fulfill(body=SELF_TEST_PAGE, content_type="text/html"))
+    try:
+        page.goto(url)
+        flagged = {name for v in auditor.violations(page) if v["id"] == "image-alt"
+                   for node in v["nodes"] for name in ("only-with-js", "only-without-js")
+                   if name in node["html"]}
+    finally:
+        page.unroute(url)
+    expected = "only-with-js" if js == "on" else "only-without-js"
+    assert flagged == {expected}, f"JS {js}: axe flagged {flagged or 'nothing'}, want {expected}"
