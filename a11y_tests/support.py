@@ -9,6 +9,8 @@ from urllib.parse import urlsplit
 
 from axe_playwright_python.sync_playwright import Axe
 
+from app.forms.identifiers import id_number_check_digit
+
 # Debian's chromium (`playwright install` cannot download one here).
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
@@ -45,9 +47,8 @@ PNG_BYTES = bytes.fromhex(
 
 
 def id_number(first17: str) -> str:
-    """A well-formed resident ID number (GB 11643-1999 check digit)."""
-    weights = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
-    return first17 + "10X98765432"[sum(int(d) * w for d, w in zip(first17, weights)) % 11]
+    """A well-formed resident ID number."""
+    return first17 + id_number_check_digit(first17)
 
 
 CHILD_ID = id_number("11010120250301002")

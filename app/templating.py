@@ -11,6 +11,7 @@ from .deps import locale
 from .forms import identifiers
 from .forms.builder import options_for
 from .i18n import html_lang
+from .platform import LocalText
 
 LANGUAGES = [  # (locale, name in its own language, lang tag)
     ("zh_Hans_CN", "简体中文"),
@@ -67,6 +68,7 @@ def long_date(value: date | str) -> str:
 
 def init_app(app):
     app.jinja_env.filters.update(
+        as_chinese=lambda text: LocalText(text, "zh_Hans_CN"),
         long_date=long_date,
         local_datetime=local_datetime,
         mask_id=identifiers.mask_id_number,
