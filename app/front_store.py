@@ -100,14 +100,6 @@ class FrontStore:
         with self.db.session() as s:
             s.get(Draft, draft_id).application_number = application_number
 
-    def discard_draft(self, draft_id: int, owner_id: str) -> bool:
-        with self.db.session() as s:
-            draft = s.get(Draft, draft_id)
-            if draft is None or draft.owner_id != owner_id or draft.application_number:
-                return False
-            s.delete(draft)
-            return True
-
     # ---- parked answers ----
     def park(self, service_code: str, question_key: str, data: dict) -> str:
         token = secrets.token_urlsafe(24)

@@ -3,9 +3,9 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime
 
-from flask import g, request
+from flask import g
 from flask_babel import format_date, format_datetime, lazy_gettext as _l
-from markupsafe import Markup, escape
+from markupsafe import Markup
 
 from .deps import locale
 from .forms import identifiers

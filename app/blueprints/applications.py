@@ -4,10 +4,10 @@ from __future__ import annotations
 from flask import Blueprint, abort, g, redirect, render_template, url_for
 from flask_wtf import FlaskForm
 
+from ..answers import display_answer
 from ..auth import login_required
 from ..deps import locale, platform, store
 from ..platform import WithdrawRefused
-from .apply import display_answer
 
 bp = Blueprint("applications", __name__, url_prefix="/my")
 

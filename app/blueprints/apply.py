@@ -9,13 +9,12 @@ from flask import (Blueprint, abort, current_app, g, redirect, render_template, 
 from flask_babel import gettext as _
 from werkzeug.datastructures import CombinedMultiDict, MultiDict
 
+from ..answers import display_answer
 from ..auth import login_required, sign_in_url
 from ..deps import locale, platform, store
-from ..forms import identifiers
-from ..forms.builder import answer_value, build_form, is_blank, options_for, prefill_value
+from ..forms.builder import answer_value, build_form, is_blank, prefill_value
 from ..forms.fields import CompoundField
 from ..platform import Question
-from ..templating import long_date
 
 bp = Blueprint("apply", __name__, url_prefix="/apply")
 
@@ -78,31 +77,6 @@ def back_url(code, questions, answers, current_key, back_to_check) -> str:
     if position == 0:
         return url_for("catalogue.service", code=code)
     return question_url(code, keys[position - 1])
-
-
-# ---- answers as people read them ---------------------------------------------------
-def display_answer(question: Question, value, masked: bool = False) -> list[str]:
-    """An answer as lines of text for check-answers and the application detail."""
-    if value in (None, "", [], {}):
-        return []
-    kind = question.type
-    if kind in ("radio", "yesno", "checkboxes"):
-        labels = {o.value: str(o.label) for o in options_for(question)}
-        return [labels.get(v, v) for v in (value if kind == "checkboxes" else [value])]
-    if kind == "date":
-        return [long_date(value)]
-    if kind == "address":
-        return [value.get("region", ""), value.get("detail", "")]
-    if kind == "file":
-        return [_("%(name)s (%(size)s KB)", name=value["filename"],
-                  size=max(1, round(value["size"] / 1024)))]
-    if masked and kind == "id_number":
-        return [identifiers.mask_id_number(value)]
-    if masked and kind == "mobile":
-        return [identifiers.mask_mobile(value)]
-    if masked and kind == "bank_account":
-        return [identifiers.mask_bank_account(value)]
-    return [str(value)]
 
 
 # ---- keeping unsaved answers --------------------------------------------------------

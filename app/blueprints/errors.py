@@ -4,6 +4,8 @@ from __future__ import annotations
 from flask import render_template, request
 from flask_wtf.csrf import CSRFError
 
+from .apply import keep_unsaved_answers
+
 
 def init_app(app):
     @app.errorhandler(404)
@@ -22,6 +24,5 @@ def init_app(app):
     def expired_form(_error):
         # On a question page the typed answers are kept and the user sent back to it.
         if request.endpoint == "apply.question":
-            from .apply import keep_unsaved_answers
             return keep_unsaved_answers(**request.view_args)
         return render_template("errors/expired_form.html"), 400
