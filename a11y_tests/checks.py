@@ -12,6 +12,8 @@ from urllib.parse import urlsplit
 
 from flask_babel import force_locale, gettext
 
+from .support import error_summary_focused
+
 MIN_TEXT_PX = 18
 MIN_LINE_HEIGHT = 1.5
 MIN_TARGET_PX = 44
@@ -148,6 +150,7 @@ FOCUSED = """() => {
   el.focus();
   const r = el.getBoundingClientRect();
   return {index, name: describe(el), selector: cssPath(el), focusVisible: el.matches(':focus-visible'),
+          outline: focused.outline,
           indicator: focused.outline || (focused.shadow !== 'none' && focused.shadow !== unfocused.shadow),
           onScreen: r.width > 0 && r.height > 0 && r.bottom > 0 && r.right > 0
                     && r.top < innerHeight && r.left < innerWidth};
@@ -185,6 +188,9 @@ def finding(rule: str, message: str, selector: str | None = None) -> dict:
 def tab_through(page) -> tuple[list[dict], list[dict]]:
     """Press Tab until focus comes round again; what got focus, and what went wrong."""
     problems, seen, order = [], set(), []
+    if page.locator("[data-error-summary]").count():
+        # Let `autofocus` land first, or it pulls focus back in the middle of the walk.
+        error_summary_focused(page)
     for _ in range(150):
         page.keyboard.press("Tab")
         focused = page.evaluate(FOCUSED)
@@ -302,6 +308,73 @@ def check_reflow(page) -> list[dict]:
     return []
 
 
+# WCAG 1.4.12: the user's own spacing must not clip or hide any text.
+TEXT_SPACING_CSS = """* { line-height: 1.5 !important; letter-spacing: 0.12em !important;
+  word-spacing: 0.16em !important; } p { margin-block-end: 2em !important; }"""
+TEXT_SPACING = """(css) => {
+  __CSS_PATH__
+  const style = document.createElement('style');
+  style.textContent = css;
+  document.head.appendChild(style);
+  const root = document.documentElement;
+  const clipped = [...document.body.querySelectorAll('*')].filter(el => {
+    if (el.closest('.visually-hidden, .skip-link') || el.matches('input, textarea, select'))
+      return false;
+    const cs = getComputedStyle(el);
+    const hides = v => v === 'hidden' || v === 'clip';
+    return (hides(cs.overflowX) && el.scrollWidth > el.clientWidth + 1)
+        || (hides(cs.overflowY) && el.scrollHeight > el.clientHeight + 1);
+  }).slice(0, 5);
+  const result = {sideways: root.scrollWidth > root.clientWidth,
+                  clipped: clipped.map(el => el.outerHTML.replace(/\\s+/g, ' ').slice(0, 120)),
+                  selectors: clipped.map(cssPath)};
+  style.remove();
+  return result;
+}""".replace("__CSS_PATH__", CSS_PATH)
+
+FORCED_COLORS_STOPS = 8  # the first Tab stops: header, skip link, the page's own controls
+
+
+def check_text_spacing(page) -> list[dict]:
+    """WCAG 1.4.12 overrides at 320 px: nothing clipped, nothing scrolls sideways."""
+    viewport = page.viewport_size
+    page.set_viewport_size({"width": NARROWEST_PX, "height": viewport["height"]})
+    try:
+        result = page.evaluate(TEXT_SPACING, TEXT_SPACING_CSS)
+    finally:
+        page.set_viewport_size(viewport)
+    problems = []
+    if result["sideways"]:
+        problems.append(finding("text-spacing", "with WCAG 1.4.12 text spacing the page "
+                                f"scrolls sideways at {NARROWEST_PX} px"))
+    problems += [finding("text-spacing", f"text clipped with WCAG 1.4.12 spacing: {html}",
+                         selector)
+                 for html, selector in zip(result["clipped"], result["selectors"])]
+    return problems
+
+
+def check_forced_colors(page) -> list[dict]:
+    """Windows high contrast (forced colours) removes shadows and backgrounds: the
+    first Tab stops must still show a focus outline."""
+    page.emulate_media(forced_colors="active")
+    problems = []
+    try:
+        page.evaluate("() => document.activeElement && document.activeElement.blur()")
+        seen = set()
+        for _ in range(FORCED_COLORS_STOPS):
+            page.keyboard.press("Tab")
+            focused = page.evaluate(FOCUSED)
+            if focused is None or focused["index"] in seen:
+                break
+            seen.add(focused["index"])
+            if not focused["outline"]:
+                problems.append(finding("forced-colors-focus", "no focus outline in forced "
+                                        f"colours on {focused['name']}", focused["selector"]))
+    finally:
+        page.emulate_media(forced_colors="none")
+    return problems
+
+
 def check_requests(requests: list[str], own_url: str) -> list[dict]:
     """No request to any host but the site itself."""
     own = urlsplit(own_url).netloc
@@ -314,4 +387,5 @@ def check_requests(requests: list[str], own_url: str) -> list[dict]:
 def check_structure(page, wording_for, own_url: str, requests: list[str]) -> list[dict]:
     """All the structure checks, in the order the test has always run them."""
     return (check_facts(page, wording_for) + check_focus(page) + check_reflow(page)
+            + check_text_spacing(page) + check_forced_colors(page)
             + check_requests(requests, own_url))

@@ -65,6 +65,11 @@ BROKEN = {
     "focus-on-screen": fixture_page(
         body='<a href="/away" style="position: absolute; left: -9999px">Away</a>'),
     "reflow-320": fixture_page(body='<div style="width: 600px">Wide</div>'),
+    "text-spacing": fixture_page(
+        body='<p style="height: 1.6em; overflow: hidden; max-width: 100%">Fixed-height words '
+             'that wrap once the spacing grows</p>'),
+    "forced-colors-focus": fixture_page(
+        style="button:focus-visible { outline: none; box-shadow: 0 0 0 4px #fd0; }"),
     "third-party-request": fixture_page(
         body='<img src="http://other.test/pixel.png" alt="A pixel">'),
 }
