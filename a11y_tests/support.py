@@ -94,12 +94,8 @@ def no_server_error(page) -> None:
 
 def error_summary_focused(page, wait_ms: int = 1000) -> bool:
     """Whether focus is on the error summary, allowing for `autofocus`, which the
-    browser applies at its next rendering update rather than at load."""
-    if not is_js_off(page.context):
-        # yiban.js may focus the summary before that update; let the update pass so
-        # that autofocus cannot move focus back to the summary in the middle of a test.
-        page.evaluate("() => new Promise(done => requestAnimationFrame("
-                      "() => requestAnimationFrame(done)))")
+    browser applies at its next rendering update rather than at load (so a walk of
+    the Tab order waits for it, or autofocus would pull focus back mid-walk)."""
     for _ in range(max(1, wait_ms // 50)):
         if page.evaluate("() => document.activeElement.hasAttribute('data-error-summary')"):
             return True

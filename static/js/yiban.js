@@ -2,12 +2,6 @@
 (function () {
   "use strict";
 
-  // The error summary already has `autofocus`; make sure it wins over anything else.
-  function focusErrorSummary() {
-    var summary = document.querySelector("[data-error-summary]");
-    if (summary && document.activeElement !== summary) summary.focus();
-  }
-
   // A second press of a submit button while the first is on its way does nothing
   // (the server is idempotent too: this only spares a confusing second page load).
   function preventDoubleClicks() {
@@ -62,7 +56,6 @@
   }
 
   document.addEventListener("DOMContentLoaded", function () {
-    focusErrorSummary();
     preventDoubleClicks();
     characterCounts();
     syncInvalidState();
