@@ -388,12 +388,16 @@ def age_the_sign_in(client, minutes: int = 31) -> None:
         session["seen"] = time.time() - minutes * 60
 
 
+def answer_after_the_sign_in_expired(client, app, url: str):
+    """Walk retirement, let the sign-in expire on `url`, then post a new mobile there."""
+    walk_service(client, app, "retirement")
+    page = client.get(url).get_data(as_text=True)
+    age_the_sign_in(client)
+    return client.post(url, data={"mobile": "13912345678", "csrf_token": csrf_token(page)})
+
+
 def test_expired_sign_in_while_answering_keeps_the_answer_for_after_sign_in(zhang, app):
-    walk_service(zhang, app, "retirement")
-    page = zhang.get("/apply/retirement/mobile").get_data(as_text=True)
-    age_the_sign_in(zhang)
-    response = zhang.post("/apply/retirement/mobile",
-                          data={"mobile": "13912345678", "csrf_token": csrf_token(page)})
+    response = answer_after_the_sign_in_expired(zhang, app, "/apply/retirement/mobile")
     assert response.status_code == 302
     assert path_of(response.location).startswith("/sign-in?")
     assert query_of(response.location) == {"next": "/apply/retirement/mobile", "expired": "1"}
@@ -441,11 +445,8 @@ def test_answer_posted_after_the_session_cookie_was_lost_comes_back_after_sign_i
 
 
 def test_expired_sign_in_on_a_change_link_returns_to_the_change_link(zhang, app):
-    walk_service(zhang, app, "retirement")
-    page = zhang.get("/apply/retirement/mobile?return=check").get_data(as_text=True)
-    age_the_sign_in(zhang)
-    response = zhang.post("/apply/retirement/mobile?return=check",
-                          data={"mobile": "13912345678", "csrf_token": csrf_token(page)})
+    response = answer_after_the_sign_in_expired(zhang, app,
+                                                "/apply/retirement/mobile?return=check")
     response = sign_in(zhang, ZHANG.mobile, ZHANG.password,
                        next=query_of(response.location)["next"])
     assert path_of(response.location) == "/apply/retirement/mobile?return=check"
