@@ -22,7 +22,7 @@ def create_app(overrides: dict | None = None, platform=None) -> Flask:
     app.config["BABEL_TRANSLATION_DIRECTORIES"] = str(ROOT / "locales")
 
     from . import auth, cli, templating
-    from .blueprints import account, applications, apply, catalogue, errors
+    from .blueprints import account, applications, apply, catalogue, display, errors
     from .front_store import FrontStore
     from .platform.embedded import EmbeddedPlatform
 
@@ -37,7 +37,7 @@ def create_app(overrides: dict | None = None, platform=None) -> Flask:
     csrf.init_app(app)
     htmx.init_app(app)
     templating.init_app(app)
-    for blueprint in (catalogue.bp, account.bp, apply.bp, applications.bp):
+    for blueprint in (catalogue.bp, account.bp, apply.bp, applications.bp, display.bp):
         app.register_blueprint(blueprint)
     errors.init_app(app)
     cli.init_app(app)

@@ -8,6 +8,7 @@ from flask_babel import format_date, format_datetime, lazy_gettext as _l
 from markupsafe import Markup
 
 from .deps import locale
+from .display import current_display
 from .forms import identifiers
 from .forms.builder import options_for
 from .i18n import html_lang
@@ -88,4 +89,5 @@ def init_app(app):
             "languages": [(code, name, html_lang(code), code == current)
                           for code, name in LANGUAGES],
             "current_user": g.get("user"),
+            "display": current_display(),
         }

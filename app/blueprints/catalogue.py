@@ -1,7 +1,8 @@
 """Finding a service: the home page, search and the service page."""
 from __future__ import annotations
 
-from flask import Blueprint, abort, current_app, render_template, request
+from flask import Blueprint, abort, current_app, render_template, request, url_for
+from flask_babel import lazy_gettext as _l
 
 from ..deps import locale, platform
 from ..search import SearchEntry, SearchIndex
@@ -9,6 +10,19 @@ from ..search import SearchEntry, SearchIndex
 bp = Blueprint("catalogue", __name__)
 
 MAX_QUERY = 50
+
+# Pages of the site itself that search finds by the names people know them by
+# (MIIT: 长辈版 must be found under each of its common names).
+SITE_PAGES = {
+    "page:display": {
+        "endpoint": "display.settings",
+        "title": _l("Elder mode and display settings"),
+        "description": _l("Large text, high contrast, a simpler page and reading aloud."),
+        "index_name": "长辈版",
+        "keywords": ("关怀版", "亲情版", "关爱版", "老年模式", "老年版", "适老化", "大字版",
+                     "显示设置", "高对比", "无障碍", "朗读", "语音播报", "读屏"),
+    },
+}
 
 
 def search_index() -> SearchIndex:
@@ -18,6 +32,8 @@ def search_index() -> SearchIndex:
         entries = [SearchEntry(s.code, str(s.name),
                                tuple(s.keywords) + tuple(str(m.name) for m in s.matters))
                    for s in platform().services("zh_Hans_CN")]
+        entries += [SearchEntry(key, page["index_name"], page["keywords"])
+                    for key, page in SITE_PAGES.items()]
         index = current_app.extensions["search_index"] = SearchIndex(entries)
     return index
 
@@ -36,8 +52,11 @@ def home():
 def search():
     query = request.args.get("q", "")[:MAX_QUERY]
     by_code = {s.code: s for s in platform().services(locale())}
-    results = [by_code[code] for code in search_index().search(query) if code in by_code]
-    return render_template("catalogue/search.html", query=query, results=results)
+    found = search_index().search(query)
+    results = [by_code[code] for code in found if code in by_code]
+    pages = [{**SITE_PAGES[key], "url": url_for(SITE_PAGES[key]["endpoint"])}
+             for key in found if key in SITE_PAGES]
+    return render_template("catalogue/search.html", query=query, results=results, pages=pages)
 
 
 @bp.get("/services/<code>")

@@ -55,9 +55,36 @@
     });
   }
 
+
+  // Display settings saved through htmx: apply the new data-* attributes at once
+  // (the server sends them in the HX-Trigger header; the cookie makes them stick).
+  function applyDisplaySettings() {
+    document.body.addEventListener("yiban:display", function (event) {
+      var attributes = event.detail || {};
+      Object.keys(attributes).forEach(function (name) {
+        if (name.indexOf("data-") === 0) document.documentElement.setAttribute(name, attributes[name]);
+      });
+    });
+  }
+
+  // Reading guide: a band that follows the pointer line by line (CSS shows it only
+  // when the guide is on; it is decoration, hidden from assistive technology).
+  function readingGuide() {
+    var band = document.createElement("div");
+    band.className = "reading-guide";
+    band.setAttribute("aria-hidden", "true");
+    document.body.appendChild(band);
+    document.addEventListener("mousemove", function (event) {
+      if (document.documentElement.dataset.guide !== "on") return;
+      band.style.transform = "translateY(" + Math.max(0, event.clientY - band.offsetHeight / 2) + "px)";
+    }, { passive: true });
+  }
+
   document.addEventListener("DOMContentLoaded", function () {
     preventDoubleClicks();
     characterCounts();
     syncInvalidState();
+    applyDisplaySettings();
+    readingGuide();
   });
 })();
