@@ -113,12 +113,32 @@ class Person:
         return next((lic for lic in self.licences if lic.type == type_), None)
 
 
+# community_worker 网格员 · counter_clerk 窗口帮办 · volunteer 志愿者 · family 亲属
+HELPER_KINDS = ("community_worker", "counter_clerk", "volunteer", "family")
+
+
+@dataclass(frozen=True)
+class Helper:
+    """Someone who applies for citizens who authorised them.
+
+    The platform knows who helpers are; what a helper may do for whom is the
+    citizen's consent, which the front keeps (app/consent.py)."""
+
+    id: str
+    name: str
+    kind: str  # one of HELPER_KINDS
+    organisation: str | None  # None for a family member
+    code: str  # short code a citizen types to name this helper, e.g. HB1001
+    mobile: str
+
+
 @dataclass(frozen=True)
 class TimelineEvent:
     at: datetime
     kind: str  # submitted | accepted | department | done | rejected | withdrawn
     department: str | None = None
     note: str | None = None
+    acted_by: str | None = None  # id of the helper who did it for the owner
 
 
 @dataclass(frozen=True)
@@ -133,6 +153,7 @@ class Application:
     timeline: tuple[TimelineEvent, ...] = ()
     # Decided by the platform when it answered: still open and within the undo window.
     can_withdraw: bool = False
+    submitted_by: str | None = None  # id of the helper who sent it for the owner
 
 
 class WithdrawRefused(Exception):
@@ -150,9 +171,15 @@ class PlatformClient(Protocol):
     def authenticate(self, login: str, password: str) -> Person | None: ...
     def person(self, person_id: str) -> Person | None: ...
 
-    # applications
+    # helpers: login and find_helper take a helper's code or mobile number
+    def authenticate_helper(self, login: str, password: str) -> Helper | None: ...
+    def helper(self, helper_id: str) -> Helper | None: ...
+    def find_helper(self, code_or_mobile: str) -> Helper | None: ...
+
+    # applications; acted_by is the id of the helper acting for the owner, if any
     def submit(self, service_code: str, owner_id: str, answers: dict,
-               idempotency_key: str) -> Application: ...
+               idempotency_key: str, *, acted_by: str | None = None) -> Application: ...
     def applications_of(self, owner_id: str) -> list[Application]: ...
     def application(self, number: str, owner_id: str) -> Application | None: ...
-    def withdraw(self, number: str, owner_id: str) -> Application: ...
+    def withdraw(self, number: str, owner_id: str, *,
+                 acted_by: str | None = None) -> Application: ...

@@ -11,13 +11,13 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.exc import IntegrityError
 from werkzeug.security import check_password_hash
 
-from .. import (Application, Licence, LifeEvent, LocalText, Material, Matter, Option,
-                Person, Question, Service, TimelineEvent, WithdrawRefused)
+from .. import (Application, Helper, Licence, LifeEvent, LocalText, Material, Matter,
+                Option, Person, Question, Service, TimelineEvent, WithdrawRefused)
 from ...clock import utcnow
 from ...db import Database
-from .models import (ApplicationRow, EventRow, LifeEventRow, PersonRow, PlatformBase,
-                     ServiceRow)
-from .seed import seed_if_empty
+from .models import (ApplicationRow, EventRow, HelperRow, LifeEventRow, PersonRow,
+                     PlatformBase, ServiceRow)
+from .seed import prepare
 
 DEFAULT_LOCALE = "zh_Hans_CN"
 WITHDRAW_WINDOW = timedelta(minutes=10)  # MIIT: undo within 10 minutes of submitting
@@ -37,6 +37,12 @@ def text(value, locale: str) -> LocalText | None:
     return LocalText(str(value), DEFAULT_LOCALE)
 
 
+def login_key(value: str | None) -> str:
+    """A login as stored: no spaces anywhere (people type "138 0000 0001"), upper case
+    (ID numbers end in X, helper codes are HB…)."""
+    return "".join((value or "").split()).upper()
+
+
 def add_working_days(start: date, days: int) -> date:
     """Promised dates count working days (Monday–Friday; public holidays are not modelled)."""
     current = start
@@ -51,8 +57,7 @@ class EmbeddedPlatform:
     def __init__(self, database_url: str, clock: Callable[[], datetime] = utcnow):
         self.db = Database(database_url, PlatformBase)
         self.clock = clock  # naive UTC; replaceable so tests can move time
-        with self.db.session() as session:
-            seed_if_empty(session)
+        prepare(self.db)
 
     # ---- catalogue -------------------------------------------------------------
     def life_events(self, locale: str) -> list[LifeEvent]:
@@ -111,7 +116,7 @@ class EmbeddedPlatform:
         """Sign in with a mobile number or ID number and a password.
 
         A real identity provider (e.g. a provincial unified login) would replace this."""
-        login = (login or "").strip().upper()
+        login = login_key(login)
         with self.db.session() as s:
             row = s.scalar(select(PersonRow).where(
                 or_(PersonRow.mobile == login, PersonRow.id_number == login)))
@@ -132,28 +137,70 @@ class EmbeddedPlatform:
             licences=tuple(Licence(l.type, l.number, l.issued, l.valid_until, dict(l.data))
                            for l in row.licences))
 
+    # ---- helpers -----------------------------------------------------------------
+    def authenticate_helper(self, login: str, password: str) -> Helper | None:
+        """Sign a helper in with their code or mobile number and their password."""
+        with self.db.session() as s:
+            row = self._helper_row(s, login)
+            if row is None or not check_password_hash(row.password_hash, password or ""):
+                return None
+            return self._helper(row)
+
+    def helper(self, helper_id: str) -> Helper | None:
+        with self.db.session() as s:
+            row = s.get(HelperRow, helper_id)
+            return self._helper(row) if row else None
+
+    def find_helper(self, code_or_mobile: str) -> Helper | None:
+        """The helper a citizen names by code or mobile number when granting consent."""
+        with self.db.session() as s:
+            row = self._helper_row(s, code_or_mobile)
+            return self._helper(row) if row else None
+
+    @staticmethod
+    def _helper_row(s, code_or_mobile: str) -> HelperRow | None:
+        key = login_key(code_or_mobile)
+        if not key:
+            return None
+        return s.scalar(select(HelperRow).where(
+            or_(HelperRow.code == key, HelperRow.mobile == key)))
+
+    @staticmethod
+    def _helper(row: HelperRow) -> Helper:
+        return Helper(id=row.id, name=row.name, kind=row.kind, organisation=row.organisation,
+                      code=row.code, mobile=row.mobile)
+
+    @staticmethod
+    def _check_helper(s, acted_by: str | None) -> None:
+        # Checked here rather than left to the foreign key: submit() retries on
+        # integrity errors, and an unknown helper is not worth retrying.
+        if acted_by is not None and s.get(HelperRow, acted_by) is None:
+            raise LookupError(acted_by)
+
     # ---- applications ----------------------------------------------------------
     def submit(self, service_code: str, owner_id: str, answers: dict,
-               idempotency_key: str) -> Application:
-        """Create an application once per idempotency key; a repeat returns the first."""
+               idempotency_key: str, *, acted_by: str | None = None) -> Application:
+        """Create an application once per idempotency key; a repeat returns the first
+        (with the first one's answers and sender, whatever the repeat carries)."""
         for _attempt in range(NUMBERING_ATTEMPTS):
             existing = self._by_key(idempotency_key)
             if existing is not None:
                 return existing
             try:
-                self._insert(service_code, owner_id, answers, idempotency_key)
+                self._insert(service_code, owner_id, answers, idempotency_key, acted_by)
             except IntegrityError:
                 # Another submission took this key or this number first: look again.
                 continue
             return self._by_key(idempotency_key)
         raise RuntimeError("could not number the application")
 
-    def _insert(self, service_code, owner_id, answers, idempotency_key) -> None:
+    def _insert(self, service_code, owner_id, answers, idempotency_key, acted_by) -> None:
         now = self.clock()
         with self.db.session() as s:
             service = s.get(ServiceRow, service_code)
             if service is None:
                 raise LookupError(service_code)
+            self._check_helper(s, acted_by)
             local_day = (now + CHINA_OFFSET).date()
             prefix = f"YB{local_day:%Y%m%d}"
             last = s.scalar(select(func.max(ApplicationRow.number))
@@ -163,8 +210,8 @@ class EmbeddedPlatform:
                 number=f"{prefix}{sequence:06d}", idempotency_key=idempotency_key,
                 service_code=service_code, owner_id=owner_id, status="submitted",
                 submitted_at=now, promised_date=add_working_days(local_day, service.promise_days),
-                answers=answers)
-            row.events.append(EventRow(at=now, kind="submitted"))
+                answers=answers, submitted_by=acted_by)
+            row.events.append(EventRow(at=now, kind="submitted", acted_by=acted_by))
             s.add(row)
 
     def _by_key(self, key: str) -> Application | None:
@@ -186,15 +233,17 @@ class EmbeddedPlatform:
                 return None
             return self._application(row)
 
-    def withdraw(self, number: str, owner_id: str) -> Application:
+    def withdraw(self, number: str, owner_id: str, *,
+                 acted_by: str | None = None) -> Application:
         with self.db.session() as s:
             row = s.get(ApplicationRow, number)
             if row is None or row.owner_id != owner_id:
                 raise LookupError(number)
+            self._check_helper(s, acted_by)
             if not self._application(row).can_withdraw:
                 raise WithdrawRefused(number)
             row.status = "withdrawn"
-            row.events.append(EventRow(at=self.clock(), kind="withdrawn"))
+            row.events.append(EventRow(at=self.clock(), kind="withdrawn", acted_by=acted_by))
         return self.application(number, owner_id)
 
     def _application(self, row: ApplicationRow) -> Application:
@@ -202,10 +251,11 @@ class EmbeddedPlatform:
             number=row.number, service_code=row.service_code, owner_id=row.owner_id,
             status=row.status, submitted_at=row.submitted_at,
             promised_date=row.promised_date, answers=dict(row.answers),
-            timeline=tuple(TimelineEvent(e.at, e.kind, e.department, e.note)
+            timeline=tuple(TimelineEvent(e.at, e.kind, e.department, e.note, e.acted_by)
                            for e in row.events),
             can_withdraw=(row.status in OPEN_STATUSES
-                          and self.clock() - row.submitted_at <= WITHDRAW_WINDOW))
+                          and self.clock() - row.submitted_at <= WITHDRAW_WINDOW),
+            submitted_by=row.submitted_by)
 
     # ---- the platform's own back office (CLI) -----------------------------------
     def advance(self, number: str | None = None, reject_reason: str | None = None) -> list[str]:

@@ -7,8 +7,22 @@ from sqlalchemy import JSON, Date, DateTime, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 
+# Bump on any change to these tables. The embedded database only holds demo data, so a
+# database of another version is dropped, re-created and seeded again on start-up
+# rather than migrated (developers keep old SQLite files around).
+SCHEMA_VERSION = 2
+
+
 class PlatformBase(DeclarativeBase):
     pass
+
+
+class MetaRow(PlatformBase):
+    """Facts about the database itself, such as its schema version."""
+
+    __tablename__ = "meta"
+    key: Mapped[str] = mapped_column(String(40), primary_key=True)
+    value: Mapped[str] = mapped_column(String(200))
 
 
 class LifeEventRow(PlatformBase):
@@ -55,6 +69,19 @@ class LicenceRow(PlatformBase):
     data: Mapped[dict] = mapped_column(JSON)
 
 
+class HelperRow(PlatformBase):
+    """A helper account: community worker, counter clerk, volunteer or family member."""
+
+    __tablename__ = "helper"
+    id: Mapped[str] = mapped_column(String(60), primary_key=True)
+    name: Mapped[str] = mapped_column(String(60))
+    kind: Mapped[str] = mapped_column(String(20))
+    organisation: Mapped[str | None] = mapped_column(String(100))
+    code: Mapped[str] = mapped_column(String(20), unique=True)
+    mobile: Mapped[str] = mapped_column(String(11), unique=True)
+    password_hash: Mapped[str] = mapped_column(String(200))
+
+
 class ApplicationRow(PlatformBase):
     __tablename__ = "application"
     number: Mapped[str] = mapped_column(String(30), primary_key=True)
@@ -65,6 +92,8 @@ class ApplicationRow(PlatformBase):
     submitted_at: Mapped[datetime] = mapped_column(DateTime)  # UTC
     promised_date: Mapped[date] = mapped_column(Date)
     answers: Mapped[dict] = mapped_column(JSON)
+    # The helper who sent it for the owner; None when the owner sent it.
+    submitted_by: Mapped[str | None] = mapped_column(ForeignKey("helper.id"))
     events: Mapped[list[EventRow]] = relationship(order_by="EventRow.id")
 
 
@@ -77,3 +106,4 @@ class EventRow(PlatformBase):
     kind: Mapped[str] = mapped_column(String(20))
     department: Mapped[str | None] = mapped_column(String(40))
     note: Mapped[str | None] = mapped_column(Text)
+    acted_by: Mapped[str | None] = mapped_column(ForeignKey("helper.id"))  # helper, if one
