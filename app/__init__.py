@@ -21,23 +21,28 @@ def create_app(overrides: dict | None = None, platform=None) -> Flask:
     app.config.update(overrides or {})
     app.config["BABEL_TRANSLATION_DIRECTORIES"] = str(ROOT / "locales")
 
-    from . import auth, cli, templating
-    from .blueprints import account, applications, apply, catalogue, display, errors
+    from . import assisted, auth, cli, templating
+    from .blueprints import (account, applications, apply, assisted as assisted_pages,
+                             catalogue, consent, display, errors)
+    from .consent import Consents
     from .front_store import FrontStore
     from .platform.embedded import EmbeddedPlatform
 
     app.extensions["platform"] = platform or EmbeddedPlatform(app.config["PLATFORM_DATABASE_URL"])
     app.extensions["front_store"] = FrontStore(app.config["FRONT_DATABASE_URL"])
+    app.extensions["consents"] = Consents(app.extensions["front_store"].db)
 
     compile_catalogues(ROOT / "locales")
     babel.init_app(app, locale_selector=select_locale)
     # Who is signed in is known before the CSRF check, so an expired form can keep
     # a signed-in user's answers on their draft.
     auth.init_app(app)
+    assisted.init_app(app)  # after auth: it needs to know who acts for whom
     csrf.init_app(app)
     htmx.init_app(app)
     templating.init_app(app)
-    for blueprint in (catalogue.bp, account.bp, apply.bp, applications.bp, display.bp):
+    for blueprint in (catalogue.bp, account.bp, apply.bp, applications.bp, display.bp,
+                      assisted_pages.bp, consent.bp):
         app.register_blueprint(blueprint)
     errors.init_app(app)
     cli.init_app(app)

@@ -1,13 +1,14 @@
-"""Who is signed in, idle expiry, and the sign-in guard."""
+"""Who is signed in (a citizen, or a helper possibly acting for a citizen), idle
+expiry, and the sign-in guards."""
 from __future__ import annotations
 
 import time
 from functools import wraps
 from urllib.parse import urlsplit
 
-from flask import current_app, g, redirect, request, session, url_for
+from flask import abort, current_app, g, redirect, request, session, url_for
 
-from .deps import platform
+from .deps import consents, platform
 
 TOUCH_EVERY_SECONDS = 60  # refresh "last seen" at most this often (fewer cookie writes)
 
@@ -17,36 +18,73 @@ def init_app(app):
 
 
 def load_signed_in_person():
-    g.user = None
-    g.session_expired = False
-    person_id = session.get("person_id")
-    if not person_id:
+    """g.user is whose data the page shows: the citizen signed in, or the citizen a
+    helper acts for while (and only while) that citizen's consent holds."""
+    g.user = g.helper = g.acting = None
+    g.session_expired = g.consent_ended = False
+    person_id, helper_id = session.get("person_id"), session.get("helper_id")
+    if not (person_id or helper_id):
         return
     now = time.time()
     idle_limit = current_app.config["SESSION_IDLE_TIMEOUT"].total_seconds()
     if now - session.get("seen", 0) > idle_limit:
         # The session ends but the draft stays: everything was saved at each step.
         sign_out()
-        session["expired_person_id"] = person_id  # whose answers may be parked now
+        # Whose answers may be parked now; a helper's never go to a citizen's sign-in.
+        session["expired_person_id"] = person_id or f"helper:{helper_id}"
         g.session_expired = True
         return
-    g.user = platform().person(person_id)
-    if g.user is None:
+    if helper_id:
+        load_helper(helper_id)
+    else:
+        g.user = platform().person(person_id)
+    if g.user is None and g.helper is None:
         sign_out()
         return
     if now - session.get("seen", 0) > TOUCH_EVERY_SECONDS:
         session["seen"] = now
 
 
-def sign_in(person_id: str) -> None:
+def load_helper(helper_id: str) -> None:
+    g.helper = platform().helper(helper_id)
+    citizen_id = session.get("acting_for")
+    if g.helper is None or not citizen_id:
+        return
+    # Consent is checked on every request: a revoked or expired authorisation ends
+    # the assisted session at once.
+    g.acting = consents().active(helper_id, citizen_id)
+    if g.acting is None:
+        session.pop("acting_for", None)
+        g.consent_ended = True
+        return
+    g.user = platform().person(citizen_id)
+
+
+def _start_session(**identity) -> None:
     session.clear()  # a new session identity on sign-in (no fixation)
     session.permanent = True
-    session["person_id"] = person_id
+    session.update(identity)
     session["seen"] = time.time()
 
 
+def sign_in(person_id: str) -> None:
+    _start_session(person_id=person_id)
+
+
+def sign_in_helper(helper_id: str) -> None:
+    _start_session(helper_id=helper_id)
+
+
+def act_for(citizen_id: str | None) -> None:
+    """Start (or, with None, stop) acting for a citizen; consent is checked per request."""
+    if citizen_id:
+        session["acting_for"] = citizen_id
+    else:
+        session.pop("acting_for", None)
+
+
 def sign_out() -> None:
-    for key in ("person_id", "seen"):
+    for key in ("person_id", "helper_id", "acting_for", "seen"):
         session.pop(key, None)
 
 
@@ -67,9 +105,33 @@ def sign_in_url(next_path: str | None = None) -> str:
 
 
 def login_required(view):
+    """A citizen's page: the citizen, or a helper acting for them with consent."""
     @wraps(view)
     def guarded(*args, **kwargs):
         if g.user is None:
+            if g.helper is not None:  # not (or no longer) acting for anyone
+                return redirect(url_for("assisted.worklist"))
             return redirect(sign_in_url())
+        return view(*args, **kwargs)
+    return guarded
+
+
+def citizen_required(view):
+    """Only the citizen themself: consent, the access log. Never a helper."""
+    @wraps(view)
+    def guarded(*args, **kwargs):
+        if g.helper is not None:
+            abort(403)
+        if g.user is None:
+            return redirect(sign_in_url())
+        return view(*args, **kwargs)
+    return guarded
+
+
+def helper_required(view):
+    @wraps(view)
+    def guarded(*args, **kwargs):
+        if g.helper is None:
+            return redirect(url_for("assisted.sign_in", next=request.full_path.rstrip("?")))
         return view(*args, **kwargs)
     return guarded

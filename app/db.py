@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from contextlib import contextmanager
 
-from sqlalchemy import create_engine, event
+from sqlalchemy import Table, create_engine, event, inspect, text
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 
 
@@ -38,3 +38,14 @@ class Database:
             raise
         finally:
             session.close()
+
+    def add_missing_columns(self, table: Table) -> None:
+        """A column added to a model after its table was created: ALTER TABLE ADD it
+        (nullable columns only), so an older database keeps its rows."""
+        present = {c["name"] for c in inspect(self.engine).get_columns(table.name)}
+        with self.engine.begin() as connection:
+            for column in table.columns:
+                if column.name not in present:
+                    kind = column.type.compile(dialect=self.engine.dialect)
+                    connection.execute(text(
+                        f'ALTER TABLE "{table.name}" ADD COLUMN "{column.name}" {kind}'))

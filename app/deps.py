@@ -4,6 +4,7 @@ from __future__ import annotations
 from flask import current_app
 from flask_babel import get_locale
 
+from .consent import Consents
 from .front_store import FrontStore
 from .platform import PlatformClient
 
@@ -18,3 +19,7 @@ def store() -> FrontStore:
 
 def locale() -> str:
     return str(get_locale())
+
+
+def consents() -> Consents:
+    return current_app.extensions["consents"]

@@ -27,6 +27,8 @@ class Draft(FrontBase):
     # Sent with the submission so a double click or a resent POST creates one application.
     submission_key: Mapped[str] = mapped_column(String(64), unique=True)
     application_number: Mapped[str | None] = mapped_column(String(30))
+    # The helper who last worked on it for the owner (None: the owner themself).
+    acted_by: Mapped[str | None] = mapped_column(String(60))
     created_at: Mapped[datetime] = mapped_column(DateTime)
     updated_at: Mapped[datetime] = mapped_column(DateTime)
 
@@ -52,6 +54,8 @@ class SignInFailures(FrontBase):
 class FrontStore:
     def __init__(self, database_url: str):
         self.db = Database(database_url, FrontBase)
+        # Drafts are citizens' work and outlive upgrades: add new columns in place.
+        self.db.add_missing_columns(Draft.__table__)
 
     # ---- drafts ----
     def open_draft(self, owner_id: str, service_code: str) -> Draft | None:
@@ -66,13 +70,14 @@ class FrontStore:
                 Draft.owner_id == owner_id, Draft.application_number.is_(None))
                 .order_by(Draft.updated_at.desc())))
 
-    def start_draft(self, owner_id: str, service_code: str) -> Draft:
+    def start_draft(self, owner_id: str, service_code: str, acted_by: str | None = None) -> Draft:
         existing = self.open_draft(owner_id, service_code)
         if existing:
             return existing
         now = utcnow()
         draft = Draft(owner_id=owner_id, service_code=service_code, answers={}, pending={},
-                      submission_key=secrets.token_hex(16), created_at=now, updated_at=now)
+                      submission_key=secrets.token_hex(16), acted_by=acted_by,
+                      created_at=now, updated_at=now)
         with self.db.session() as s:
             s.add(draft)
         return draft
@@ -82,10 +87,11 @@ class FrontStore:
             return s.scalar(select(Draft).where(Draft.owner_id == owner_id,
                                                 Draft.submission_key == submission_key))
 
-    def save_answers(self, draft_id: int, answers: dict) -> None:
+    def save_answers(self, draft_id: int, answers: dict, acted_by: str | None = None) -> None:
         """Save validated answers; they replace whatever was pending for those questions."""
         with self.db.session() as s:
             draft = s.get(Draft, draft_id)
+            draft.acted_by = acted_by
             draft.answers = {**draft.answers, **answers}
             draft.pending = {k: v for k, v in draft.pending.items() if k not in answers}
             draft.updated_at = utcnow()

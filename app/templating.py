@@ -4,10 +4,10 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 
 from flask import g
-from flask_babel import format_date, format_datetime, lazy_gettext as _l
+from flask_babel import format_date, format_datetime, gettext, lazy_gettext as _l
 from markupsafe import Markup
 
-from .deps import locale
+from .deps import locale, platform
 from .display import current_display
 from .forms import identifiers
 from .forms.builder import options_for
@@ -29,6 +29,39 @@ STATUS_LABELS = {
 }
 
 
+HELPER_KINDS = {
+    "community_worker": _l("community grid worker"),
+    "counter_clerk": _l("service counter helper"),
+    "volunteer": _l("volunteer"),
+    "family": _l("family member"),
+}
+
+ACCESS_ACTIONS = {
+    "view_profile": _l("Started helping you"),
+    "view_applications": _l("Looked at your applications in progress"),
+    "view_application": _l("Looked at an application"),
+    "view_draft": _l("Looked at an unfinished application"),
+    "start_draft": _l("Started or continued an application"),
+    "save_answer": _l("Answered a question of an application"),
+    "submit": _l("Sent an application for you"),
+    "withdraw": _l("Withdrew an application"),
+    "supplement": _l("Sent more material"),
+    "grant": _l("You authorised a helper"),
+    "revoke": _l("You ended an authorisation"),
+}
+
+
+def helper_label(helper) -> str:
+    """"周建华 (community grid worker, 示例社区)": who a helper is, in one phrase."""
+    if helper is None:
+        return gettext("a helper who is no longer registered")
+    kind = HELPER_KINDS.get(helper.kind, helper.kind)
+    if helper.organisation:
+        return gettext("%(name)s (%(kind)s, %(organisation)s)", name=helper.name, kind=kind,
+                       organisation=helper.organisation)
+    return gettext("%(name)s (%(kind)s)", name=helper.name, kind=kind)
+
+
 def error_target(field, question=None) -> str:
     """The id of the first input of a field, where an error-summary link goes."""
     kind = question.type if question else None
@@ -44,7 +77,8 @@ def error_target(field, question=None) -> str:
 def error_list(form) -> list[tuple[str, str]]:
     """(target id, message) for the error summary, in the order of the fields."""
     question = getattr(form, "question", None)
-    return [(error_target(field, question), message)
+    questions = getattr(form, "questions", {})  # forms that ask several questions
+    return [(error_target(field, questions.get(field.name, question)), message)
             for field in form if field.errors and field.name != "csrf_token"
             for message in field.errors]
 
@@ -75,10 +109,13 @@ def init_app(app):
         mask_id=identifiers.mask_id_number,
         mask_mobile=identifiers.mask_mobile,
         mask_account=identifiers.mask_bank_account,
+        mask_name=identifiers.mask_name,
     )
     app.jinja_env.globals.update(lang_mark=lang_mark, options_for=options_for,
                                  error_list=error_list,
-                                 status_label=lambda s: STATUS_LABELS[s])
+                                 status_label=lambda s: STATUS_LABELS[s],
+                                 helper_label=helper_label, access_action=ACCESS_ACTIONS.get,
+                                 helper_of=lambda helper_id: platform().helper(helper_id))
 
     @app.context_processor
     def page_context():
@@ -89,5 +126,7 @@ def init_app(app):
             "languages": [(code, name, html_lang(code), code == current)
                           for code, name in LANGUAGES],
             "current_user": g.get("user"),
+            "current_helper": g.get("helper"),
+            "acting": g.get("acting"),
             "display": current_display(),
         }

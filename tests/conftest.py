@@ -43,6 +43,10 @@ ZHAO = Citizen("zhao-guilan", "赵桂兰", "13800000004", "yiban-demo-4", "43010
 CHEN = Citizen("chen-zhiming", "陈志明", "13800000005", "yiban-demo-5", "11010119810905957X")
 LIU = Citizen("liu-yang", "刘洋", "13800000006", "yiban-demo-6", "430102199804169733")
 
+# Demo helpers (people.yaml, `helpers:`).
+ZHOU = Citizen("zhou-jianhua", "周建华", "13900000001", "yiban-helper-1", None)  # 网格员, code HB1001
+WU = Citizen("wu-jing", "吴静", "13900000002", "yiban-helper-2", None)  # 窗口帮办, code HB1002
+
 APPLICATION_NUMBER = re.compile(r"YB\d{8}\d{6}")
 
 # A valid 1×1 PNG and a tiny PDF.
@@ -157,9 +161,9 @@ class Clock:
 
 
 @pytest.fixture
-def clock(platform):
-    """The platform's clock, under the test's control."""
-    platform.clock = Clock()
+def clock(app, platform):
+    """The platform's and the consent records' clock, under the test's control."""
+    platform.clock = app.extensions["consents"].clock = Clock()
     return platform.clock
 
 
@@ -331,6 +335,15 @@ def sign_in(client, mobile: str, password: str, next: str | None = None):
 def sign_in_as(client, citizen: Citizen, next: str | None = None):
     response = sign_in(client, citizen.mobile, citizen.password, next)
     assert response.status_code == 302, "sign-in failed"
+    return response
+
+
+def sign_in_as_helper(client, helper: Citizen):
+    page = client.get("/helper/sign-in")
+    response = client.post("/helper/sign-in", data={
+        "csrf_token": csrf_token(page.get_data(as_text=True)),
+        "login": helper.mobile, "password": helper.password})
+    assert response.status_code == 302, "helper sign-in failed"
     return response
 
 

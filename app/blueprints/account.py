@@ -39,29 +39,37 @@ def wait_seconds(login: str) -> int:
     return max(0, math.ceil(wait - elapsed))
 
 
+def attempt_sign_in(form, authenticate, throttle_key: str, wrong_message: str):
+    """Check the credentials of a sign-in-like form (slowed down after failures, never
+    locked out). Returns who signed in, or None with the error put on the form."""
+    login = form.login.data.strip().upper()
+    waiting = wait_seconds(throttle_key + login)
+    if waiting:
+        form.login.errors.append(ngettext(
+            "Too many tries. Wait %(num)d second, then try again.",
+            "Too many tries. Wait %(num)d seconds, then try again.", waiting))
+        return None
+    who = authenticate(login, form.password.data)
+    if who is None:
+        store().record_failure(throttle_key + login)
+        form.password.errors.append(wrong_message)
+        return None
+    store().clear_failures(throttle_key + login)
+    return who
+
+
 @bp.route("/sign-in", methods=["GET", "POST"], endpoint="sign_in")
 def sign_in_page():
     form = SignInForm()
     next_path = safe_next(request.values.get("next"))
     if form.validate_on_submit():
-        login = form.login.data.strip().upper()
-        waiting = wait_seconds(login)
-        if waiting:
-            form.login.errors.append(ngettext(
-                "Too many tries. Wait %(num)d second, then try again.",
-                "Too many tries. Wait %(num)d seconds, then try again.", waiting))
-        else:
-            person = platform().authenticate(login, form.password.data)
-            if person is None:
-                store().record_failure(login)
-                form.password.errors.append(
-                    _("The mobile number, ID number or password is not right. Check them "
-                      "and try again."))
-            else:
-                store().clear_failures(login)
-                return_to = restore_parked_answers(person)
-                sign_in(person.id)
-                return redirect(return_to or next_path)
+        person = attempt_sign_in(
+            form, platform().authenticate, "",
+            _("The mobile number, ID number or password is not right. Check them and try again."))
+        if person is not None:
+            return_to = restore_parked_answers(person)
+            sign_in(person.id)
+            return redirect(return_to or next_path)
     return render_template("account/sign_in.html", form=form, next_path=next_path,
                            expired=request.args.get("expired") == "1")
 

@@ -5,6 +5,7 @@ from flask import Blueprint, abort, g, redirect, render_template, url_for
 from flask_wtf import FlaskForm
 
 from ..answers import display_answer
+from ..assisted import acting_helper_id, covers
 from ..auth import login_required
 from ..deps import locale, platform, store
 from ..platform import WithdrawRefused
@@ -26,8 +27,10 @@ def own_application(number: str):
 def index():
     services = {s.code: s for s in platform().services(locale())}
     return render_template("applications/index.html",
-                           drafts=store().open_drafts(g.user.id),
-                           applications=platform().applications_of(g.user.id),
+                           drafts=[d for d in store().open_drafts(g.user.id)
+                                   if covers(d.service_code)],
+                           applications=[a for a in platform().applications_of(g.user.id)
+                                         if covers(a.service_code)],
                            services=services)
 
 
@@ -60,7 +63,7 @@ def withdraw(number):
     refused = not application.can_withdraw
     if form.validate_on_submit() and not refused:
         try:
-            platform().withdraw(number, g.user.id)
+            platform().withdraw(number, g.user.id, acted_by=acting_helper_id())
         except WithdrawRefused:
             refused = True
         else:

@@ -10,6 +10,7 @@ from flask_babel import gettext as _
 from werkzeug.datastructures import CombinedMultiDict, MultiDict
 
 from ..answers import display_answer
+from ..assisted import acting_helper_id
 from ..auth import login_required, sign_in_url
 from ..deps import locale, platform, store
 from ..forms.builder import answer_value, build_form, is_blank, prefill_value
@@ -136,7 +137,7 @@ def display_filename(name: str) -> str:
 def start(code):
     """Start or resume: go to the first question still unanswered."""
     _service, questions = load_service(code)
-    draft = store().start_draft(g.user.id, code)
+    draft = store().start_draft(g.user.id, code, acted_by=acting_helper_id())
     missing = first_unanswered(questions, draft.answers)
     if missing is None and draft.answers:
         return redirect(url_for("apply.check", code=code))
@@ -150,11 +151,14 @@ def question(code, key):
     if q is None:
         abort(404)
     if g.user is None:
+        if g.helper is not None:
+            # A helper whose consent ended: nothing typed is kept for anyone.
+            return redirect(url_for("assisted.worklist"))
         if request.method == "POST":
             return keep_unsaved_answers(code, key)
         return redirect(sign_in_url())
 
-    draft = store().start_draft(g.user.id, code)
+    draft = store().start_draft(g.user.id, code, acted_by=acting_helper_id())
     back_to_check = request.args.get("return") == "check"
     stored = draft.answers.get(key)
     stored_file = stored if q.type == "file" else None
@@ -169,7 +173,7 @@ def question(code, key):
                 value = save_upload(form.field.data) if not is_blank(form.field) else stored_file
             else:
                 value = answer_value(q, form.field)
-            store().save_answers(draft.id, {key: value})
+            store().save_answers(draft.id, {key: value}, acted_by=acting_helper_id())
             answers = {**draft.answers, key: value}
             return redirect(next_url(code, questions, answers, key, back_to_check))
     elif key in draft.pending:
@@ -230,11 +234,14 @@ def check(code):
     missing = [q for q in active if q.required and q.key not in draft.answers]
     if request.method == "POST" and not missing:
         answers = {q.key: draft.answers[q.key] for q in active if q.key in draft.answers}
-        application = platform().submit(code, g.user.id, answers, draft.submission_key)
+        application = platform().submit(code, g.user.id, answers, draft.submission_key,
+                                        acted_by=acting_helper_id())
         store().mark_submitted(draft.id, application.number)
         return redirect(url_for("applications.confirmation", number=application.number))
 
-    change_rows = [(q, display_answer(q, draft.answers.get(q.key)),
+    # A helper sees identifiers masked; the citizen checks their own in full.
+    change_rows = [(q, display_answer(q, draft.answers.get(q.key),
+                                      masked=acting_helper_id() is not None),
                     question_url(code, q.key, back_to_check=True)) for q in active]
     errors = [(f"change-{q.key}", _("Answer the question “%(question)s”", question=q.label))
               for q in missing] if request.method == "POST" else []

@@ -175,3 +175,9 @@ def mask_bank_account(value: str) -> str:
     if len(number) < 12:
         return "*" * len(number)
     return "**** **** **** " + number[-4:]
+
+
+def mask_name(value: str) -> str:
+    """"王秀英" -> "王**": the family name only, as helpers and notices show it."""
+    value = (value or "").strip()
+    return value[:1] + "*" * (len(value) - 1) if len(value) > 1 else value

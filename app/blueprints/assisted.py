@@ -1,0 +1,123 @@
+"""The helper's side of assisted mode (帮办): sign in, the worklist of citizens who
+authorised them, acting for one of them, and consent given in person on this device."""
+from __future__ import annotations
+
+from flask import Blueprint, flash, g, redirect, render_template, request, url_for
+from flask_babel import gettext as _, lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import PasswordField, RadioField, StringField
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import InputRequired
+
+from ..auth import act_for, helper_required, safe_next, sign_in_helper
+from ..consent import authorisation_ref
+from ..deps import consents, locale, platform, store
+from ..platform import Option, Question
+from .account import SignInForm, attempt_sign_in
+
+bp = Blueprint("assisted", __name__, url_prefix="/helper")
+
+OPEN_STATUSES = ("submitted", "accepted", "in_progress")
+# How long consent given at the counter lasts: this visit, a day, a week, a month.
+IN_PERSON_HOURS = ("4", "24", "168", "720")
+
+
+class HelperSignInForm(SignInForm):
+    login = StringField(_l("Helper code or mobile number"),
+                        validators=[InputRequired(_l("Enter your helper code or mobile number"))])
+
+
+class InPersonConsentForm(FlaskForm):
+    login = StringField(_l("The citizen's mobile number or ID number"),
+                        validators=[InputRequired(_l("Ask the citizen to enter their mobile number or ID number"))])
+    password = PasswordField(_l("The citizen's password"),
+                             validators=[InputRequired(_l("Ask the citizen to enter their password"))])
+    hours = RadioField(choices=[SelectChoice(h, h) for h in IN_PERSON_HOURS], default="4",
+                       validators=[InputRequired(_l("Choose how long the helper may act"))])
+
+
+def duration_question(key: str, values) -> Question:
+    labels = {"4": _("4 hours (this visit)"), "24": _("1 day"), "168": _("7 days"),
+              "720": _("30 days (the longest allowed)")}
+    return Question(key=key, type="radio", label=_("How long may the helper act for you?"),
+                    options=tuple(Option(v, labels[v]) for v in values))
+
+
+@bp.route("/sign-in", methods=["GET", "POST"])
+def sign_in():
+    form = HelperSignInForm()
+    next_path = safe_next(request.values.get("next"), url_for("assisted.worklist"))
+    if form.validate_on_submit():
+        helper = attempt_sign_in(
+            form, platform().authenticate_helper, "helper:",
+            _("The helper code, mobile number or password is not right. Check them and try again."))
+        if helper is not None:
+            sign_in_helper(helper.id)
+            return redirect(next_path)
+    return render_template("account/sign_in.html", form=form, next_path=next_path,
+                           action=url_for("assisted.sign_in"), heading=_("Sign in as a helper"),
+                           login_hint=_("Your helper code, for example HB1001, or your mobile number"))
+
+
+@bp.get("/")
+@helper_required
+def worklist():
+    """Citizens who authorised this helper, with what is in progress for each."""
+    services = {s.code: s for s in platform().services(locale())}
+    citizens = []
+    for authorisation in consents().authorisations_for_helper(g.helper.id):
+        citizen = platform().person(authorisation.citizen_id)
+        if citizen is None:
+            continue
+        drafts = [d for d in store().open_drafts(citizen.id) if authorisation.covers(d.service_code)]
+        waiting = [a for a in platform().applications_of(citizen.id)
+                   if authorisation.covers(a.service_code) and a.status in OPEN_STATUSES]
+        # The worklist shows what is in progress for the citizen: that is a view too.
+        consents().record_access(citizen.id, g.helper.id, "helper", "view_applications",
+                                 authorisation_ref(authorisation.id))
+        citizens.append({"authorisation": authorisation, "citizen": citizen,
+                         "drafts": drafts, "waiting": waiting})
+    return render_template("assisted/worklist.html", citizens=citizens, services=services,
+                           expiring=consents().expiring_soon(g.helper.id))
+
+
+@bp.post("/act/<int:authorisation_id>")
+@helper_required
+def act(authorisation_id):
+    authorisation = next((a for a in consents().authorisations_for_helper(g.helper.id)
+                          if a.id == authorisation_id), None)
+    if authorisation is None:
+        flash(_("That authorisation has ended. You can no longer act for this citizen."))
+        return redirect(url_for("assisted.worklist"))
+    act_for(authorisation.citizen_id)
+    consents().record_access(authorisation.citizen_id, g.helper.id, "helper", "view_profile",
+                             authorisation_ref(authorisation.id))
+    return redirect(url_for("applications.index"))
+
+
+@bp.post("/leave")
+@helper_required
+def leave():
+    act_for(None)
+    return redirect(url_for("assisted.worklist"))
+
+
+@bp.route("/in-person", methods=["GET", "POST"])
+@helper_required
+def in_person():
+    """The citizen, beside the helper, confirms with their own sign-in details."""
+    form = InPersonConsentForm()
+    form.questions = {"hours": duration_question("hours", IN_PERSON_HOURS)}
+    if form.validate_on_submit():
+        citizen = attempt_sign_in(
+            form, platform().authenticate, "",
+            _("The mobile number, ID number or password is not right. Check them and try again."))
+        if citizen is not None:
+            authorisation = consents().grant(citizen.id, g.helper.id, None,
+                                             int(form.hours.data), "in_person")
+            act_for(citizen.id)
+            consents().record_access(citizen.id, g.helper.id, "helper", "view_profile",
+                                     authorisation_ref(authorisation.id))
+            flash(_("Thank you. The citizen's consent is on record."))
+            return redirect(url_for("applications.index"))
+    return render_template("assisted/in_person.html", form=form)

@@ -1,0 +1,340 @@
+"""Assisted mode (帮办): helpers apply for citizens who authorised them, within that
+consent only, with both identities on the record and every look in the access log."""
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from app.forms.identifiers import mask_id_number, mask_name
+from conftest import (WANG, WU, ZHANG, ZHOU, apply_and_submit, csrf_token, error_summary_links,
+                      path_of, post_with_csrf, sign_in_as, sign_in_as_helper, submit_check,
+                      text_of, translate, walk_service)
+from test_authorisation import WANG_ANSWERS
+
+WANG_MASKED = mask_name(WANG.name)
+
+
+# ---- helpers of the tests ------------------------------------------------------------
+def grant(app, helper=ZHOU, services=None, hours=24, citizen=WANG):
+    return app.extensions["consents"].grant(citizen.id, helper.id, services, hours, "remote")
+
+
+def act(helper_client, authorisation_id):
+    page = helper_client.get("/helper/")
+    return helper_client.post(f"/helper/act/{authorisation_id}",
+                              data={"csrf_token": csrf_token(page.get_data(as_text=True))})
+
+
+@pytest.fixture
+def wang(app):
+    client = app.test_client()
+    sign_in_as(client, WANG)
+    return client
+
+
+@pytest.fixture
+def zhou(app):
+    client = app.test_client()
+    sign_in_as_helper(client, ZHOU)
+    return client
+
+
+@pytest.fixture
+def acting(app, zhou):
+    """周建华 acting for 王秀英 with consent for every service."""
+    authorisation = grant(app)
+    assert path_of(act(zhou, authorisation.id).location) == "/my/"
+    return zhou
+
+
+def access_actions(app, citizen=WANG):
+    return [e.action for e in app.extensions["consents"].access_log_of(citizen.id)]
+
+
+# ---- signing in as a helper ----------------------------------------------------------
+@pytest.mark.parametrize("login", [ZHOU.mobile, "HB1001", " hb 1001 "])
+def test_a_helper_signs_in_with_code_or_mobile_and_lands_on_the_worklist(client, login):
+    page = client.get("/helper/sign-in")
+    response = client.post("/helper/sign-in", data={
+        "csrf_token": csrf_token(page.get_data(as_text=True)), "login": login,
+        "password": ZHOU.password})
+    assert path_of(response.location) == "/helper/"
+    html = client.get("/helper/").get_data(as_text=True)
+    assert ZHOU.name in html.split("</header>")[0]
+
+
+def test_a_wrong_helper_password_is_refused_with_a_message_beside_the_field(client):
+    response = post_with_csrf(client, "/helper/sign-in", {"login": "HB1001", "password": "nope"})
+    assert response.status_code == 200
+    [(target, message)] = error_summary_links(response.get_data(as_text=True))
+    assert target == "password"
+    assert message == translate(client.application, "The helper code, mobile number or password is not right. Check them and try again.")
+
+
+def test_a_citizen_password_does_not_sign_in_as_a_helper(client):
+    response = post_with_csrf(client, "/helper/sign-in", {"login": WANG.mobile, "password": WANG.password})
+    assert response.status_code == 200
+
+
+def test_the_helper_pages_need_a_helper_sign_in(client, wang):
+    for url in ("/helper/", "/helper/in-person"):
+        assert path_of(client.get(url).location).startswith("/helper/sign-in")
+        assert path_of(wang.get(url).location).startswith("/helper/sign-in")
+
+
+# ---- consent from the citizen's account ---------------------------------------------
+def test_a_citizen_authorises_a_helper_who_then_sees_them_on_the_worklist(wang, zhou):
+    response = post_with_csrf(wang, "/my/helpers/new",
+                              {"helper": "HB1001", "scope": "all", "hours": "168"})
+    assert path_of(response.location) == "/my/helpers"
+    listing = text_of(wang.get("/my/helpers").get_data(as_text=True))
+    assert ZHOU.name in listing
+    worklist = zhou.get("/helper/").get_data(as_text=True)
+    assert WANG_MASKED in worklist and WANG.name not in worklist
+    assert mask_id_number(WANG.id_number) in worklist and WANG.id_number not in worklist
+
+
+def test_authorising_an_unknown_helper_says_so_and_keeps_the_answers(wang):
+    response = post_with_csrf(wang, "/my/helpers/new",
+                              {"helper": "HB9999", "scope": "chosen", "services": ["retirement"],
+                               "hours": "24"})
+    html = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert [t for t, _m in error_summary_links(html)] == ["helper"]
+    assert 'value="HB9999"' in html
+    assert re.search(r'value="retirement"[^>]*checked', html)
+
+
+def test_only_chosen_services_needs_at_least_one_service(wang):
+    response = post_with_csrf(wang, "/my/helpers/new",
+                              {"helper": "HB1001", "scope": "chosen", "hours": "24"})
+    assert [t for t, _m in error_summary_links(response.get_data(as_text=True))] == ["services-1"]
+
+
+def test_a_duration_longer_than_30_days_cannot_be_posted(wang, app):
+    response = post_with_csrf(wang, "/my/helpers/new",
+                              {"helper": "HB1001", "scope": "all", "hours": "9999"})
+    assert response.status_code == 200
+    assert app.extensions["consents"].authorisations_of_citizen(WANG.id) == []
+
+
+# ---- consent given in person ---------------------------------------------------------
+def test_in_person_consent_needs_the_citizens_own_password(zhou, app):
+    response = post_with_csrf(zhou, "/helper/in-person",
+                              {"login": WANG.mobile, "password": "wrong", "hours": "4"})
+    assert response.status_code == 200
+    assert app.extensions["consents"].authorisations_of_citizen(WANG.id) == []
+
+
+def test_in_person_consent_starts_acting_and_is_on_the_citizens_record(zhou, wang, app):
+    response = post_with_csrf(zhou, "/helper/in-person",
+                              {"login": WANG.mobile, "password": WANG.password, "hours": "4"})
+    assert path_of(response.location) == "/my/"
+    [authorisation] = app.extensions["consents"].authorisations_of_citizen(WANG.id)
+    assert authorisation.method == "in_person"
+    assert WANG_MASKED in zhou.get("/my/").get_data(as_text=True)
+    assert ZHOU.name in text_of(wang.get("/my/helpers").get_data(as_text=True))
+
+
+def test_the_in_person_form_does_not_let_the_browser_keep_the_citizens_password(zhou):
+    html = zhou.get("/helper/in-person").get_data(as_text=True)
+    assert 'type="password"' in html and 'autocomplete="current-password"' not in html
+
+
+# ---- acting for a citizen ------------------------------------------------------------
+@pytest.mark.parametrize("url", ["/my/", "/", "/services/retirement", "/apply/retirement/full_name",
+                                 "/display"])
+def test_every_page_says_whom_the_helper_acts_for_in_a_labelled_region(acting, app, url):
+    html = acting.get(url).get_data(as_text=True)
+    banner = re.search(r'<section class="assisted-banner" aria-labelledby="([^"]+)">(.*?)</section>',
+                       html, re.S)
+    assert banner, url
+    assert f'id="{banner.group(1)}"' in banner.group(2)
+    text = text_of(banner.group(2))
+    assert translate(app, "You are applying for %(citizen)s", citizen=WANG_MASKED) in text
+    assert ZHOU.name in text
+    assert 'action="/helper/leave"' in banner.group(2) and 'href="/helper/"' in banner.group(2)
+
+
+def test_leaving_assisted_mode_shows_nothing_of_the_citizen(acting):
+    post_with_csrf(acting, "/helper/leave", page="/my/")
+    response = acting.get("/my/")
+    assert path_of(response.location) == "/helper/"
+    assert "assisted-banner" not in acting.get("/").get_data(as_text=True)
+
+
+def test_a_helper_applies_and_both_identities_are_on_the_record(acting, app, wang):
+    number = apply_and_submit(acting, app, "retirement", WANG_ANSWERS)
+    application = app.extensions["platform"].application(number, WANG.id)
+    assert application.owner_id == WANG.id and application.submitted_by == ZHOU.id
+    assert application.timeline[0].acted_by == ZHOU.id
+    confirmation = text_of(acting.get(f"/my/applications/{number}/confirmation").get_data(as_text=True))
+    assert ZHOU.name in confirmation
+    # The citizen sees in her own account who sent it for her.
+    timeline = text_of(wang.get(f"/my/applications/{number}").get_data(as_text=True))
+    helper = app.extensions["platform"].helper(ZHOU.id)
+    with app.test_request_context():
+        from app.templating import helper_label
+        label = helper_label(helper)
+    assert translate(app, "Done on the citizen's behalf by %(helper)s", helper=label) in timeline
+
+
+def test_the_draft_records_the_helper_who_worked_on_it(acting, app):
+    walk_service(acting, app, "retirement", WANG_ANSWERS)
+    draft = app.extensions["front_store"].open_draft(WANG.id, "retirement")
+    assert draft.acted_by == ZHOU.id and draft.owner_id == WANG.id
+
+
+def test_the_helper_sees_identifiers_masked_on_check_answers_the_citizen_in_full(acting, app, wang):
+    walk_service(acting, app, "retirement", WANG_ANSWERS)
+    helper_view = acting.get("/apply/retirement/check").get_data(as_text=True)
+    assert mask_id_number(WANG.id_number) in helper_view and WANG.id_number not in helper_view
+    citizen_view = wang.get("/apply/retirement/check").get_data(as_text=True)
+    assert WANG.id_number in citizen_view
+
+
+def test_a_helper_withdraws_and_the_withdrawal_names_them(acting, app, clock):
+    number = apply_and_submit(acting, app, "retirement", WANG_ANSWERS)
+    response = post_with_csrf(acting, f"/my/applications/{number}/withdraw")
+    assert response.status_code == 302
+    application = app.extensions["platform"].application(number, WANG.id)
+    assert application.status == "withdrawn" and application.timeline[-1].acted_by == ZHOU.id
+
+
+def test_everything_the_helper_saw_or_did_is_in_the_citizens_access_log(acting, app, wang):
+    number = apply_and_submit(acting, app, "retirement", WANG_ANSWERS)
+    acting.get(f"/my/applications/{number}")
+    actions = access_actions(app)
+    for action in ("view_profile", "start_draft", "view_draft", "save_answer", "submit",
+                   "view_application"):
+        assert action in actions, action
+    page = text_of(wang.get("/my/access-log").get_data(as_text=True))
+    assert ZHOU.name in page and number in page
+    assert translate(app, "Sent an application for you") in page
+    assert app.extensions["consents"].verify_chain() is None
+
+
+def test_the_citizen_looking_at_her_own_data_is_not_logged(wang, app):
+    apply_and_submit(wang, app, "retirement", WANG_ANSWERS)
+    wang.get("/my/")
+    assert [a for a in access_actions(app) if a not in ("grant", "revoke")] == []
+
+
+def test_ending_the_authorisation_takes_effect_on_the_helpers_next_request(acting, app, wang):
+    [authorisation] = app.extensions["consents"].authorisations_of_citizen(WANG.id)
+    post_with_csrf(wang, f"/my/helpers/{authorisation.id}/end", page="/my/helpers")
+    response = acting.get("/my/")
+    assert path_of(response.location) == "/helper/"
+    worklist = acting.get("/helper/").get_data(as_text=True)
+    assert WANG_MASKED not in worklist
+
+
+def test_a_citizen_cannot_end_another_citizens_authorisation(app, wang):
+    authorisation = grant(app, citizen=ZHANG)
+    response = post_with_csrf(wang, f"/my/helpers/{authorisation.id}/end", page="/my/helpers")
+    assert response.status_code == 404
+    assert app.extensions["consents"].active(ZHOU.id, ZHANG.id) is not None
+
+
+def test_a_helper_cannot_act_on_an_authorisation_given_to_another_helper(app, zhou):
+    authorisation = grant(app, helper=WU)
+    response = act(zhou, authorisation.id)
+    assert path_of(response.location) == "/helper/"
+    assert path_of(zhou.get("/my/").location) == "/helper/"
+
+
+def test_answers_posted_after_consent_ended_are_not_parked_for_the_next_sign_in(acting, app, wang):
+    [authorisation] = app.extensions["consents"].authorisations_of_citizen(WANG.id)
+    page = acting.get("/apply/retirement/full_name").get_data(as_text=True)
+    post_with_csrf(wang, f"/my/helpers/{authorisation.id}/end", page="/my/helpers")
+    response = acting.post("/apply/retirement/full_name",
+                           data={"csrf_token": csrf_token(page), "full_name": "代填的名字"})
+    assert path_of(response.location) == "/helper/"
+    with acting.session_transaction() as session:
+        assert "parked" not in session
+
+
+# ---- the authorisation matrix: every citizen-data route × every state of consent ----
+STATES = ("none", "out_of_scope", "expired", "revoked", "valid")
+
+
+@pytest.fixture
+def matrix(app, clock, wang, zhou):
+    """王秀英 has a sent retirement application and a new retirement draft."""
+    number = apply_and_submit(wang, app, "retirement", WANG_ANSWERS)
+    wang.get("/apply/retirement")
+    return number
+
+
+def put_in_state(app, zhou, wang, clock, state):
+    consents = app.extensions["consents"]
+    if state == "none":
+        with zhou.session_transaction() as session:  # as if acting with no consent at all
+            session["acting_for"] = WANG.id
+        return
+    services = ["childcare-subsidy"] if state == "out_of_scope" else None
+    authorisation = grant(app, services=services, hours=1)
+    assert path_of(act(zhou, authorisation.id).location) == "/my/"
+    if state == "expired":
+        clock.advance(hours=1)
+    elif state == "revoked":
+        consents.revoke(authorisation.id, WANG.id)
+
+
+ROUTES = [  # (method, path, form data)
+    ("GET", "/my/", None),
+    ("GET", "/my/applications/{number}", None),
+    ("GET", "/my/applications/{number}/confirmation", None),
+    ("GET", "/my/applications/{number}/withdraw", None),
+    ("POST", "/my/applications/{number}/withdraw", {}),
+    ("GET", "/apply/retirement", None),
+    ("GET", "/apply/retirement/full_name", None),
+    ("POST", "/apply/retirement/full_name", {"full_name": "王秀英"}),
+    ("GET", "/apply/retirement/check", None),
+    ("POST", "/apply/retirement/check", {}),
+]
+CITIZEN_ONLY = ["/my/helpers", "/my/helpers/new", "/my/access-log"]
+
+
+def request_as(client, method, path, data):
+    if method == "GET":
+        return client.get(path)
+    token = csrf_token(client.get("/display").get_data(as_text=True))
+    return client.post(path, data={**data, "csrf_token": token})
+
+
+@pytest.mark.parametrize("state", STATES)
+@pytest.mark.parametrize("method,path,data", ROUTES)
+def test_helper_route_answers_exactly_as_consent_allows(app, matrix, zhou, wang, clock,
+                                                        state, method, path, data):
+    put_in_state(app, zhou, wang, clock, state)
+    before = len(access_actions(app))
+    response = request_as(zhou, method, path.format(number=matrix), data)
+    html = response.get_data(as_text=True)
+    if state == "valid":
+        assert response.status_code in (200, 302)
+        assert not (response.location or "").endswith("/helper/")
+        assert len(access_actions(app)) > before  # looked at: on her record
+        return
+    if state == "out_of_scope" and path != "/my/":
+        assert response.status_code == 403
+    elif state == "out_of_scope":
+        assert response.status_code == 200  # her list, without the retirement service
+    else:
+        assert response.status_code == 302 and path_of(response.location) == "/helper/"
+    for secret in (matrix, WANG.name, WANG.id_number, mask_id_number(WANG.id_number)):
+        assert secret not in html
+    if state != "out_of_scope":
+        assert WANG_MASKED not in html
+    assert app.extensions["platform"].application(matrix, WANG.id).status == "submitted"
+
+
+@pytest.mark.parametrize("state", STATES)
+@pytest.mark.parametrize("path", CITIZEN_ONLY)
+def test_a_helper_never_reaches_the_citizens_consent_pages(app, matrix, zhou, wang, clock,
+                                                           state, path):
+    put_in_state(app, zhou, wang, clock, state)
+    response = zhou.get(path)
+    assert response.status_code == 403
+    assert WANG.name not in response.get_data(as_text=True)
