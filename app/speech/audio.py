@@ -1,0 +1,31 @@
+"""Audio for sentences of a reading script: from the cache, else synthesised (rate
+limited per owner) and cached."""
+from __future__ import annotations
+
+from . import cache as clip_cache
+from . import engine
+from .cache import AudioCache
+from .limiter import Limiter
+from .voices import voice_for, words_per_minute
+
+
+class RateLimited(Exception):
+    pass
+
+
+def clips(sentences: list[dict], rate: str, owner: str, cache: AudioCache,
+          limiter: Limiter) -> list[bytes]:
+    """One MP3 clip per sentence, in order."""
+    wpm = words_per_minute(rate)
+    jobs = [(s["text"], voice_for(s["lang"]), wpm) for s in sentences]
+    keys = [clip_cache.key(*job) for job in jobs]
+    found = {k: cache.get(k) for k in dict.fromkeys(keys)}
+    missing = [k for k, data in found.items() if data is None]
+    if missing:
+        if not limiter.take(owner, len(missing)):
+            raise RateLimited
+        job_of = dict(zip(keys, jobs))
+        for k, clip in zip(missing, engine.synthesise([job_of[k] for k in missing])):
+            cache.put(k, clip.mp3)
+            found[k] = clip.mp3
+    return [found[k] for k in keys]
