@@ -6,6 +6,7 @@ from pathlib import Path
 from flask import Flask
 
 from . import config
+from .clock import utcnow
 from .extensions import babel, csrf, htmx
 from .i18n import compile_catalogues, select_locale
 
@@ -21,15 +22,16 @@ def create_app(overrides: dict | None = None, platform=None) -> Flask:
     app.config.update(overrides or {})
     app.config["BABEL_TRANSLATION_DIRECTORIES"] = str(ROOT / "locales")
 
-    from . import assisted, auth, cli, templating
+    from . import assisted, auth, cli, limits, security, speech, templating
     from .blueprints import (account, applications, apply, assisted as assisted_pages,
-                             catalogue, consent, display, errors)
+                             catalogue, consent, display, errors, speech as speech_pages)
     from .consent import Consents
     from .front_store import FrontStore
     from .platform.embedded import EmbeddedPlatform
 
     app.extensions["platform"] = platform or EmbeddedPlatform(app.config["PLATFORM_DATABASE_URL"])
     app.extensions["front_store"] = FrontStore(app.config["FRONT_DATABASE_URL"])
+    app.extensions["clock"] = utcnow
     app.extensions["consents"] = Consents(app.extensions["front_store"].db)
 
     compile_catalogues(ROOT / "locales")
@@ -40,10 +42,13 @@ def create_app(overrides: dict | None = None, platform=None) -> Flask:
     assisted.init_app(app)  # after auth: it needs to know who acts for whom
     csrf.init_app(app)
     htmx.init_app(app)
+    security.init_app(app)
     templating.init_app(app)
+    speech.init_app(app)  # its after-request hook reads the rendered page
     for blueprint in (catalogue.bp, account.bp, apply.bp, applications.bp, display.bp,
-                      assisted_pages.bp, consent.bp):
+                      assisted_pages.bp, consent.bp, speech_pages.bp):
         app.register_blueprint(blueprint)
+    limits.init_app(app)  # after the blueprints: it wraps their views
     errors.init_app(app)
     cli.init_app(app)
     return app

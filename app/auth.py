@@ -11,10 +11,14 @@ from flask import abort, current_app, g, redirect, request, session, url_for
 from .deps import consents, platform
 
 TOUCH_EVERY_SECONDS = 60  # refresh "last seen" at most this often (fewer cookie writes)
+# The page warns this long before an idle sign-in ends (DESIGN §3: at least 2 minutes).
+WARN_BEFORE_SECONDS = 180
+EXPIRES_IN_HEADER = "Yiban-Session-Expires-In"
 
 
 def init_app(app):
     app.before_request(load_signed_in_person)
+    app.after_request(tell_htmx_time_left)
 
 
 def load_signed_in_person():
@@ -43,6 +47,31 @@ def load_signed_in_person():
         return
     if now - session.get("seen", 0) > TOUCH_EVERY_SECONDS:
         session["seen"] = now
+
+
+def seconds_left() -> int | None:
+    """Seconds until this sign-in ends if nothing more happens, counted as the server
+    will count it: from `seen`, which a request moves only every TOUCH_EVERY_SECONDS,
+    so a page may be up to that much closer to the end than the idle limit. None when
+    nobody is signed in."""
+    if g.get("user") is None and g.get("helper") is None:
+        return None
+    idle_limit = current_app.config["SESSION_IDLE_TIMEOUT"].total_seconds()
+    return max(0, int(idle_limit - (time.time() - session.get("seen", 0))))
+
+
+def extend() -> None:
+    """Start the idle clock again now (the time-out warning's "Stay signed in")."""
+    session["seen"] = time.time()
+
+
+def tell_htmx_time_left(response):
+    """An htmx request (inline validation, display settings) may have moved `seen`:
+    the page's time-out warning reads the new count from this header."""
+    left = seconds_left()
+    if left is not None and request.headers.get("HX-Request"):
+        response.headers[EXPIRES_IN_HEADER] = str(left)
+    return response
 
 
 def load_helper(helper_id: str) -> None:

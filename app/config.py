@@ -47,7 +47,12 @@ def load(instance_path: str) -> dict:
         "PERMANENT_SESSION_LIFETIME": timedelta(days=7),
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
+        # Forces Secure cookies and HSTS behind a proxy that ends HTTPS; a request that
+        # itself arrives over HTTPS gets them anyway (app/security.py).
         "SESSION_COOKIE_SECURE": os.environ.get("YIBAN_SECURE_COOKIES", "0") == "1",
+        # Rate-limit counters: per process in memory by default; e.g. redis://host:6379
+        # when several app processes must share them (app/limits.py).
+        "RATELIMIT_STORAGE_URI": os.environ.get("YIBAN_RATELIMIT_STORAGE_URI", "memory://"),
         # A form must not expire while an older person takes their time (WCAG 2.2.1);
         # the token lives as long as the session.
         "WTF_CSRF_TIME_LIMIT": None,

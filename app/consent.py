@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Callable, TypeVar
 
-from sqlalchemy import JSON, DateTime, Integer, String, select, type_coerce
+from sqlalchemy import JSON, DateTime, Integer, String, func, select, type_coerce
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
@@ -267,6 +267,11 @@ class Consents:
                     return entry.id
                 expected_prev = entry.hash
         return None
+
+    def log_size(self) -> int:
+        """How many entries the access log holds (for `flask access-log verify`)."""
+        with self.db.session() as s:
+            return s.scalar(select(func.count()).select_from(AccessLogRow))
 
     def _append(self, s: Session, citizen_id: str, actor_id: str, actor_kind: str,
                 action: str, object_ref: str | None, at: datetime) -> AccessLogRow:

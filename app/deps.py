@@ -23,3 +23,8 @@ def locale() -> str:
 
 def consents() -> Consents:
     return current_app.extensions["consents"]
+
+
+def now():
+    """The front's clock (naive UTC), replaceable so tests can fix the day."""
+    return current_app.extensions["clock"]()

@@ -5,8 +5,10 @@ from datetime import UTC, date, datetime
 
 from flask import g
 from flask_babel import format_date, format_datetime, gettext, lazy_gettext as _l
+from babel.dates import format_skeleton
 from markupsafe import Markup
 
+from .auth import WARN_BEFORE_SECONDS, seconds_left
 from .deps import locale, platform
 from .display import current_display
 from .forms import identifiers
@@ -48,6 +50,13 @@ ACCESS_ACTIONS = {
     "supplement": _l("Sent more material"),
     "grant": _l("You authorised a helper"),
     "revoke": _l("You ended an authorisation"),
+}
+
+
+LICENCE_NAMES = {
+    "disability_card": _l("disability card"),
+    "social_security_card": _l("social security card"),
+    "id_card": _l("ID card"),
 }
 
 
@@ -101,8 +110,14 @@ def long_date(value: date | str) -> str:
     return format_date(value, "long")
 
 
+def month_year(value: date) -> str:
+    """"2027年4月" / "April 2027": a month as the locale writes it."""
+    return format_skeleton("yMMMM", value, locale=locale())
+
+
 def init_app(app):
     app.jinja_env.filters.update(
+        month_year=month_year,
         as_chinese=lambda text: LocalText(text, "zh_Hans_CN"),
         long_date=long_date,
         local_datetime=local_datetime,
@@ -114,7 +129,8 @@ def init_app(app):
     app.jinja_env.globals.update(lang_mark=lang_mark, options_for=options_for,
                                  error_list=error_list,
                                  status_label=lambda s: STATUS_LABELS[s],
-                                 helper_label=helper_label, access_action=ACCESS_ACTIONS.get,
+                                 helper_label=helper_label, licence_name=LICENCE_NAMES.get,
+                                 access_action=ACCESS_ACTIONS.get,
                                  helper_of=lambda helper_id: platform().helper(helper_id))
 
     @app.context_processor
@@ -129,4 +145,7 @@ def init_app(app):
             "current_helper": g.get("helper"),
             "acting": g.get("acting"),
             "display": current_display(),
+            # For the time-out warning (base.html, yiban.js); None when signed out.
+            "session_expires_in": seconds_left(),
+            "session_warn_before": WARN_BEFORE_SECONDS,
         }

@@ -37,8 +37,11 @@ def zhang(client):
 
 
 def without_tokens(html: str) -> str:
-    """The page with its per-request CSRF tokens blanked out, for comparing pages."""
+    """The page with what changes on every request (CSRF tokens, the CSP nonce, the
+    seconds left before an idle sign-in ends) blanked out, for comparing pages."""
     html = re.sub(r'(name="csrf_token"[^>]*value=")[^"]+', r"\1", html)
+    html = re.sub(r'( nonce=")[^"]+', r"\1", html)
+    html = re.sub(r'( data-session-expires-in=")[^"]+', r"\1", html)
     return re.sub(r'("X-CSRFToken": ")[^"]+', r"\1", html)
 
 

@@ -3,16 +3,17 @@ from __future__ import annotations
 
 import math
 
-from flask import (Blueprint, abort, current_app, make_response, redirect, render_template,
-                   request, url_for)
+from flask import (Blueprint, abort, current_app, jsonify, make_response, redirect,
+                   render_template, request, url_for)
 from flask_babel import gettext as _, lazy_gettext as _l, ngettext
 from flask_wtf import FlaskForm
 from wtforms import PasswordField, StringField
 from wtforms.validators import InputRequired
 
-from ..auth import safe_next, sign_in, sign_out
+from ..auth import extend, safe_next, seconds_left, sign_in, sign_out
 from ..deps import platform, store
 from ..i18n import LOCALE_COOKIE
+from ..security import cookie_options
 from ..clock import utcnow
 from .apply import restore_parked_answers
 
@@ -80,6 +81,16 @@ def sign_out_page():
     return redirect(url_for("account.signed_out"))
 
 
+@bp.post("/session/extend")
+def extend_session():
+    """"Stay signed in" in the time-out warning (static/js/yiban.js): one press starts
+    the idle clock again. 401 when the sign-in has already ended."""
+    if seconds_left() is None:
+        return jsonify(signed_in=False), 401
+    extend()
+    return jsonify(signed_in=True, expires_in=seconds_left())
+
+
 @bp.get("/signed-out")
 def signed_out():
     return render_template("account/signed_out.html")
@@ -91,6 +102,5 @@ def language(code):
     if code not in current_app.config["LOCALES"]:
         abort(404)
     response = make_response(redirect(safe_next(request.args.get("next"))))
-    response.set_cookie(LOCALE_COOKIE, code, max_age=365 * 24 * 3600, samesite="Lax",
-                        httponly=True, secure=current_app.config["SESSION_COOKIE_SECURE"])
+    response.set_cookie(LOCALE_COOKIE, code, max_age=365 * 24 * 3600, **cookie_options())
     return response

@@ -1,10 +1,12 @@
 """Finding a service: the home page, search and the service page."""
 from __future__ import annotations
 
-from flask import Blueprint, abort, current_app, render_template, request, url_for
+from flask import Blueprint, abort, current_app, g, render_template, request, url_for
 from flask_babel import lazy_gettext as _l
 
-from ..deps import locale, platform
+from ..clock import china_date
+from ..deps import locale, now, platform
+from ..proactive import applied_services, suggestions
 from ..search import SearchEntry, SearchIndex
 
 bp = Blueprint("catalogue", __name__)
@@ -38,12 +40,22 @@ def search_index() -> SearchIndex:
     return index
 
 
+def suggestions_for_user(services) -> list[tuple]:
+    """服务找人: (suggestion, service) for the signed-in citizen, or nobody."""
+    if g.user is None:
+        return []
+    by_code = {s.code: s for s in services}
+    applied = applied_services(platform().applications_of(g.user.id))
+    return [(s, by_code[s.service_code]) for s in suggestions(g.user, china_date(now()), applied)
+            if s.service_code in by_code]
+
+
 @bp.get("/")
 def home():
     services = platform().services(locale())
     groups = [(event, [s for s in services if s.life_event == event.key])
               for event in platform().life_events(locale())]
-    return render_template("catalogue/home.html",
+    return render_template("catalogue/home.html", suggestions=suggestions_for_user(services),
                            bundles=[s for s in services if s.is_bundle],
                            groups=[(e, ss) for e, ss in groups if ss])
 

@@ -5,14 +5,14 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 
-from flask import (Blueprint, current_app, flash, make_response, redirect, render_template,
-                   request, url_for)
+from flask import Blueprint, flash, make_response, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
 from ..auth import safe_next
 from ..display import (COOKIE, COOKIE_MAX_AGE, DisplayPreferences, preferences,
                        with_elder)
 from ..platform import Option, Question
+from ..security import cookie_options
 
 bp = Blueprint("display", __name__, url_prefix="/display")
 
@@ -88,8 +88,7 @@ def posted_preferences() -> DisplayPreferences:
 
 
 def with_cookie(response, prefs: DisplayPreferences):
-    response.set_cookie(COOKIE, prefs.to_cookie(), max_age=COOKIE_MAX_AGE, samesite="Lax",
-                        httponly=True, secure=current_app.config["SESSION_COOKIE_SECURE"])
+    response.set_cookie(COOKIE, prefs.to_cookie(), max_age=COOKIE_MAX_AGE, **cookie_options())
     return response
 
 

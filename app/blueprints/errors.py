@@ -4,6 +4,7 @@ from __future__ import annotations
 from flask import render_template, request
 from flask_wtf.csrf import CSRFError
 
+from ..limits import seconds_to_wait
 from .apply import keep_unsaved_answers
 
 
@@ -15,6 +16,14 @@ def init_app(app):
     @app.errorhandler(413)
     def too_large(_error):
         return render_template("errors/413.html"), 413
+
+    @app.errorhandler(429)
+    def too_many(_error):
+        # Says how long to wait; never refreshes by itself (no surprise, no time limit).
+        wait = seconds_to_wait()
+        response = app.make_response((render_template("errors/429.html", wait=wait), 429))
+        response.headers["Retry-After"] = str(wait)
+        return response
 
     @app.errorhandler(500)
     def server_error(_error):

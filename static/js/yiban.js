@@ -67,17 +67,140 @@
     });
   }
 
-  // Reading guide: a band that follows the pointer line by line (CSS shows it only
-  // when the guide is on; it is decoration, hidden from assistive technology).
+  // Reading guide: a band that follows the pointer line by line. It is there only
+  // while the guide is on (also when switched on or off in 显示设置 without a reload);
+  // it is decoration, hidden from assistive technology.
   function readingGuide() {
-    var band = document.createElement("div");
-    band.className = "reading-guide";
-    band.setAttribute("aria-hidden", "true");
-    document.body.appendChild(band);
+    var band = null;
+    function update() {
+      var on = document.documentElement.dataset.guide === "on";
+      if (on && !band) {
+        band = document.createElement("div");
+        band.className = "reading-guide";
+        band.setAttribute("aria-hidden", "true");
+        document.body.appendChild(band);
+      } else if (!on && band) {
+        band.remove();
+        band = null;
+      }
+    }
+    update();
+    // Registered after applyDisplaySettings' listener, so <html> is already updated.
+    document.body.addEventListener("yiban:display", update);
     document.addEventListener("mousemove", function (event) {
-      if (document.documentElement.dataset.guide !== "on") return;
+      if (!band) return;
       band.style.transform = "translateY(" + Math.max(0, event.clientY - band.offsetHeight / 2) + "px)";
     }, { passive: true });
+  }
+
+  // Warning before an idle sign-in ends (WCAG 2.2.1, 2.2.6). The server puts the
+  // seconds left on <body data-session-expires-in> and, after each htmx request, in
+  // the Yiban-Session-Expires-In header. Someone who typed or clicked since the last
+  // request is kept signed in quietly; otherwise a modal dialog says how long is left
+  // and "Stay signed in" extends with one press; focus then goes back where it was.
+  function sessionTimeout() {
+    var body = document.body;
+    var template = document.getElementById("session-warning");
+    var left = parseInt(body.dataset.sessionExpiresIn, 10);
+    if (!template || isNaN(left) || typeof HTMLDialogElement !== "function") return;
+    var texts = template.content;
+    var dialog = texts.querySelector("dialog").cloneNode(true);
+    var message = dialog.querySelector("[data-session-message]");
+    var stay = dialog.querySelector("[data-session-extend]");
+    var signIn = dialog.querySelector("[data-session-sign-in]");
+    var warnBefore = parseInt(dialog.dataset.warnBefore, 10);
+    var MARGIN = 5;  // seconds: the page arrives a little after the server counted
+    var deadline, contact, active = 0, dismissed = false, ended = false, pending = false;
+    var returnTo = null, keyDown = false, closeOnKeyUp = false;
+    body.appendChild(dialog);
+
+    function expiresIn(seconds) {
+      contact = Date.now();
+      deadline = contact + (seconds - MARGIN) * 1000;
+      dismissed = false;
+    }
+    function say(selector) {
+      var text = texts.querySelector(selector);
+      if (text && message.textContent !== text.textContent) message.textContent = text.textContent;
+    }
+    function open() {
+      if (dialog.open) return;
+      returnTo = document.activeElement;
+      dialog.showModal();  // focus goes to "Stay signed in" (autofocus)
+    }
+    function close() {
+      // Not while Enter is still held on "Stay signed in": its repeats would then go
+      // to the field focus returns to, and send that form.
+      if (keyDown) closeOnKeyUp = true;
+      else if (dialog.open) dialog.close();
+    }
+    function end() {
+      ended = true;
+      say("[data-ended]");
+      stay.hidden = true;
+      signIn.hidden = false;
+      open();
+      signIn.focus();
+    }
+    function extend() {
+      if (pending) return;
+      pending = true;
+      var headers = JSON.parse(body.getAttribute("hx-headers") || "{}");
+      fetch(dialog.dataset.extendUrl, {
+        method: "POST", credentials: "same-origin",
+        headers: { "X-CSRFToken": headers["X-CSRFToken"], "Accept": "application/json" }
+      }).then(function (response) {
+        if (response.status === 401) return end();
+        if (!response.ok) return;  // the dialog stays; another press tries again
+        return response.json().then(function (data) {
+          expiresIn(data.expires_in);
+          close();
+        });
+      }).catch(function () {}).then(function () { pending = false; });
+    }
+    function tick() {
+      if (ended) return;
+      var seconds = (deadline - Date.now()) / 1000;
+      if (seconds <= 0) return end();
+      if (seconds > warnBefore) return;
+      // Once open it stays until answered, even if the time moved meanwhile (opening
+      // it takes focus, which may send a field's inline check and so extend).
+      if (!dialog.open && active > contact) return extend();  // they are here: no warning
+      if (dismissed && !dialog.open) return;
+      say('[data-minutes="' + Math.max(1, Math.ceil(seconds / 60)) + '"]');
+      open();
+    }
+
+    expiresIn(left);
+    stay.addEventListener("click", extend);
+    dialog.addEventListener("cancel", function () { dismissed = true; });  // Escape
+    dialog.addEventListener("keydown", function () { keyDown = true; });
+    document.addEventListener("keyup", function () {  // wherever focus is by then
+      keyDown = false;
+      if (closeOnKeyUp) {
+        closeOnKeyUp = false;
+        close();
+      }
+    });
+    dialog.addEventListener("close", function () {
+      if (returnTo && document.contains(returnTo)) returnTo.focus();
+      returnTo = null;
+    });
+    ["keydown", "pointerdown", "input"].forEach(function (type) {
+      document.addEventListener(type, function (event) {
+        if (!dialog.contains(event.target)) active = Date.now();
+      }, { capture: true, passive: true });
+    });
+    body.addEventListener("htmx:afterRequest", function (event) {
+      var xhr = event.detail.xhr;
+      var header = xhr && xhr.getResponseHeader("Yiban-Session-Expires-In");
+      if (header && !ended) expiresIn(parseInt(header, 10));
+    });
+    // Checked against the clock, so a sleeping laptop or a background tab (whose
+    // timers the browser slows down) is caught up as soon as it is looked at again.
+    document.addEventListener("visibilitychange", tick);
+    window.setInterval(tick, 5000);
+    tick();
   }
 
   document.addEventListener("DOMContentLoaded", function () {
@@ -86,5 +209,6 @@
     syncInvalidState();
     applyDisplaySettings();
     readingGuide();
+    sessionTimeout();
   });
 })();
