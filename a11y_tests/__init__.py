@@ -1,1 +1,2 @@
-"""Browser accessibility audits: Playwright + axe over every page × state × JS on/off."""
+"""Browser accessibility audits: Playwright + axe over every page × state × display mode
+× language × JS on/off."""

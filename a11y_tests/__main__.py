@@ -1,4 +1,5 @@
-"""python -m a11y_tests: audit every page state of the site and write a report.
+"""python -m a11y_tests: audit every page state of the site, in every display mode and
+language, and write a report.
 
 Without --base-url the app is started here on a fresh temporary data folder (with the
 demo citizens), like the pytest suite's live server. Exits 1 when any finding is not
@@ -8,6 +9,7 @@ from __future__ import annotations
 import argparse
 import sys
 
+from .modes import DEFAULT_LOCALES, DEFAULT_MODES, LOCALES, MODES, pick
 from .support import AXE_TAGS
 
 
@@ -21,22 +23,42 @@ def main(argv=None) -> int:
                         "citizens")
     parser.add_argument("--js", choices=["on", "off", "both"], default="both",
                         help="JavaScript mode(s) to audit (default: both)")
+    parser.add_argument("--modes", default=",".join(DEFAULT_MODES),
+                        help="comma-separated display modes (default: "
+                        + ",".join(DEFAULT_MODES) + "; also: "
+                        + ",".join(m for m in MODES if m not in DEFAULT_MODES)
+                        + ", which emulate the device's settings instead of a cookie)")
+    parser.add_argument("--locales", default=",".join(DEFAULT_LOCALES),
+                        help="comma-separated languages, set by the yiban_lang cookie and "
+                        "Accept-Language (default: " + ",".join(DEFAULT_LOCALES) + ")")
+    parser.add_argument("--workers", type=int, default=None,
+                        help="audit processes sharing the matrix (default: one more "
+                        "than the cores, at most 4, on the local app; 1 with --base-url)")
     parser.add_argument("--tags", help="comma-separated axe tags (default: "
                         + ",".join(AXE_TAGS) + ")")
     parser.add_argument("--report", default="a11y-report",
                         help="folder for index.html, report.json, junit.xml and shots/ "
                         "(default: a11y-report)")
     parser.add_argument("--baseline", help="YAML list of accepted findings: "
-                        "{rule, state (or *), js (optional), reason, expires: YYYY-MM-DD}")
+                        "{rule, state (or *), js, mode, locale (optional, globs), reason, "
+                        "expires: YYYY-MM-DD}")
     parser.add_argument("-v", "--verbose", action="store_true",
                         help="print each state as it is audited")
     args = parser.parse_args(argv)
     tags = [t.strip() for t in args.tags.split(",") if t.strip()] if args.tags else None
+    try:
+        modes = pick(args.modes, MODES, "display mode")
+        locales = pick(args.locales, LOCALES, "language")
+    except ValueError as error:
+        parser.error(str(error))
+    if args.workers is not None and args.workers < 1:
+        parser.error("--workers must be at least 1")
 
     from .audit import run
     try:
         return run(base_url=args.base_url, js=args.js, tags=tags, report=args.report,
-                   baseline=args.baseline, verbose=args.verbose)
+                   baseline=args.baseline, verbose=args.verbose, modes=modes,
+                   locales=locales, workers=args.workers)
     except (OSError, ValueError) as error:
         print(f"python -m a11y_tests: {error}", file=sys.stderr)
         return 2

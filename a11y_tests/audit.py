@@ -1,11 +1,16 @@
 """The accessibility audit as one command (`python -m a11y_tests`): every page state of
-states.py, JavaScript on and/or off, through axe (the same options as the pytest suite)
-and the structure checks of checks.py; every finding mapped to WCAG 2.2, the MIIT
-适老化 specification and GB/T 37668 (rules.yaml), with a screenshot of the element; an
-HTML, JSON and JUnit report; a baseline of accepted findings.
+states.py, in every display mode and language (modes.py), JavaScript on and/or off,
+through axe (the same options as the pytest suite) and the structure checks of
+checks.py; every finding mapped to WCAG 2.2, the MIIT 适老化 specification and GB/T
+37668 (rules.yaml), with a screenshot of the element; an HTML, JSON and JUnit report; a
+baseline of accepted findings.
+
+The matrix (states × modes × languages × JS) is split by its columns ("cells": one
+JS setting, language and mode) among worker processes, each with its own browser and,
+for the local app, its own server and data folder.
 
 The pieces are usable one by one (the tests in test_audit_command.py use them on
-fixture pages): `PageAuditor.audit(page, state_id, js)` -> findings,
+fixture pages): `PageAuditor.audit(page, state_id, js, mode, locale)` -> findings,
 `apply_baseline`, `write_reports`, `exit_code`.
 """
 from __future__ import annotations
@@ -14,13 +19,17 @@ import contextlib
 import fnmatch
 import functools
 import html
+import itertools
 import json
 import logging
+import multiprocessing
 import os
+import queue
 import re
 import tempfile
 import threading
 import time
+import traceback
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
@@ -30,11 +39,22 @@ from urllib.parse import urlsplit
 import yaml
 
 from .checks import check_structure, wording
+from .modes import (
+    DEFAULT_LOCALES,
+    DEFAULT_MODES,
+    LOCALES,
+    MODES,
+    STANDARD,
+    Locale,
+    Mode,
+    apply,
+    context_options,
+    mode_problem,
+)
 from .support import (
     AXE_TAGS,
     CHROMIUM,
     CHROMIUM_ARGS,
-    CONTEXT_OPTIONS,
     Auditor,
     is_js_off,
     tab,
@@ -106,11 +126,12 @@ class PageAuditor:
         self.axe_runs = 0
         self.needs_review: dict[str, set] = {}
         self._shots = 0
+        self.shot_prefix = ""  # workers' shots must not overwrite one another
 
     def close(self):
         self.axe.close()
 
-    def _screenshot(self, page, selector, state_id, js, rule) -> str | None:
+    def _screenshot(self, page, selector, label, rule) -> str | None:
         if self.shots_dir is None or not selector:
             return None
         try:
@@ -118,7 +139,7 @@ class PageAuditor:
             if not target.is_visible():
                 return None
             self._shots += 1
-            name = f"{self._shots:04d}-{_slug(state_id)}-js-{js}-{_slug(rule)}.png"
+            name = f"{self.shot_prefix}{self._shots:04d}-{_slug(label)}-{_slug(rule)}.png"
             self.shots_dir.mkdir(parents=True, exist_ok=True)
             target.screenshot(path=str(self.shots_dir / name), timeout=SHOT_TIMEOUT_MS,
                               animations="disabled")
@@ -135,14 +156,22 @@ class PageAuditor:
         except Exception:  # noqa: BLE001
             return None
 
-    def audit(self, page, state_id: str, js: str) -> list[dict]:
+    def audit(self, page, state_id: str, js: str, mode: Mode = STANDARD,
+              locale: Locale | None = None, mode_kept: bool = True) -> list[dict]:
+        """Findings on the page as it is now (in the display mode and language the
+        caller put it in: the mode's own checks, e.g. 60 px primary actions, apply;
+        mode_kept False: the page itself changed the settings, only the general
+        checks apply)."""
         url = page.url
-        base = {"state": state_id, "js": js, "url": url}
+        lang = locale.code if locale else None
+        base = {"state": state_id, "js": js, "mode": mode.id, "locale": lang, "url": url}
+        label = "-".join(filter(None, (state_id, mode.id, lang, f"js-{js}")))
+        where = ", ".join(filter(None, (mode.id, lang, f"JS {js}")))
         findings = []
         results = self.axe.results(page)
         self.axe_runs += 1
         for rule in results.get("incomplete", []):
-            self.needs_review.setdefault(rule["id"], set()).add(f"{state_id} (JS {js})")
+            self.needs_review.setdefault(rule["id"], set()).add(f"{state_id} ({where})")
         for violation in results["violations"]:
             mapping = describe_rule(violation["id"], violation.get("tags"))
             for node in violation["nodes"][:MAX_NODES_PER_RULE]:
@@ -159,12 +188,12 @@ class PageAuditor:
                     "gbt37668": mapping["gbt37668"],
                     "target": " , ".join(map(str, node.get("target") or [])),
                     "html": " ".join((node.get("html") or "").split())[:500],
-                    "screenshot": self._screenshot(page, selector, state_id, js,
-                                                   violation["id"]),
+                    "screenshot": self._screenshot(page, selector, label, violation["id"]),
                 })
         if self.structure:
             requests = list(getattr(page, "yiban_requests", []))
-            for problem in check_structure(page, self.wording_for, self.base_url, requests):
+            for problem in check_structure(page, self.wording_for, self.base_url, requests,
+                                           mode if mode_kept else None):
                 mapping = describe_rule(problem["rule"])
                 selector = problem["selector"]
                 findings.append({
@@ -175,15 +204,16 @@ class PageAuditor:
                     "fix": mapping["fix"], "wcag": mapping["wcag"], "miit": mapping["miit"],
                     "gbt37668": mapping["gbt37668"], "target": selector or "",
                     "html": self._outer_html(page, selector),
-                    "screenshot": self._screenshot(page, selector, state_id, js,
-                                                   problem["rule"]),
+                    "screenshot": self._screenshot(page, selector, label, problem["rule"]),
                 })
         return findings
 
 
-def not_reached(state_id: str, js: str, url: str, reason: str) -> dict:
+def not_reached(state_id: str, js: str, url: str, reason: str, mode: str = "standard",
+                locale: str | None = None) -> dict:
     mapping = describe_rule("state-not-reached")
-    return {"state": state_id, "js": js, "url": url, "source": "audit",
+    return {"state": state_id, "js": js, "mode": mode, "locale": locale, "url": url,
+            "source": "audit",
             "rule": "state-not-reached", "impact": "critical", "description": reason,
             "help": "The page could not be brought into this state", "help_url": None,
             "message": reason, "fix": mapping["fix"], "wcag": [], "miit": None,
@@ -206,10 +236,18 @@ def load_baseline(path) -> list[dict]:
         if not isinstance(expires, date):
             expires = date.fromisoformat(str(expires))
         loaded.append({"rule": str(entry["rule"]), "state": str(entry.get("state", "*")),
-                       "js": str(entry.get("js", "*")), "reason": str(entry["reason"]),
+                       "js": str(entry.get("js", "*")), "mode": str(entry.get("mode", "*")),
+                       "locale": str(entry.get("locale", "*")), "reason": str(entry["reason"]),
                        "expires": expires.isoformat(), "used": 0,
                        "status": "active"})
     return loaded
+
+
+def _baseline_matches(entry: dict, f: dict) -> bool:
+    return (entry["rule"] == f["rule"] and fnmatch.fnmatchcase(f["state"], entry["state"])
+            and fnmatch.fnmatchcase(f["js"], entry["js"])
+            and fnmatch.fnmatchcase(f.get("mode") or "standard", entry.get("mode", "*"))
+            and fnmatch.fnmatchcase(f.get("locale") or "", entry.get("locale", "*")))
 
 
 def apply_baseline(findings: list[dict], baseline: list[dict],
@@ -224,8 +262,7 @@ def apply_baseline(findings: list[dict], baseline: list[dict],
     for f in findings:
         f["status"], f["accepted_because"] = "failed", None
         for entry in baseline:
-            if (entry["rule"] == f["rule"] and fnmatch.fnmatchcase(f["state"], entry["state"])
-                    and fnmatch.fnmatchcase(f["js"], entry["js"])):
+            if _baseline_matches(entry, f):
                 entry["used"] += 1
                 if entry["status"] != "expired":
                     f["status"] = "accepted"
@@ -243,11 +280,15 @@ class AuditResult:
     base_url: str
     js_modes: list
     tags: list
-    runs: list = field(default_factory=list)  # {state, js, url, findings}
+    runs: list = field(default_factory=list)  # {state, js, mode, locale, url, findings}
     baseline: list = field(default_factory=list)
     axe_runs: int = 0
     needs_review: dict = field(default_factory=dict)
     seconds: float = 0.0
+    modes: list = field(default_factory=lambda: ["standard"])  # display mode ids
+    locales: list = field(default_factory=list)  # [] : the browser's own language only
+    workers: int = 1
+    cells: list = field(default_factory=list)  # {js, mode, locale, runs, failed, seconds}
 
     @property
     def findings(self) -> list[dict]:
@@ -256,12 +297,14 @@ class AuditResult:
     def summary(self) -> dict:
         findings = self.findings
         return {"states": len({r["state"] for r in self.runs}), "runs": len(self.runs),
+                "modes": len(self.modes), "locales": len(self.locales) or 1,
+                "js_modes": len(self.js_modes),
                 "axe_runs": self.axe_runs, "findings": len(findings),
                 "accepted": sum(f["status"] == "accepted" for f in findings),
                 "failed": sum(f["status"] == "failed" for f in findings),
                 "baseline_expired": sum(e["status"] == "expired" for e in self.baseline),
                 "baseline_unused": sum(e["status"] == "unused" for e in self.baseline),
-                "seconds": round(self.seconds, 1)}
+                "seconds": round(self.seconds, 1), "workers": self.workers}
 
 
 def exit_code(result: AuditResult) -> int:
@@ -270,36 +313,50 @@ def exit_code(result: AuditResult) -> int:
 
 def summary_line(result: AuditResult) -> str:
     s = result.summary()
-    return (f"states: {s['states']}, axe runs: {s['axe_runs']}, findings: {s['findings']} "
-            f"(accepted {s['accepted']})")
+    return (f"states: {s['states']} × modes: {s['modes']} × languages: {s['locales']} × "
+            f"JS: {s['js_modes']} = {s['runs']} page views, axe runs: {s['axe_runs']}, "
+            f"findings: {s['findings']} (accepted {s['accepted']})")
 
 
 def write_json(result: AuditResult, path: Path) -> None:
     data = {"generated": datetime.now(UTC).isoformat(timespec="seconds"),
-            "base_url": result.base_url, "js_modes": result.js_modes, "tags": result.tags,
-            "summary": result.summary(), "runs": result.runs, "baseline": result.baseline,
+            "base_url": result.base_url, "js_modes": result.js_modes,
+            "modes": result.modes, "locales": result.locales, "tags": result.tags,
+            "summary": result.summary(), "cells": result.cells, "runs": result.runs,
+            "baseline": result.baseline,
             "needs_review": {k: sorted(v) for k, v in sorted(result.needs_review.items())}}
     path.write_text(json.dumps(data, ensure_ascii=False, indent=2), encoding="utf-8")
+
+
+def _where(item: dict) -> str:
+    """"elder, en, JS on" for a run or finding."""
+    return ", ".join(filter(None, (item.get("mode") or "standard", item.get("locale"),
+                                   f"JS {item['js']}")))
 
 
 def _finding_line(f: dict) -> str:
     where = f" at {f['target']}" if f["target"] else ""
     wcag = f" [WCAG {', '.join(f['wcag'])}]" if f["wcag"] else ""
-    return f"{f['rule']}{wcag}{where}: {f['message'] or f['help']}"
+    return f"{f['rule']}{wcag}{where} ({_where(f)}): {f['message'] or f['help']}"
 
 
 def write_junit(result: AuditResult, path: Path) -> None:
+    """One test case per page view: classname a11y.<locale>.<mode>.js_<on|off>."""
     suite = ET.Element("testsuite", name="a11y-audit")
     failures = 0
     for run in result.runs:
-        case = ET.SubElement(suite, "testcase", classname=f"a11y.js_{run['js']}",
-                             name=run["state"])
+        classname = ".".join(filter(None, ("a11y", run.get("locale"),
+                                           run.get("mode") or "standard", f"js_{run['js']}")))
+        case = ET.SubElement(suite, "testcase", classname=classname, name=run["state"])
+        if run.get("seconds") is not None:
+            case.set("time", f"{run['seconds']:.2f}")
         failed = [f for f in run["findings"] if f["status"] == "failed"]
         accepted = [f for f in run["findings"] if f["status"] == "accepted"]
         if failed:
             failures += 1
             failure = ET.SubElement(case, "failure", type="accessibility",
-                                    message=f"{len(failed)} finding(s) on {run['url']}")
+                                    message=f"{len(failed)} finding(s) on {run['url']} "
+                                            f"({_where(run)})")
             failure.text = "\n".join(_finding_line(f) for f in failed)
         if accepted:
             out = ET.SubElement(case, "system-out")
@@ -345,45 +402,93 @@ def _zh(text: str | None) -> str:
     return f'<span lang="zh-Hans-CN">{html.escape(text)}</span>' if text else "none"
 
 
+
+
+def _count_cell(run: dict | None) -> str:
+    if run is None:
+        return "not run"
+    failed = sum(f["status"] == "failed" for f in run["findings"])
+    accepted = sum(f["status"] == "accepted" for f in run["findings"])
+    text = f'<span class="failed">{failed} failing</span>' if failed else "0"
+    return text + (f', {accepted} accepted' if accepted else "")
+
+
 def write_html(result: AuditResult, path: Path) -> None:
     e = html.escape
     s = result.summary()
     states = list(dict.fromkeys(r["state"] for r in result.runs))
-    by_key = {(r["state"], r["js"]): r for r in result.runs}
+    modes = result.modes or ["standard"]
+    locales = result.locales or [None]
+    by_key = {(r["state"], r.get("mode") or "standard", r.get("locale"), r["js"]): r
+              for r in result.runs}
     out = ['<!doctype html>', '<html lang="en" dir="ltr"><head><meta charset="utf-8">',
            '<meta name="viewport" content="width=device-width, initial-scale=1">',
            f'<title>Accessibility audit: {s["failed"]} failing finding(s) – Yiban</title>',
            f'<style>{REPORT_CSS}</style></head><body>',
            '<header><p>Yiban 易办 accessibility audit</p></header>',
            ('<nav aria-label="Report sections"><ul><li><a href="#summary">Summary</a></li>'
-            '<li><a href="#findings">Findings by rule</a></li>'
+            + "".join(f'<li><a href="#pages-{n}">Page states{" – " + e(loc) if loc else ""}'
+                      '</a></li>' for n, loc in enumerate(locales))
+            + '<li><a href="#findings">Findings by rule</a></li>'
             '<li><a href="#baseline">Baseline</a></li></ul></nav><main>'),
            '<h1>Accessibility audit report</h1>',
            (f'<p>{e(summary_line(result))}; failing: {s["failed"]}. Site: {e(result.base_url)}. '
+            f'Display modes: {e(", ".join(modes))}. '
+            f'Languages: {e(", ".join(filter(None, locales)) or "the browser default")}. '
             f'JavaScript: {e(", ".join(result.js_modes))}. axe tags: {e(", ".join(result.tags))}. '
-            f'Took {s["seconds"]} s.</p>'),
-           '<h2 id="summary">Summary: findings per page state</h2>',
-           ('<div class="table-wrap" role="region" aria-labelledby="summary" tabindex="0">'
-            '<table><caption>Failing and accepted findings for each page state, '
-            'by JavaScript mode ("not run": the state does not exist in that mode)</caption>'),
-           '<thead><tr><th scope="col">Page state</th>']
-    out += [f'<th scope="col">JavaScript {e(js)}</th>' for js in result.js_modes]
+            f'Took {s["seconds"]} s with {s["workers"]} worker(s).</p>')]
+    out.append('<ul>' + "".join(f'<li>{e(m)}: {e(MODES[m].description)}</li>'
+                                for m in modes if m in MODES) + '</ul>')
+
+    # The matrix at a glance: page views and failing findings per mode, language and JS.
+    out += ['<h2 id="summary">Summary: display modes × languages</h2>',
+            ('<div class="table-wrap" role="region" aria-labelledby="summary" tabindex="0">'
+             '<table><caption>Page views audited and failing findings, by display mode '
+             '(rows), language and JavaScript setting (columns)</caption>'),
+            '<thead><tr><th scope="col">Display mode</th>']
+    columns = [(loc, js) for loc in locales for js in result.js_modes]
+    out += [f'<th scope="col">{e(loc) + ", " if loc else ""}JavaScript {e(js)}</th>'
+            for loc, js in columns]
     out.append('</tr></thead><tbody>')
-    for state in states:
-        out.append(f'<tr><th scope="row">{e(state)}</th>')
-        for js in result.js_modes:
-            run = by_key.get((state, js))
-            if run is None:
-                out.append('<td>not run</td>')
-                continue
-            failed = sum(f["status"] == "failed" for f in run["findings"])
-            accepted = sum(f["status"] == "accepted" for f in run["findings"])
-            text = f'<span class="failed">{failed} failing</span>' if failed else "0 failing"
-            if accepted:
-                text += f', {accepted} accepted'
-            out.append(f'<td>{text}</td>')
+    seconds = {(c["mode"], c["locale"], c["js"]): c["seconds"] for c in result.cells}
+    for mode in modes:
+        out.append(f'<tr><th scope="row">{e(mode)}</th>')
+        for loc, js in columns:
+            runs = [r for (st, m, lc, j), r in by_key.items()
+                    if m == mode and lc == loc and j == js]
+            failed = sum(f["status"] == "failed" for r in runs for f in r["findings"])
+            text = (f'<span class="failed">{failed} failing</span>' if failed
+                    else "0 failing")
+            took = seconds.get((mode, loc, js))
+            took = f", {took:.0f} s" if took is not None else ""
+            out.append(f'<td>{len(runs)} page states, {text}{took}</td>' if runs
+                       else '<td>not run</td>')
         out.append('</tr>')
     out.append('</tbody></table></div>')
+
+    # Pages × modes, one table per language.
+    for n, loc in enumerate(locales):
+        heading = "Page states × display modes" + (f" – {loc}" if loc else "")
+        out += [f'<h2 id="pages-{n}">{e(heading)}</h2>',
+                (f'<div class="table-wrap" role="region" aria-labelledby="pages-{n}" '
+                 'tabindex="0"><table><caption>Failing (and accepted) findings for each '
+                 'page state, by display mode and JavaScript setting ("0": none; "not '
+                 'run": the state does not exist in that setting)</caption>'),
+                '<colgroup><col></colgroup>'
+                + "".join(f'<colgroup span="{len(result.js_modes)}"></colgroup>'
+                          for _ in modes),
+                '<thead><tr><th scope="col" rowspan="2">Page state</th>'
+                + "".join(f'<th scope="colgroup" colspan="{len(result.js_modes)}">{e(m)}</th>'
+                          for m in modes) + '</tr>',
+                '<tr>'
+                + "".join(f'<th scope="col">JS {e(js)}</th>'
+                          for _ in modes for js in result.js_modes) + '</tr></thead><tbody>']
+        for state in states:
+            out.append(f'<tr><th scope="row">{e(state)}</th>')
+            out += [f'<td>{_count_cell(by_key.get((state, m, loc, js)))}</td>'
+                    for m in modes for js in result.js_modes]
+            out.append('</tr>')
+        out.append('</tbody></table></div>')
 
     out.append('<h2 id="findings">Findings by rule</h2>')
     by_rule: dict[str, list] = {}
@@ -409,7 +514,7 @@ def write_html(result: AuditResult, path: Path) -> None:
             status = ('<span class="failed">failing</span>' if f["status"] == "failed"
                       else f'<span class="accepted">accepted: {e(f["accepted_because"] or "")}</span>')
             out += ['<div class="finding">',
-                    f'<p>{status} – {e(f["state"])}, JavaScript {e(f["js"])}, {e(f["url"])}</p>',
+                    f'<p>{status} – {e(f["state"])}, {e(_where(f))}, {e(f["url"])}</p>',
                     f'<p>{e(f["message"] or f["description"])}</p>']
             if f.get("expired_baseline"):
                 out.append(f'<p>Baseline entry expired: {e(f["expired_baseline"])}</p>')
@@ -420,7 +525,7 @@ def write_html(result: AuditResult, path: Path) -> None:
             if f["screenshot"]:
                 out.append(f'<p><img src="{e(f["screenshot"])}" alt="Screenshot of the element '
                            f'{e(f["target"] or "")} ({e(rule)}) on {e(f["state"])}, '
-                           f'JavaScript {e(f["js"])}"></p>')
+                           f'{e(_where(f))}"></p>')
             out.append('</div>')
         out.append('</section>')
 
@@ -430,11 +535,14 @@ def write_html(result: AuditResult, path: Path) -> None:
     else:
         out.append('<div class="table-wrap" role="region" aria-labelledby="baseline" tabindex="0">'
                    '<table><caption>Entries of the baseline file</caption><thead><tr>'
-                   '<th scope="col">Rule</th><th scope="col">State</th><th scope="col">Reason</th>'
+                   '<th scope="col">Rule</th><th scope="col">State</th>'
+                   '<th scope="col">Mode, language, JS</th><th scope="col">Reason</th>'
                    '<th scope="col">Expires</th><th scope="col">Status</th>'
                    '<th scope="col">Findings matched</th></tr></thead><tbody>')
         for b in result.baseline:
+            scope = f'{b.get("mode", "*")}, {b.get("locale", "*")}, {b["js"]}'
             out.append(f'<tr><td>{e(b["rule"])}</td><td>{e(b["state"])}</td>'
+                       f'<td>{e(scope)}</td>'
                        f'<td>{e(b["reason"])}</td><td>{e(b["expires"])}</td>'
                        f'<td>{e(b["status"])}</td><td>{b["used"]}</td></tr>')
         out.append('</tbody></table></div>')
@@ -489,112 +597,379 @@ def serve(app):
         thread.join(timeout=10)
 
 
+@dataclass(frozen=True)
+class Cell:
+    """One column of the matrix: every page state in one JS setting, display mode and
+    language."""
+    js: str
+    mode: str
+    locale: str | None = None
+
+    def __str__(self):
+        return _where({"js": self.js, "mode": self.mode, "locale": self.locale})
+
+
+def matrix(js_modes, modes, locales) -> list[Cell]:
+    """The cells, JavaScript setting first (each worker seeds a JS setting's history
+    once), then language, then mode."""
+    return [Cell(js, mode, locale) for js in js_modes for locale in (locales or [None])
+            for mode in modes]
+
+
+class SiteAuditor:
+    """Audits cells of the matrix on one site with one browser. The browser contexts
+    of a JS setting and language (signed in as the demo citizens) are made once and
+    reused by every display mode, which is only a cookie and emulated media
+    (modes.apply); the applicant's history is seeded once per JS setting."""
+
+    def __init__(self, playwright, base_url: str, tags, shots_dir: Path | None,
+                 wording_for, platform=None, states=None, shot_prefix: str = ""):
+        from .states import STATES
+        self.base_url = base_url
+        self.platform = platform
+        self.states = STATES if states is None else states
+        self.browser = playwright.chromium.launch(executable_path=CHROMIUM,
+                                                  args=CHROMIUM_ARGS, headless=True)
+        self.auditor = PageAuditor(self.browser, base_url, wording_for, tags,
+                                   shots_dir=shots_dir)
+        self.auditor.shot_prefix = shot_prefix
+        self.contexts: dict[tuple, dict] = {}  # (js, locale) -> who -> (context, seed)
+        self.seeds: dict = {}  # js -> the applicant's seeded history
+
+    def close(self):
+        try:
+            self.auditor.close()
+        finally:
+            self.browser.close()
+
+    def _new_context(self, js: str, locale: Locale | None = None):
+        context = self.browser.new_context(base_url=self.base_url,
+                                           java_script_enabled=(js == "on"),
+                                           **context_options(locale))
+        context.yiban_js = js
+        context.set_default_timeout(10_000)
+        return context
+
+    @staticmethod
+    def _mode_and_locale(cell: Cell) -> tuple[Mode, Locale | None]:
+        return MODES[cell.mode], (LOCALES[cell.locale] if cell.locale else None)
+
+    def _context_for(self, who: str, cell: Cell):
+        from .seeding import Seed, seed_history
+        from .support import APPLICANT, NEWCOMER, sign_in
+
+        mode, locale = self._mode_and_locale(cell)
+        contexts = self.contexts.setdefault((cell.js, cell.locale), {})
+        if who not in contexts:
+            # Signed in (and seeded, once per JS setting) as a first visitor would be
+            # (no display cookie), then put in the cell's mode and language.
+            context = self._new_context(cell.js, locale)
+            seed = Seed(cell.js)
+            if who == "newcomer":
+                citizen = NEWCOMER[cell.js]
+                sign_in(tab(context), citizen.mobile, citizen.password)
+            elif who == "applicant":
+                citizen = APPLICANT[cell.js]
+                sign_in(tab(context), citizen.mobile, citizen.password)
+                if cell.js not in self.seeds:
+                    self.seeds[cell.js] = seed_history(tab(context), cell.js, self.platform)
+                seed = self.seeds[cell.js]
+            apply(context, self.base_url, mode, locale)
+            contexts[who] = (context, seed)
+        return contexts[who]
+
+    def run_cell(self, cell: Cell):
+        """Every state in the cell: yields {state, js, mode, locale, url, findings,
+        seconds} as each is done."""
+        from .seeding import Seed, bring_to_state
+
+        mode, locale = self._mode_and_locale(cell)
+        for key in [k for k in self.contexts if k != (cell.js, cell.locale)]:
+            # Done with that JS setting and language (the matrix goes in that order).
+            for context, _ in self.contexts.pop(key).values():
+                context.close()
+        for context, _ in self.contexts.get((cell.js, cell.locale), {}).values():
+            apply(context, self.base_url, mode, locale)
+        for state in self.states:
+            if cell.js not in state.modes:
+                continue
+            started = time.monotonic()
+            fresh = None
+            url = self.base_url + state.url
+            try:
+                if state.who == "fresh":
+                    context, seed = fresh = self._new_context(cell.js, locale), Seed(cell.js)
+                    apply(context, self.base_url, mode, locale)
+                else:
+                    context, seed = self._context_for(state.who, cell)
+                page = tab(context)
+                url = self.base_url + state.url_for(seed)
+                problem = seed.problem(urlsplit(state.url_for(seed)).path)
+                if problem:
+                    raise RuntimeError(f"its history could not be seeded: {problem}")
+                bring_to_state(page, state, seed)
+                kept = state.keeps_display_mode
+                problem = mode_problem(page, mode if kept else None, locale)
+                if problem:
+                    raise RuntimeError(problem)
+                findings = self.auditor.audit(page, state.id, cell.js, mode, locale,
+                                              mode_kept=kept)
+                url = page.url
+            except Exception as error:  # noqa: BLE001 - reported as a finding
+                reason = f"{type(error).__name__}: {str(error).strip()[:500]}"
+                findings = [not_reached(state.id, cell.js, url, reason, cell.mode,
+                                        cell.locale)]
+            finally:
+                if fresh:
+                    fresh[0].close()
+            yield {"state": state.id, "js": cell.js, "mode": cell.mode,
+                   "locale": cell.locale, "url": url, "findings": findings,
+                   "seconds": round(time.monotonic() - started, 2)}
+
+
+def _cell_summary(cell: Cell, runs: list[dict], seconds: float, worker: int) -> dict:
+    return {"js": cell.js, "mode": cell.mode, "locale": cell.locale, "runs": len(runs),
+            "findings": sum(len(r["findings"]) for r in runs),
+            "seconds": round(seconds, 1), "worker": worker}
+
+
+def _cell_line(cell: dict) -> str:
+    worker = f" (worker {cell['worker']})" if cell["worker"] else ""
+    return (f"  {Cell(cell['js'], cell['mode'], cell['locale'])}: {cell['runs']} page states, "
+            f"{cell['findings']} finding(s), {cell['seconds']} s{worker}")
+
+
+def _ordered(result: AuditResult, states) -> None:
+    """Runs in matrix order whatever order the workers finished them in."""
+    state_order = {s.id: n for n, s in enumerate(states)}
+    order = {(c.js, c.mode, c.locale): n for n, c in
+             enumerate(matrix(result.js_modes, result.modes, result.locales))}
+    result.runs.sort(key=lambda r: (order.get((r["js"], r["mode"], r["locale"]), 0),
+                                    state_order.get(r["state"], 0)))
+    result.cells.sort(key=lambda c: order.get((c["js"], c["mode"], c["locale"]), 0))
+
+
 def audit_site(base_url: str, js_modes, tags, report_dir: Path, app, platform=None,
-               states=None, progress=print) -> AuditResult:
-    """Every state of states.py in each JS mode. app: a local app (for the title
-    wording); platform: to move seeded applications on (None on a deployment)."""
+               states=None, progress=print, modes=DEFAULT_MODES,
+               locales=DEFAULT_LOCALES, cell_progress=print) -> AuditResult:
+    """Every state of states.py in every cell (JS setting × language × display mode),
+    in this process. app: a local app (for the title wording); platform: to move
+    seeded applications on (None on a deployment)."""
     from playwright.sync_api import sync_playwright
 
-    from .seeding import Seed, bring_to_state, seed_history
     from .states import STATES
-    from .support import APPLICANT, NEWCOMER, sign_in
 
     states = STATES if states is None else states
-    result = AuditResult(base_url, list(js_modes), list(tags))
+    result = AuditResult(base_url, list(js_modes), list(tags), modes=list(modes),
+                         locales=list(locales or []))
     started = time.monotonic()
-    shots = Path(report_dir) / "shots"
-    if shots.exists():
-        for old in shots.glob("*.png"):
-            old.unlink()
+    shots = _fresh_shots(report_dir)
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS,
-                                             headless=True)
-        auditor = PageAuditor(browser, base_url, functools.partial(wording, app), tags,
-                              shots_dir=shots)
+        site = SiteAuditor(playwright, base_url, tags, shots, functools.partial(wording, app),
+                           platform, states)
         try:
-            for js in js_modes:
-                contexts = {}
-
-                def new_context(js=js):
-                    context = browser.new_context(base_url=base_url,
-                                                  java_script_enabled=(js == "on"),
-                                                  **CONTEXT_OPTIONS)
-                    context.yiban_js = js
-                    context.set_default_timeout(10_000)
-                    return context
-
-                def context_for(who, js=js, contexts=contexts):
-                    if who not in contexts:
-                        context = new_context()
-                        seed = Seed(js)
-                        if who == "newcomer":
-                            citizen = NEWCOMER[js]
-                            sign_in(tab(context), citizen.mobile, citizen.password)
-                        elif who == "applicant":
-                            citizen = APPLICANT[js]
-                            sign_in(tab(context), citizen.mobile, citizen.password)
-                            seed = seed_history(tab(context), js, platform)
-                        contexts[who] = (context, seed)
-                    return contexts[who]
-
-                for state in states:
-                    if js not in state.modes:
-                        continue
-                    fresh = None
-                    url = base_url + state.url
-                    try:
-                        if state.who == "fresh":
-                            context, seed = fresh = new_context(), Seed(js)
-                        else:
-                            context, seed = context_for(state.who)
-                        page = tab(context)
-                        url = base_url + state.url_for(seed)
-                        problem = seed.problem(urlsplit(state.url_for(seed)).path)
-                        if problem:
-                            raise RuntimeError(f"its history could not be seeded: {problem}")
-                        bring_to_state(page, state, seed)
-                        findings = auditor.audit(page, state.id, js)
-                        url = page.url
-                    except Exception as error:  # noqa: BLE001 - reported as a finding
-                        reason = f"{type(error).__name__}: {str(error).strip()[:500]}"
-                        findings = [not_reached(state.id, js, url, reason)]
-                    finally:
-                        if fresh:
-                            fresh[0].close()
-                    result.runs.append({"state": state.id, "js": js, "url": url,
-                                        "findings": findings})
+            for cell in matrix(result.js_modes, result.modes, result.locales):
+                cell_started = time.monotonic()
+                runs = []
+                for run in site.run_cell(cell):
+                    runs.append(run)
                     if progress:
-                        progress(f"  {state.id} (JS {js}): {len(findings)} finding(s)")
-                for context, _ in contexts.values():
-                    context.close()
+                        progress(f"  {run['state']} ({cell}): {len(run['findings'])} finding(s)")
+                result.runs += runs
+                result.cells.append(_cell_summary(cell, runs, time.monotonic() - cell_started, 0))
+                if cell_progress:
+                    cell_progress(_cell_line(result.cells[-1]))
         finally:
-            auditor.close()
-            browser.close()
-    result.axe_runs = auditor.axe_runs
-    result.needs_review = auditor.needs_review
+            site.close()
+    result.axe_runs = site.auditor.axe_runs
+    result.needs_review = site.auditor.needs_review
     result.seconds = time.monotonic() - started
     return result
 
 
+def _fresh_shots(report_dir) -> Path:
+    shots = Path(report_dir) / "shots"
+    if shots.exists():
+        for old in shots.glob("*.png"):
+            old.unlink()
+    return shots
+
+
+# ---- the matrix shared among worker processes ------------------------------------------
+def _worker_main(index: int, config: dict, tasks, results) -> None:
+    """A worker process: its own browser and (for the local app) its own app, server
+    and data folder; audits the cells it takes from `tasks` until it gets None."""
+    from playwright.sync_api import sync_playwright
+
+    from . import states as states_module
+
+    try:
+        wanted = set(config["states"])
+        states = [s for s in states_module.STATES if s.id in wanted]
+        if config["base_url"] and index:
+            # Sharing one deployment: each worker tries its own unknown logins.
+            states_module._wrong_logins = itertools.count(1 + index * 1_000_000)
+        with contextlib.ExitStack() as stack:
+            app = stack.enter_context(local_app())
+            if config["base_url"]:
+                base_url, platform = config["base_url"], None
+            else:
+                base_url = stack.enter_context(serve(app))
+                platform = app.extensions["platform"]
+            playwright = stack.enter_context(sync_playwright())
+            site = SiteAuditor(playwright, base_url, config["tags"], Path(config["shots"]),
+                               functools.partial(wording, app), platform, states,
+                               shot_prefix=f"w{index}-")
+            stack.callback(site.close)
+            while (cell := tasks.get()) is not None:
+                results.put(("cell", index, cell, None))
+                for run in site.run_cell(cell):
+                    results.put(("run", index, cell, run))
+                results.put(("cell-done", index, cell, None))
+            results.put(("done", index, None, {
+                "axe_runs": site.auditor.axe_runs,
+                "needs_review": {k: sorted(v) for k, v in site.auditor.needs_review.items()},
+                "base_url": base_url}))
+    except BaseException:  # noqa: BLE001 - the parent reports it
+        results.put(("error", index, None, traceback.format_exc()[-3000:]))
+
+
+def audit_parallel(base_url: str | None, js_modes, tags, report_dir: Path, workers: int,
+                   states=None, progress=print, modes=DEFAULT_MODES,
+                   locales=DEFAULT_LOCALES, cell_progress=print) -> AuditResult:
+    """The matrix shared among `workers` processes, each taking the next cell when it
+    is free. base_url None: each worker runs the app on its own temporary data folder."""
+    from .states import STATES
+
+    states = STATES if states is None else states
+    result = AuditResult(base_url or "the local app (one instance per worker)",
+                         list(js_modes), list(tags), modes=list(modes),
+                         locales=list(locales or []), workers=workers)
+    started = time.monotonic()
+    shots = _fresh_shots(report_dir)
+    config = {"base_url": base_url, "tags": list(tags), "shots": str(shots),
+              "states": [s.id for s in states]}
+    spawn = multiprocessing.get_context("spawn")
+    tasks, results = spawn.Queue(), spawn.Queue()
+    cells = matrix(result.js_modes, result.modes, result.locales)
+    for cell in cells:
+        tasks.put(cell)
+    for _ in range(workers):
+        tasks.put(None)
+    processes = [spawn.Process(target=_worker_main, args=(n, config, tasks, results),
+                               name=f"a11y-audit-{n}") for n in range(workers)]
+    for process in processes:
+        process.start()
+
+    current: dict[int, tuple] = {}  # worker -> (cell, started, runs so far)
+    finished: set[int] = set()
+    review: dict[str, set] = {}
+
+    def give_up(index: int, reason: str) -> None:
+        """A worker stopped: the rest of its cell is reported as not reached."""
+        finished.add(index)
+        if index not in current:
+            return
+        cell, cell_started, runs = current.pop(index)
+        done = {r["state"] for r in runs}
+        for state in states:
+            if cell.js in state.modes and state.id not in done:
+                runs.append({"state": state.id, "js": cell.js, "mode": cell.mode,
+                             "locale": cell.locale, "url": (base_url or "") + state.url,
+                             "findings": [not_reached(state.id, cell.js, state.url, reason,
+                                                      cell.mode, cell.locale)],
+                             "seconds": None})
+        result.runs.extend(r for r in runs if r["state"] not in done)
+        result.cells.append(_cell_summary(cell, runs, time.monotonic() - cell_started, index))
+        if cell_progress:
+            cell_progress(_cell_line(result.cells[-1]))
+
+    while len(finished) < workers:
+        try:
+            kind, index, cell, payload = results.get(timeout=5)
+        except queue.Empty:
+            for n, process in enumerate(processes):
+                if n not in finished and not process.is_alive():
+                    give_up(n, f"the audit worker stopped (exit code {process.exitcode})")
+            continue
+        if kind == "cell":
+            current[index] = (cell, time.monotonic(), [])
+            if progress:
+                progress(f"worker {index}: {cell} …")
+        elif kind == "run":
+            current[index][2].append(payload)
+            result.runs.append(payload)
+            if progress:
+                progress(f"  {payload['state']} ({cell}): {len(payload['findings'])} finding(s)")
+        elif kind == "cell-done":
+            cell, cell_started, runs = current.pop(index)
+            result.cells.append(_cell_summary(cell, runs, time.monotonic() - cell_started,
+                                              index))
+            if cell_progress:
+                cell_progress(_cell_line(result.cells[-1]))
+        elif kind == "done":
+            finished.add(index)
+            result.axe_runs += payload["axe_runs"]
+            for rule, where in payload["needs_review"].items():
+                review.setdefault(rule, set()).update(where)
+        elif kind == "error":
+            give_up(index, f"the audit worker failed: {payload.strip().splitlines()[-1]}")
+            print(f"audit worker {index} failed:\n{payload}")
+    for process in processes:
+        process.join(timeout=30)
+    # Cells no worker took (every worker failed): nothing on them was audited.
+    while True:
+        try:
+            cell = tasks.get_nowait()
+        except queue.Empty:
+            break
+        if cell is not None:
+            current[-1] = (cell, time.monotonic(), [])
+            give_up(-1, "no audit worker was left to audit it")
+    result.needs_review = review
+    result.seconds = time.monotonic() - started
+    _ordered(result, states)
+    return result
+
+
+def default_workers(base_url: str | None) -> int:
+    """On the local app one more than the cores (a worker spends about 40 % of its time
+    waiting for its browser and server), at most 4; one against a deployment, whose
+    demo citizens the workers would otherwise share."""
+    return 1 if base_url else min(4, (os.cpu_count() or 1) + 1)
+
+
 def run(base_url=None, js="both", tags=None, report="a11y-report", baseline=None,
-        verbose=False) -> int:
+        verbose=False, modes=DEFAULT_MODES, locales=DEFAULT_LOCALES, workers=None) -> int:
     js_modes = ["on", "off"] if js == "both" else [js]
     tags = tags or AXE_TAGS
+    modes = [m.id if isinstance(m, Mode) else m for m in modes]
+    locales = [loc.code if isinstance(loc, Locale) else loc for loc in locales]
     entries = load_baseline(baseline)
     report_dir = Path(report)
-    progress = print if verbose else None
-    with local_app() as app:
-        if base_url:
-            result = audit_site(base_url.rstrip("/"), js_modes, tags, report_dir, app,
-                                progress=progress)
-        else:
-            with serve(app) as url:
-                result = audit_site(url, js_modes, tags, report_dir, app,
-                                    platform=app.extensions["platform"], progress=progress)
+    workers = workers or default_workers(base_url)
+    progress = functools.partial(print, flush=True) if verbose else None
+    say = functools.partial(print, flush=True)  # CI logs show each cell as it ends
+    kept = {"modes": modes, "locales": locales, "cell_progress": say}
+    print(f"auditing {len(modes)} display mode(s) × {len(locales)} language(s) × "
+          f"JavaScript {'/'.join(js_modes)} with {workers} worker(s)", flush=True)
+    if workers > 1:
+        result = audit_parallel(base_url.rstrip("/") if base_url else None, js_modes, tags,
+                                report_dir, workers, progress=progress, **kept)
+    else:
+        with local_app() as app:
+            if base_url:
+                result = audit_site(base_url.rstrip("/"), js_modes, tags, report_dir, app,
+                                    progress=progress, **kept)
+            else:
+                with serve(app) as url:
+                    result = audit_site(url, js_modes, tags, report_dir, app,
+                                        platform=app.extensions["platform"],
+                                        progress=progress, **kept)
     result.baseline = entries
     apply_baseline(result.findings, entries)
     index = write_reports(result, report_dir)
-    print(summary_line(result))
+    print(summary_line(result) + f"; {result.seconds:.0f} s with {result.workers} worker(s)")
     for entry in entries:
         if entry["status"] == "expired":
             print(f"baseline entry expired on {entry['expires']}: {entry['rule']} "

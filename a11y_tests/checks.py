@@ -1,6 +1,8 @@
 """The structure checks every page state must pass (DESIGN.md §3), as functions that
-return findings instead of asserting, so that both the pytest suite (test_structure.py)
-and the audit command (python -m a11y_tests) use them.
+return findings instead of asserting, so that both the pytest suite (test_structure.py,
+test_display_modes.py) and the audit command (python -m a11y_tests) use them. Some
+depend on the display mode (modes.py): the body text size it promises (32 px with the
+largest text setting) and, in elder mode, 60×60 px primary actions.
 
 A finding is a dict: {"rule": check id (see rules.yaml), "message": what is wrong,
 "selector": a CSS selector of the element concerned or None}.
@@ -18,6 +20,7 @@ MIN_TEXT_PX = 18
 MIN_LINE_HEIGHT = 1.5
 MIN_TARGET_PX = 44
 NARROWEST_PX = 320
+ELDER_PRIMARY_PX = 60  # primary actions in elder mode (MIIT)
 
 # A CSS selector for an element (so a finding can point at it and screenshot it);
 # pasted into each page script below.
@@ -35,7 +38,7 @@ CSS_PATH = """const cssPath = el => {
 
 # Facts about the page as rendered. Plain synchronous DOM reads: they work in a page
 # whose own JavaScript is off too (Playwright evaluates them from outside the page).
-PAGE_FACTS = """() => {
+PAGE_FACTS = """(limits) => {
   __CSS_PATH__
   const describe = el => {
     let text = (el.innerText || el.value || el.getAttribute('aria-label') || '').trim();
@@ -60,7 +63,7 @@ PAGE_FACTS = """() => {
     if (!ownText || !shown(el)) continue;
     const cs = getComputedStyle(el), size = parseFloat(cs.fontSize);
     const lineHeight = cs.lineHeight === 'normal' ? 1.2 * size : parseFloat(cs.lineHeight);
-    if (size < %(text)s - 0.01 || lineHeight < %(line)s * size - 0.01)
+    if (size < limits.text - 0.01 || lineHeight < limits.line * size - 0.01)
       small.push({text: `${describe(el)}: ${size}px / line height ${(lineHeight / size).toFixed(2)}`,
                   selector: cssPath(el), size, lineHeight: lineHeight / size});
   }
@@ -90,7 +93,7 @@ PAGE_FACTS = """() => {
         height = Math.max(height, Math.max(r.bottom, l.bottom) - Math.min(r.top, l.top));
       }
     }
-    if (width < %(target)s - 0.5 || height < %(target)s - 0.5)
+    if (width < limits.target - 0.5 || height < limits.target - 0.5)
       tooSmall.push({text: `${describe(el)}: ${width.toFixed(1)}×${height.toFixed(1)} px`, selector: cssPath(el)});
   }
 
@@ -109,7 +112,7 @@ PAGE_FACTS = """() => {
     smallText: small,
     smallTargets: tooSmall,
   };
-}""".replace("__CSS_PATH__", CSS_PATH) % {"text": MIN_TEXT_PX, "line": MIN_LINE_HEIGHT, "target": MIN_TARGET_PX}
+}""".replace("__CSS_PATH__", CSS_PATH)
 
 REFLOW = """() => {
   __CSS_PATH__
@@ -132,6 +135,15 @@ FOCUSED = """() => {
   if (!el || el === document.body || el === document.documentElement) return null;
   const all = document.querySelectorAll('*');
   const index = Array.prototype.indexOf.call(all, el);
+  // Remembered by identity too: the page may change while Tab is walked (e.g. htmx
+  // swapping a message in), which shifts the indexes of the elements after it.
+  const tabbed = window.__yibanTabbed = window.__yibanTabbed || new Set();
+  const again = tabbed.has(el);
+  tabbed.add(el);
+  // Focus on one of the browser's own parts of a control (the play button, time line
+  // and volume of <audio controls>): the element itself then does not match :focus,
+  // and the browser draws that part's focus ring inside the control.
+  const inner = !el.matches(':focus');
   const describe = el => {
     let text = (el.innerText || el.value || el.getAttribute('aria-label') || '').trim();
     text = text.replace(/\\s+/g, ' ').slice(0, 40);
@@ -144,12 +156,16 @@ FOCUSED = """() => {
             shadow: cs.boxShadow};
   };
   const focused = style();
-  // The same element without focus, for comparison (then focus goes back where it was).
-  el.blur();
-  const unfocused = style();
-  el.focus();
+  // The same element without focus, for comparison (then focus goes back where it was;
+  // not for a native control's own part, which focus() could not give focus back to).
+  let unfocused = focused;
+  if (!inner) {
+    el.blur();
+    unfocused = style();
+    el.focus();
+  }
   const r = el.getBoundingClientRect();
-  return {index, name: describe(el), selector: cssPath(el), focusVisible: el.matches(':focus-visible'),
+  return {index, again, inner, name: describe(el), selector: cssPath(el), focusVisible: el.matches(':focus-visible'),
           outline: focused.outline,
           indicator: focused.outline || (focused.shadow !== 'none' && focused.shadow !== unfocused.shadow),
           onScreen: r.width > 0 && r.height > 0 && r.bottom > 0 && r.right > 0
@@ -165,12 +181,14 @@ FOCUSABLE = """() => {
     return cs.display !== 'none' && cs.visibility !== 'hidden' && !el.closest('[inert]')
       && el.tabIndex >= 0 && (r.width > 0 || el.matches('.skip-link'));
   }).map(el => ({index: Array.prototype.indexOf.call(all, el),
+                 reached: !!(window.__yibanTabbed && window.__yibanTabbed.has(el)),
                  radioGroup: el.matches('input[type=radio]') ? el.name : null,
                  selector: cssPath(el),
                  name: el.tagName.toLowerCase() + (el.id ? '#' + el.id : '') + ' "' +
                        (el.innerText || el.value || '').trim().slice(0, 30) + '"'}));
 }""".replace("__CSS_PATH__", CSS_PATH)
 
+FORGET_TABBED = "() => { window.__yibanTabbed = new Set(); }"
 FOCUS_BY_INDEX = "index => { document.querySelectorAll('*')[index].focus(); }"
 
 
@@ -187,7 +205,8 @@ def finding(rule: str, message: str, selector: str | None = None) -> dict:
 
 def tab_through(page) -> tuple[list[dict], list[dict]]:
     """Press Tab until focus comes round again; what got focus, and what went wrong."""
-    problems, seen, order = [], set(), []
+    problems, order = [], []
+    page.evaluate(FORGET_TABBED)
     if page.locator("[data-error-summary]").count():
         # Let `autofocus` land first, or it pulls focus back in the middle of the walk.
         error_summary_focused(page)
@@ -196,9 +215,10 @@ def tab_through(page) -> tuple[list[dict], list[dict]]:
         focused = page.evaluate(FOCUSED)
         if focused is None:
             continue
-        if focused["index"] in seen:
+        if focused["again"]:
+            if focused["inner"]:
+                continue  # the next part of the same native control
             break
-        seen.add(focused["index"])
         order.append(focused)
     else:
         problems.append(finding("keyboard-trap",
@@ -210,7 +230,6 @@ def check_focus(page) -> list[dict]:
     """Every focusable element is reachable with Tab, on screen when focused, and
     shows a focus indicator."""
     order, problems = tab_through(page)
-    reached = {f["index"] for f in order}
     for focused in order:
         if not focused["indicator"]:
             problems.append(finding("focus-visible",
@@ -226,10 +245,10 @@ def check_focus(page) -> list[dict]:
     focusable = page.evaluate(FOCUSABLE)
     by_index = {f["index"]: f for f in focusable}
     for f in focusable:
-        if f["index"] in reached and f["radioGroup"]:
+        if f["reached"] and f["radioGroup"]:
             radio_groups_reached.add(f["radioGroup"])
     for f in focusable:
-        if f["index"] in reached:
+        if f["reached"]:
             continue
         if f["radioGroup"] in radio_groups_reached:
             page.evaluate(FOCUS_BY_INDEX, f["index"])
@@ -245,10 +264,13 @@ def check_focus(page) -> list[dict]:
     return problems
 
 
-def check_facts(page, wording_for) -> list[dict]:
+def check_facts(page, wording_for, text_px: int = MIN_TEXT_PX) -> list[dict]:
     """One h1, landmarks, lang/dir, title form, text size and line height, target size.
-    wording_for(lang) -> (brand, error prefix) as the app says them."""
-    facts = page.evaluate(PAGE_FACTS)
+    wording_for(lang) -> (brand, error prefix) as the app says them. text_px: the body
+    text size the display mode promises (≥ 18; 32 with the largest text setting)."""
+    text_px = max(text_px, MIN_TEXT_PX)
+    facts = page.evaluate(PAGE_FACTS, {"text": text_px, "line": MIN_LINE_HEIGHT,
+                                       "target": MIN_TARGET_PX})
     problems = []
     if facts["h1"] != 1:
         problems.append(finding("one-h1", f"{facts['h1']} <h1> elements, want exactly 1",
@@ -278,19 +300,49 @@ def check_facts(page, wording_for) -> list[dict]:
         problems.append(finding("title-format", f"title {title!r} starts with {error!r} "
                                 "but the page shows no error"))
 
-    if facts["bodySize"] < MIN_TEXT_PX or facts["bodyLineHeight"] < MIN_LINE_HEIGHT:
+    def size_rule(size):
+        if size < MIN_TEXT_PX - 0.01:
+            return "body-text-18"
+        return "text-size-setting" if size < text_px - 0.01 else "line-height"
+
+    if facts["bodySize"] < text_px - 0.01 or facts["bodyLineHeight"] < MIN_LINE_HEIGHT:
         problems.append(finding(
-            "body-text-18" if facts["bodySize"] < MIN_TEXT_PX else "line-height",
+            size_rule(facts["bodySize"]),
             f"body text {facts['bodySize']} px, line height {facts['bodyLineHeight']:.2f}; "
-            f"want ≥ {MIN_TEXT_PX} px and ≥ {MIN_LINE_HEIGHT}", "body"))
+            f"want ≥ {text_px} px and ≥ {MIN_LINE_HEIGHT}", "body"))
     for t in facts["smallText"]:
-        rule = "body-text-18" if t["size"] < MIN_TEXT_PX - 0.01 else "line-height"
-        problems.append(finding(rule, f"text smaller than {MIN_TEXT_PX} px or lines tighter "
-                                f"than {MIN_LINE_HEIGHT}: {t['text']}", t["selector"]))
+        problems.append(finding(size_rule(t["size"]), f"text smaller than {text_px} px or "
+                                f"lines tighter than {MIN_LINE_HEIGHT}: {t['text']}",
+                                t["selector"]))
     for t in facts["smallTargets"]:
         problems.append(finding("target-44", f"target smaller than {MIN_TARGET_PX}×"
                                 f"{MIN_TARGET_PX}: {t['text']}", t["selector"]))
     return problems
+
+
+# Primary actions: the buttons that are not secondary (the macros' .button, and links
+# styled as one), shown on the page.
+PRIMARY_ACTIONS = """(least) => {
+  __CSS_PATH__
+  const small = [];
+  for (const el of document.querySelectorAll('.button:not(.button--secondary)')) {
+    const cs = getComputedStyle(el), r = el.getBoundingClientRect();
+    if (cs.display === 'none' || cs.visibility === 'hidden' || r.width <= 1 || r.height <= 1
+        || el.closest('.visually-hidden, template')) continue;
+    if (r.width < least - 0.5 || r.height < least - 0.5)
+      small.push({text: `${el.tagName.toLowerCase()} "${(el.innerText || '').trim().slice(0, 40)}": `
+                        + `${r.width.toFixed(1)}×${r.height.toFixed(1)} px`, selector: cssPath(el)});
+  }
+  return small;
+}""".replace("__CSS_PATH__", CSS_PATH)
+
+
+def check_primary_targets(page, least_px: int = ELDER_PRIMARY_PX) -> list[dict]:
+    """Every primary action at least least_px × least_px (MIIT: 60 in elder mode),
+    measured from its bounding box."""
+    return [finding("target-60-elder", f"primary action smaller than {least_px}×{least_px}: "
+                    f"{t['text']}", t["selector"])
+            for t in page.evaluate(PRIMARY_ACTIONS, least_px)]
 
 
 def check_reflow(page) -> list[dict]:
@@ -311,11 +363,13 @@ def check_reflow(page) -> list[dict]:
 # WCAG 1.4.12: the user's own spacing must not clip or hide any text.
 TEXT_SPACING_CSS = """* { line-height: 1.5 !important; letter-spacing: 0.12em !important;
   word-spacing: 0.16em !important; } p { margin-block-end: 2em !important; }"""
+# The overrides go in a constructed style sheet: a strict Content-Security-Policy
+# (style-src 'self', as the site sends) blocks an injected <style> element, but not this.
 TEXT_SPACING = """(css) => {
   __CSS_PATH__
-  const style = document.createElement('style');
-  style.textContent = css;
-  document.head.appendChild(style);
+  const sheet = new CSSStyleSheet();
+  sheet.replaceSync(css);
+  document.adoptedStyleSheets = [...document.adoptedStyleSheets, sheet];
   const root = document.documentElement;
   const clipped = [...document.body.querySelectorAll('*')].filter(el => {
     if (el.closest('.visually-hidden, .skip-link') || el.matches('input, textarea, select'))
@@ -328,7 +382,7 @@ TEXT_SPACING = """(css) => {
   const result = {sideways: root.scrollWidth > root.clientWidth,
                   clipped: clipped.map(el => el.outerHTML.replace(/\\s+/g, ' ').slice(0, 120)),
                   selectors: clipped.map(cssPath)};
-  style.remove();
+  document.adoptedStyleSheets = document.adoptedStyleSheets.filter(s => s !== sheet);
   return result;
 }""".replace("__CSS_PATH__", CSS_PATH)
 
@@ -360,18 +414,20 @@ def check_forced_colors(page) -> list[dict]:
     problems = []
     try:
         page.evaluate("() => document.activeElement && document.activeElement.blur()")
-        seen = set()
+        page.evaluate(FORGET_TABBED)
         for _ in range(FORCED_COLORS_STOPS):
             page.keyboard.press("Tab")
             focused = page.evaluate(FOCUSED)
-            if focused is None or focused["index"] in seen:
+            if focused is not None and focused["inner"]:
+                continue  # a part of a native control: the browser draws its ring
+            if focused is None or focused["again"]:
                 break
-            seen.add(focused["index"])
             if not focused["outline"]:
                 problems.append(finding("forced-colors-focus", "no focus outline in forced "
                                         f"colours on {focused['name']}", focused["selector"]))
-    finally:
-        page.emulate_media(forced_colors="none")
+    finally:  # back to what the display mode emulates (modes.apply)
+        page.emulate_media(forced_colors=getattr(page.context, "yiban_media", {}).get(
+            "forced_colors", "none"))
     return problems
 
 
@@ -384,8 +440,14 @@ def check_requests(requests: list[str], own_url: str) -> list[dict]:
             and urlsplit(url).netloc != own]
 
 
-def check_structure(page, wording_for, own_url: str, requests: list[str]) -> list[dict]:
-    """All the structure checks, in the order the test has always run them."""
-    return (check_facts(page, wording_for) + check_focus(page) + check_reflow(page)
-            + check_text_spacing(page) + check_forced_colors(page)
-            + check_requests(requests, own_url))
+def check_structure(page, wording_for, own_url: str, requests: list[str],
+                    mode=None) -> list[dict]:
+    """All the structure checks, in the order the test has always run them; with a
+    display mode (modes.py), its text size and, in elder mode, 60 px primary actions."""
+    text_px = mode.text_px if mode is not None else MIN_TEXT_PX
+    problems = (check_facts(page, wording_for, text_px) + check_focus(page)
+                + check_reflow(page) + check_text_spacing(page) + check_forced_colors(page)
+                + check_requests(requests, own_url))
+    if mode is not None and mode.primary_px:
+        problems += check_primary_targets(page, mode.primary_px)
+    return problems

@@ -15,6 +15,7 @@ from werkzeug.serving import make_server
 
 from app import create_app
 
+from .modes import STANDARD, apply, mode_problem
 from .seeding import Seed, bring_to_state, seed_history
 from .support import (
     APPLICANT,
@@ -65,8 +66,29 @@ def browser():
 
 @pytest.fixture(scope="session", params=["on", "off"])
 def js(request):
-    """Every test runs with JavaScript on and with JavaScript off."""
+    """Every test runs with JavaScript on and with JavaScript off (unless marked
+    only_js: see below)."""
     return request.param
+
+
+def pytest_configure(config):
+    config.addinivalue_line("markers", "only_js(*modes): run the test (or the "
+                            "pytest.param it marks) only with JavaScript in these modes")
+
+
+def pytest_collection_modifyitems(config, items):
+    """Deselect the JavaScript modes a test (or a case of it) is not for. (Not by
+    parametrizing `js` in the test itself: that would make every session-scoped browser,
+    sign-in and seeded history anew for each test.)"""
+    kept, dropped = [], []
+    for item in items:
+        marker = item.get_closest_marker("only_js")
+        callspec = getattr(item, "callspec", None)
+        js_mode = callspec.params.get("js") if callspec else None
+        (dropped if marker and js_mode and js_mode not in marker.args else kept).append(item)
+    if dropped:
+        config.hook.pytest_deselected(items=dropped)
+        items[:] = kept
 
 
 @pytest.fixture(scope="session")
@@ -163,12 +185,14 @@ def applicant(js, new_context, live_server):
 
 # ---- a page in a given state -------------------------------------------------------
 @pytest.fixture
-def open_state(js, request, new_context):
-    """open_state(state): the tab of the state's browser, brought to the state the way a
-    person gets there, and checked to really be in it."""
-    opened = []
+def open_state(js, request, new_context, live_server):
+    """open_state(state, mode=None): the tab of the state's browser, brought to the
+    state the way a person gets there, and checked to really be in it; with a display
+    mode (modes.py), in that mode (the shared browsers go back to the standard mode
+    after the test)."""
+    opened, moded = [], []
 
-    def _open(state):
+    def _open(state, mode=None):
         if js not in state.modes:
             pytest.skip(f"{state.id} exists only with JavaScript {' / '.join(state.modes)}")
         seed = Seed(js)
@@ -181,14 +205,24 @@ def open_state(js, request, new_context):
         else:  # fresh
             context = new_context(js)
             opened.append(context)
+        if mode is not None:
+            apply(context, live_server.url, mode)
+            if context not in opened:
+                moded.append(context)
         page = tab(context)
         expected_path = urlsplit(state.url_for(seed)).path
         if seed.problem(expected_path):
             pytest.fail(f"{state.id}: its history could not be seeded: "
                         f"{seed.problem(expected_path)}")
         bring_to_state(page, state, seed)
+        if mode is not None and state.keeps_display_mode:
+            problem = mode_problem(page, mode)
+            if problem:
+                pytest.fail(f"{state.id}: {problem}")
         return page
 
     yield _open
+    for context in moded:
+        apply(context, live_server.url, STANDARD)
     for context in opened:
         context.close()

@@ -33,6 +33,9 @@ class State:
     # What proves the page really is in this state: CSS selector -> (least, most) count.
     shows: tuple = ()
     modes: tuple = ("on", "off")  # the JavaScript modes in which the state exists
+    # False: reaching the state changes the display settings themselves (saving them,
+    # pressing 长辈版), so the page is not in the display mode it was opened in.
+    keeps_display_mode: bool = True
 
     def __str__(self):
         return self.id
@@ -83,6 +86,26 @@ def signed_out(page, seed):
     submit(page, "header form button[type=submit]")
 
 
+# ---- display settings -----------------------------------------------------------------
+def save_display_settings(page, seed):
+    """Save the settings as they stand (htmx with JavaScript, a plain POST without)."""
+    page.goto("/display")
+    save = page.locator("main form.display-form button[type=submit]")
+    if seed.js == "on":
+        save.click()
+        page.locator("#display-status .display-form__saved").wait_for()
+    else:
+        with page.expect_navigation():
+            save.click()
+
+
+def press_elder_mode(page, seed):
+    """The 长辈版 button in the header: on (or off, if it was on), back on the same page."""
+    page.goto("/services/retirement")
+    with page.expect_navigation():
+        page.locator("header .elder-toggle__button").click()
+
+
 # ---- one question per page ----------------------------------------------------------
 @dataclass(frozen=True)
 class FieldCase:
@@ -92,6 +115,8 @@ class FieldCase:
     key: str
     valid: dict
     invalid: dict | None = None  # None: the type has no invalid answer but blank
+    # "?correct=1": the question is a fact from the citizen's licence, opened to correct.
+    query: str = ""
 
 
 FIELD_CASES = [
@@ -107,9 +132,10 @@ FIELD_CASES = [
                        "child_birth_date-day": "1"}),
     FieldCase("radio", "childcare-subsidy", "guardian_relation",
               valid={"guardian_relation-1": True}),
-    # The card number is prefilled from the social security card the platform holds.
+    # The card number is a fact from the social security card: "这不对？" opens the field.
     FieldCase("bank_account", "childcare-subsidy", "bank_account",
-              valid={"bank_account": "6222020200112233445"}, invalid={"bank_account": "62220"}),
+              valid={"bank_account": "6222020200112233445"}, invalid={"bank_account": "62220"},
+              query="?correct=1"),
     FieldCase("mobile", "resident-info-change", "new_mobile",
               valid={"new_mobile": "13912345678"}, invalid={"new_mobile": "12912345678"}),
     FieldCase("address", "resident-info-change", "new_address",
@@ -132,7 +158,7 @@ FIELD_CASES = [
 
 
 def question_path(case: FieldCase) -> str:
-    return f"/apply/{case.code}/{case.key}"
+    return f"/apply/{case.code}/{case.key}{case.query}"
 
 
 def answer_blank(case):
@@ -206,8 +232,18 @@ STATES = [
     State("expired-form", "anon", "/sign-in", expired_form),
     State("not-found", "anon", "/no-such-page"),
     State("signed-out", "fresh", "/signed-out"),
-    State("question-prefilled", "newcomer", "/apply/retirement/full_name",
+    State("display-settings", "anon", "/display", shows=(("main form.display-form", (1, 1)),)),
+    State("display-settings-saved", "fresh", "/display", save_display_settings,
+          shows=((".display-form__saved, .notification--status", (1, 1)),),
+          keeps_display_mode=False),
+    State("elder-mode-pressed", "fresh", "/services/retirement", press_elder_mode,
+          shows=((".notification--status", (1, 1)),), keeps_display_mode=False),
+    State("question-prefilled", "newcomer", "/apply/retirement/mobile",
           shows=((".inset", (1, 1)),)),
+    State("question-licence-fact", "newcomer", "/apply/retirement/full_name",
+          shows=((".licence-fact", (1, 1)),)),
+    State("question-licence-correcting", "newcomer", "/apply/retirement/full_name?correct=1",
+          shows=(("#full_name", (1, 1)), (".inset", (1, 1)))),
     State("question-restored", "newcomer", "/apply/newborn/birth_hospital", restored_answer,
           shows=(("main [role=status]", (1, 1)),)),
     *_question_states(),

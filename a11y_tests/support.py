@@ -18,6 +18,11 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networki
 # The default audience: a Chinese browser (Accept-Language zh-CN) on a laptop.
 CONTEXT_OPTIONS = {"locale": "zh-CN", "viewport": {"width": 1280, "height": 900}}
 
+# Emulated media features of a plain laptop browser (display modes change some of them:
+# modes.py); given in full so that switching back leaves nothing emulated behind.
+DEFAULT_MEDIA = {"color_scheme": "light", "contrast": "no-preference", "forced_colors": "none",
+                 "reduced_motion": "no-preference"}
+
 AXE_TAGS = ["wcag2a", "wcag2aa", "wcag2aaa", "wcag21a", "wcag21aa", "wcag22aa", "best-practice"]
 # Every rule with one of these tags runs (runOnly by tag also runs rules that axe keeps
 # off by default, e.g. color-contrast-enhanced, the 7:1 AAA contrast); none is disabled.
@@ -40,10 +45,10 @@ KEYBOARD = {"on": CITIZENS[4], "off": CITIZENS[5]}   # the keyboard-only journey
 
 APPLICATION_NUMBER = re.compile(r"YB\d{14}")
 
-# A valid 1×1 PNG.
+# A valid 1×1 PNG (every chunk's CRC right: the app opens uploaded images to check them).
 PNG_BYTES = bytes.fromhex(
     "89504e470d0a1a0a0000000d49484452000000010000000108060000001f15c489"
-    "0000000d49444154789c6360000002000100e221bc330000000049454e44ae426082")
+    "0000000b49444154789c6360000200000500017a5eab3f0000000049454e44ae426082")
 
 
 def id_number(first17: str) -> str:
@@ -79,6 +84,8 @@ def tab(context):
     page = getattr(context, "yiban_tab", None)
     if page is None or page.is_closed():
         page = context.yiban_tab = watch(context.new_page())
+        if getattr(context, "yiban_media", None):  # the display mode's (modes.apply)
+            page.emulate_media(**context.yiban_media)
     page.yiban_requests.clear()
     page.yiban_server_errors.clear()
     return page
@@ -160,7 +167,6 @@ DEFAULT_ANSWERS = {
     "baby_birth_date": date_parts("baby_birth_date", date.today() - timedelta(days=30)),
     "destination": {"destination": "海南省三亚市"},
     "start_date": date_parts("start_date", date.today() + timedelta(days=30)),
-    "is_only_child_parent": {"is_only_child_parent-2": True},  # no: skips the upload
 }
 
 
@@ -313,6 +319,8 @@ class Auditor:
         self._replay_html = _NOSCRIPT.sub(r"<\1yiban-noscript", page.content())
         self._replay_url = page.url.split("#")[0]
         replay.set_viewport_size(page.viewport_size)
+        # The same emulated media (prefers-contrast, forced-colors …) as the audited page.
+        replay.emulate_media(**getattr(page.context, "yiban_media", DEFAULT_MEDIA))
         replay.goto("about:blank")  # a real load even when the URL is the same as before
         replay.goto(page.url)
         return self._run_axe(replay)

@@ -1,7 +1,9 @@
-"""The audit command's logic (audit.py, checks.py) on small fixture pages: every
-structure check finds its fault on a broken page and is quiet on a clean one; an axe
-finding reaches the report with its WCAG mapping; the baseline accepts and expires;
-the reports are well-formed; the exit code follows the findings."""
+"""The audit command's logic (audit.py, checks.py, modes.py) on small fixture pages:
+every structure check (the display modes' own included) finds its fault on a broken
+page and is quiet on a clean one; an axe finding reaches the report with its WCAG
+mapping; modes and languages are cookies on any site and are named in every finding;
+the baseline accepts and expires; the reports are well-formed; worker processes share
+the matrix; the exit code follows the findings."""
 from __future__ import annotations
 
 import json
@@ -14,12 +16,14 @@ from .audit import (
     AuditResult,
     PageAuditor,
     apply_baseline,
+    audit_parallel,
     describe_rule,
     exit_code,
     load_baseline,
     load_rules,
     write_reports,
 )
+from .modes import ELDER, LARGE, LOCALES, STANDARD, apply, context_options, mode_problem
 from .support import CONTEXT_OPTIONS, PNG_BYTES, tab
 
 pytestmark = pytest.mark.a11y
@@ -75,6 +79,37 @@ BROKEN = {
 }
 AXE_BROKEN = fixture_page(body='<img src="/pixel.png">')  # image-alt (1.1.1, A)
 
+# The checks that belong to a display mode: (mode, clean page, broken page). A clean
+# page is one that is right in that mode (32 px text for the largest size; 26 px text
+# and 60 px primary actions in elder mode; a secondary button may stay at 44 px).
+BUTTONS = ('<a class="button" href="/start">Start</a> '
+           '<a class="button button--secondary" href="/back">Back</a>')
+MODE_FIXTURES = {
+    "text-size-setting": (
+        LARGE, fixture_page(style="body, a, button { font-size: 32px; }"),
+        fixture_page(style="body, a, button { font-size: 32px; }",
+                     body='<p style="font-size: 20px">Small print in px that does not grow.</p>')),
+    "target-60-elder": (
+        ELDER, fixture_page(style="body, a, button { font-size: 26px; } "
+                                  ".button:not(.button--secondary) { min-height: 60px; min-width: 60px; }",
+                            body=BUTTONS),
+        fixture_page(style="body, a, button { font-size: 26px; }", body=BUTTONS)),
+}
+
+# Text spacing behind a strict Content-Security-Policy (as the site sends): the page's
+# styles come from its own file, and the check may not inject a <style> element.
+CSP = {"Content-Security-Policy": "default-src 'none'; style-src 'self'; img-src 'self'"}
+# Two lines in a box of fixed height that holds them with its own paragraph spacing,
+# and no more: only the check's 2em paragraph spacing makes it clip.
+SPACING_CSS = STYLE + (".fixed { height: 4em; overflow: hidden; } "
+                       ".fixed p { margin: 0 0 0.5em; line-height: 1.5; white-space: nowrap; }")
+
+
+def csp_page(body: str) -> str:
+    return fixture_page(style="").replace(
+        f"<style>{STYLE}</style>", '<link rel="stylesheet" href="/fixture.css">').replace(
+        "<p>Some text to read.</p>", f"<p>Some text to read.</p>{body}")
+
 
 @pytest.fixture(scope="module")
 def auditor(browser, tmp_path_factory):
@@ -97,6 +132,8 @@ def contexts(browser):
                 body=PNG_BYTES, content_type="image/png"))
             context.route(f"{SITE}/pixel.png", lambda route: route.fulfill(
                 body=PNG_BYTES, content_type="image/png"))
+            context.route(f"{SITE}/fixture.css", lambda route: route.fulfill(
+                body=SPACING_CSS, content_type="text/css"))
             made[js] = context
         return made[js]
 
@@ -105,15 +142,16 @@ def contexts(browser):
         context.close()
 
 
-def audit_fixture(contexts, auditor, markup, name, js="on"):
-    """Serve the markup at SITE/<name> and audit it as the audit command does."""
+def audit_fixture(contexts, auditor, markup, name, js="on", mode=STANDARD, headers=None):
+    """Serve the markup at SITE/<name> and audit it as the audit command does (in a
+    display mode: the mode's own checks apply)."""
     page = tab(contexts(js))
     url = f"{SITE}/{name}"
-    page.route(url, lambda route: route.fulfill(body=markup,
+    page.route(url, lambda route: route.fulfill(body=markup, headers=headers,
                                                 content_type="text/html; charset=utf-8"))
     try:
         page.goto(url)
-        return auditor.audit(page, name, js)
+        return auditor.audit(page, name, js, mode)
     finally:
         page.unroute(url)
 
@@ -138,6 +176,97 @@ def test_each_check_finds_its_fault_and_passes_a_clean_page(check, contexts, aud
     assert found["wcag"] or found["miit"], f"{check} is mapped to neither WCAG nor MIIT"
 
 
+@pytest.mark.parametrize("check", sorted(MODE_FIXTURES))
+def test_each_display_mode_check_finds_its_fault_and_passes_a_clean_page(check, contexts,
+                                                                        auditor):
+    mode, clean, broken = MODE_FIXTURES[check]
+    assert audit_fixture(contexts, auditor, clean, f"clean-{check}", mode=mode) == []
+    findings = audit_fixture(contexts, auditor, broken, f"broken-{check}", mode=mode)
+    assert {f["rule"] for f in findings} == {check}, findings
+    found = findings[0]
+    assert found["mode"] == mode.id and found["source"] == "check" and found["fix"]
+    assert found["wcag"] and found["miit"]
+    # The same page in the standard mode: the mode's own numbers do not apply.
+    assert audit_fixture(contexts, auditor, broken, f"standard-{check}") == []
+
+
+@pytest.mark.parametrize("js", ["on", "off"])
+def test_text_spacing_is_checked_behind_a_strict_content_security_policy(js, contexts,
+                                                                         auditor):
+    clean = audit_fixture(contexts, auditor, csp_page(""), "csp-clean", js, headers=CSP)
+    assert clean == []
+    broken = audit_fixture(contexts, auditor, csp_page(
+        '<div class="fixed"><p>One line.</p><p>Another.</p></div>'),
+        "csp-broken", js, headers=CSP)
+    assert [f["rule"] for f in broken] == ["text-spacing"], broken
+
+
+def silence_wav(seconds: float = 1.0, rate: int = 8000) -> bytes:
+    import io
+    import wave
+    buffer = io.BytesIO()
+    with wave.open(buffer, "wb") as out:
+        out.setnchannels(1)
+        out.setsampwidth(1)
+        out.setframerate(rate)
+        out.writeframes(b"\x80" * int(seconds * rate))
+    return buffer.getvalue()
+
+
+@pytest.mark.parametrize("js", ["on", "off"])
+def test_a_native_audio_control_is_walked_through_not_taken_for_a_trap(js, contexts,
+                                                                        auditor):
+    """<audio controls> takes several Tab stops of its own (play, time line, volume…)
+    while document.activeElement stays the <audio>: the walk goes on to what follows
+    it, and the control's own parts (whose rings the browser draws) are not findings."""
+    page = tab(contexts(js))
+    page.route(f"{SITE}/silence.wav", lambda route: route.fulfill(
+        body=silence_wav(), content_type="audio/wav"))
+    try:
+        findings = audit_fixture(contexts, auditor, fixture_page(
+            style="audio:focus-visible { outline: 3px solid #000; }",
+            body='<audio controls src="/silence.wav"></audio>'
+                 '<p><a href="/after">After the player</a></p>'), f"audio-{js}", js)
+    finally:
+        page.unroute(f"{SITE}/silence.wav")
+    assert findings == [], findings
+
+
+ECHO = """<!doctype html><html lang="en"><head><title>Echo</title></head><body><main>
+<h1>Echo</h1><pre id="cookie">{cookie}</pre><pre id="language">{language}</pre></main></body></html>"""
+
+
+@pytest.mark.parametrize("js", ["on", "off"])
+def test_a_display_mode_and_language_are_cookies_on_any_site(js, browser):
+    """modes.apply sets them for the audited site's URL (a deployment as much as the
+    local app): the display cookie and the language cookie; the browser's locale
+    (context_options) gives the Accept-Language."""
+    context = browser.new_context(java_script_enabled=(js == "on"),
+                                  **context_options(LOCALES["en"]))
+    try:
+        context.route(f"{SITE}/echo", lambda route: route.fulfill(
+            content_type="text/html; charset=utf-8", body=ECHO.format(
+                cookie=route.request.all_headers().get("cookie", ""),
+                language=route.request.all_headers().get("accept-language", ""))))
+        apply(context, SITE, ELDER, LOCALES["en"])
+        page = tab(context)
+        page.goto(f"{SITE}/echo")
+        cookies = dict(c.split("=", 1) for c in page.inner_text("#cookie").split("; "))
+        assert cookies == {"yiban_display": "elder=1", "yiban_lang": "en"}
+        assert page.inner_text("#language").startswith("en")
+        apply(context, SITE, STANDARD)  # no cookie at all, the language stays
+        page.goto(f"{SITE}/echo")
+        assert page.inner_text("#cookie") == "yiban_lang=en"
+        # A page that ignores the cookie is reported as not in the mode.
+        apply(context, SITE, ELDER)
+        page.goto(f"{SITE}/echo")
+        assert "data-elder" in mode_problem(page, ELDER)
+        assert mode_problem(page, STANDARD) is not None
+        assert mode_problem(page, None, LOCALES["en"]) is None
+    finally:
+        context.close()
+
+
 @pytest.mark.parametrize("js", ["on", "off"])
 def test_an_axe_finding_carries_its_mapping_and_screenshot(js, contexts, auditor):
     findings = audit_fixture(contexts, auditor, AXE_BROKEN, "no-alt", js)
@@ -153,7 +282,7 @@ def test_an_axe_finding_carries_its_mapping_and_screenshot(js, contexts, auditor
 
 def test_every_own_check_and_common_axe_rule_is_mapped():
     rules = load_rules()
-    for rule in [*BROKEN, "keyboard-reachable", "keyboard-trap", "color-contrast",
+    for rule in [*BROKEN, *MODE_FIXTURES, "keyboard-reachable", "keyboard-trap", "color-contrast",
                  "color-contrast-enhanced", "target-size", "label", "image-alt"]:
         assert rule in rules and rules[rule]["fix"], rule
         assert set(rules[rule]) == {"wcag", "miit", "gbt37668", "fix"}, rule
@@ -163,8 +292,8 @@ def test_every_own_check_and_common_axe_rule_is_mapped():
 
 def result_with(findings, baseline=()):
     result = AuditResult(SITE, ["on"], ["wcag2a"], axe_runs=1)
-    result.runs = [{"state": "no-alt", "js": "on", "url": f"{SITE}/no-alt",
-                    "findings": findings}]
+    result.runs = [{"state": "no-alt", "js": "on", "mode": "standard", "locale": None,
+                    "url": f"{SITE}/no-alt", "findings": findings}]
     result.baseline = list(baseline)
     apply_baseline(result.findings, result.baseline)
     return result
@@ -224,6 +353,91 @@ def test_exit_code_and_reports(tmp_path, axe_findings, clean_findings, browser):
             report_auditor.close()
     finally:
         context.close()
+
+
+def test_the_baseline_can_name_a_display_mode_and_language(tmp_path, axe_findings):
+    path = tmp_path / "baseline.yaml"
+    path.write_text("- rule: image-alt\n  mode: elder\n  locale: 'zh_*'\n"
+                    "  reason: the elder-mode logo is being redrawn\n"
+                    f"  expires: {(date.today() + timedelta(30)).isoformat()}\n",
+                    encoding="utf-8")
+    entries = load_baseline(path)
+    as_in = [dict(f, mode="elder", locale="zh_Hans_CN") for f in axe_findings]
+    elsewhere = [dict(f, mode="elder", locale="en") for f in axe_findings]
+    apply_baseline(as_in + elsewhere, entries)
+    assert {f["status"] for f in as_in} == {"accepted"}
+    assert {f["status"] for f in elsewhere} == {"failed"}
+
+
+def test_reports_give_the_matrix_of_modes_and_languages(tmp_path, axe_findings, browser):
+    """Runs in two modes and two languages: each finding says where it was, the JUnit
+    cases are named by language, mode and JS, the summary tables are pages × modes."""
+    result = AuditResult(SITE, ["on", "off"], ["wcag2a"], axe_runs=8,
+                         modes=["standard", "elder"], locales=["zh_Hans_CN", "en"])
+    for locale in result.locales:
+        for mode in result.modes:
+            for js in result.js_modes:
+                broken = mode == "elder" and locale == "en" and js == "off"
+                result.runs.append({
+                    "state": "no-alt", "js": js, "mode": mode, "locale": locale,
+                    "url": f"{SITE}/no-alt", "seconds": 0.5,
+                    "findings": [dict(f, js=js, mode=mode, locale=locale)
+                                 for f in axe_findings] if broken else []})
+    apply_baseline(result.findings, [])
+    index = write_reports(result, tmp_path)
+
+    data = json.loads((tmp_path / "report.json").read_text(encoding="utf-8"))
+    assert data["modes"] == ["standard", "elder"] and data["locales"] == ["zh_Hans_CN", "en"]
+    assert data["summary"]["runs"] == 8 and data["summary"]["modes"] == 2
+    [failed_run] = [r for r in data["runs"] if r["findings"]]
+    assert {(f["mode"], f["locale"], f["js"]) for f in failed_run["findings"]} == {
+        ("elder", "en", "off")}
+    junit = ET.parse(tmp_path / "junit.xml").getroot()
+    cases = {(c.get("classname"), c.get("name")): c for c in junit.iter("testcase")}
+    assert len(cases) == 8
+    assert cases[("a11y.en.elder.js_off", "no-alt")].find("failure") is not None
+    assert cases[("a11y.zh_Hans_CN.standard.js_on", "no-alt")].find("failure") is None
+
+    context = browser.new_context(**CONTEXT_OPTIONS)
+    try:
+        page = context.new_page()
+        page.goto(index.as_uri())
+        header = page.locator("#pages-1 + .table-wrap thead").inner_text()
+        assert "standard" in header and "elder" in header and "JS off" in header
+        assert "elder, en, JS off" in page.locator("#findings ~ section").first.inner_text()
+        report_auditor = PageAuditor(browser, index.as_uri(), wording_for, structure=False)
+        try:
+            assert report_auditor.audit(page, "report", "on") == []
+        finally:
+            report_auditor.close()
+    finally:
+        context.close()
+
+
+def test_workers_share_the_matrix_and_the_report_keeps_its_order(tmp_path):
+    """Two worker processes, each with its own app: every cell is audited once, with
+    its mode and language, in matrix order."""
+    from .states import STATES
+    states = [s for s in STATES if s.id in ("not-found", "sign-in")]
+    result = audit_parallel(None, ["on"], ["wcag2a"], tmp_path, workers=2, states=states,
+                            progress=None, modes=["standard", "elder"], locales=["en"],
+                            cell_progress=None)
+    assert [(r["mode"], r["locale"], r["state"]) for r in result.runs] == [
+        ("standard", "en", "sign-in"), ("standard", "en", "not-found"),
+        ("elder", "en", "sign-in"), ("elder", "en", "not-found")]
+    assert not [f for f in result.findings if f["rule"] == "state-not-reached"], \
+        result.findings
+    assert result.axe_runs == 4 and len(result.cells) == 2
+    assert {c["worker"] for c in result.cells} <= {0, 1}
+
+
+def test_the_command_refuses_unknown_modes_and_languages(capsys):
+    from .__main__ import main
+    for flag, value in (("--modes", "standard,sepia"), ("--locales", "fr")):
+        with pytest.raises(SystemExit) as stopped:
+            main([flag, value])
+        assert stopped.value.code == 2
+        assert value.split(",")[-1] in capsys.readouterr().err
 
 
 def test_the_command_refuses_a_bad_baseline_before_auditing(tmp_path, capsys):

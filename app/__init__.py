@@ -22,17 +22,23 @@ def create_app(overrides: dict | None = None, platform=None) -> Flask:
     app.config.update(overrides or {})
     app.config["BABEL_TRANSLATION_DIRECTORIES"] = str(ROOT / "locales")
 
-    from . import assisted, auth, cli, limits, security, speech, templating
+    from . import assisted, auth, cli, limits, messages, outbox, security, speech, templating
     from .blueprints import (account, applications, apply, assisted as assisted_pages,
                              catalogue, consent, display, errors, speech as speech_pages)
     from .consent import Consents
+    from .crypto import Keyring
     from .front_store import FrontStore
     from .platform.embedded import EmbeddedPlatform
 
-    app.extensions["platform"] = platform or EmbeddedPlatform(app.config["PLATFORM_DATABASE_URL"])
-    app.extensions["front_store"] = FrontStore(app.config["FRONT_DATABASE_URL"])
+    # One keyring for the data folder (app/crypto.py): the front's store and, sharing
+    # the folder, the embedded platform.
+    keyring = app.extensions["keyring"] = Keyring.load(app.config["DATA_DIR"])
+    app.extensions["platform"] = platform or EmbeddedPlatform(
+        app.config["PLATFORM_DATABASE_URL"], keyring=keyring)
+    app.extensions["front_store"] = FrontStore(app.config["FRONT_DATABASE_URL"], keyring)
     app.extensions["clock"] = utcnow
     app.extensions["consents"] = Consents(app.extensions["front_store"].db)
+    outbox.init_app(app, app.extensions["front_store"].db)
 
     compile_catalogues(ROOT / "locales")
     babel.init_app(app, locale_selector=select_locale)
@@ -48,6 +54,7 @@ def create_app(overrides: dict | None = None, platform=None) -> Flask:
     for blueprint in (catalogue.bp, account.bp, apply.bp, applications.bp, display.bp,
                       assisted_pages.bp, consent.bp, speech_pages.bp):
         app.register_blueprint(blueprint)
+    messages.init_app(app)  # 消息中心: its pages, the header count, catching up on events
     limits.init_app(app)  # after the blueprints: it wraps their views
     errors.init_app(app)
     cli.init_app(app)

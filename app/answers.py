@@ -21,7 +21,8 @@ def display_answer(question: Question, value, masked: bool = False) -> list[str]
         return []
     kind = question.type
     if kind in ("radio", "yesno", "checkboxes"):
-        labels = {o.value: str(o.label) for o in options_for(question)}
+        # The label keeps its language (platform content may be in Chinese only).
+        labels = {o.value: o.label for o in options_for(question)}
         return [labels.get(v, v) for v in (value if kind == "checkboxes" else [value])]
     if kind == "date":
         return [long_date(value)]

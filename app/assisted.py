@@ -18,8 +18,16 @@ ACCESS_ACTIONS = {
     ("applications.index", "GET"): "view_applications",
     ("applications.detail", "GET"): "view_application",
     ("applications.confirmation", "GET"): "view_application",
+    ("applications.submission", "GET"): "view_application",
     ("applications.withdraw", "GET"): "view_application",
     ("applications.withdraw", "POST"): "withdraw",
+    # Issue 7: requests for more (补正), ratings, the message centre.
+    ("applications.supplement", "GET"): "view_application",
+    ("applications.supplement", "POST"): "supplement",
+    ("applications.rating", "GET"): "view_application",
+    ("applications.rating", "POST"): "rate",
+    ("messages.index", "GET"): "view_messages",
+    ("messages.detail", "GET"): "view_messages",
 }
 CITIZEN_DATA_BLUEPRINTS = ("apply", "applications")
 

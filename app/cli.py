@@ -1,5 +1,6 @@
 """`flask platform …`: the embedded platform's back office, for people and tests.
-`flask access-log verify`: check that nobody has altered the access log."""
+`flask access-log verify`: check that nobody has altered the access log.
+`flask keys generate|rotate`: the keys that encrypt personal data at rest."""
 from __future__ import annotations
 
 import click
@@ -9,16 +10,76 @@ from flask.cli import AppGroup
 platform_cli = AppGroup("platform", help="Back office of the embedded reference platform.")
 
 
+def _back_office(work):
+    """Run a back-office change; an impossible one is a usage error, not a trace."""
+    from .platform.embedded.progress import BackOfficeError
+    try:
+        return work()
+    except BackOfficeError as error:
+        raise click.UsageError(str(error)) from None
+
+
+def _tell_citizens() -> None:
+    """Turn what just happened into the citizens' messages (and texts) right away,
+    rather than when each of them next opens a page."""
+    messages = current_app.extensions.get("messages")
+    if messages is not None:
+        messages.sync()
+
+
 @platform_cli.command("advance")
 @click.argument("number", required=False)
-@click.option("--reject", "reject_reason", help="Refuse the application with this reason.")
-def advance(number, reject_reason):
+@click.option("--reject", "reject_reason", help="Refuse the application (or, with --part, "
+              "that department's part) with this reason.")
+@click.option("--part", "department", help="Only this department's part moves, e.g. --part 医保: "
+              "accepted, in review, done.")
+def advance(number, reject_reason, department):
     """Move open applications (or NUMBER) one step along their timeline."""
-    moved = current_app.extensions["platform"].advance(number, reject_reason)
+    moved = _back_office(lambda: current_app.extensions["platform"].advance(
+        number, reject_reason, part=department))
     for moved_number in moved:
         click.echo(moved_number)
     if not moved:
         click.echo("no open application moved", err=True)
+    _tell_citizens()
+
+
+@platform_cli.command("supplement")
+@click.argument("number")
+@click.option("--part", "department", help="The department asking, e.g. 医保 (needed when the "
+              "application has several parts).")
+@click.option("--ask", required=True, help="What the citizen should answer or send, in plain words.")
+@click.option("--deadline", type=click.DateTime(formats=["%Y-%m-%d"]),
+              help="Answer by this day (YYYY-MM-DD).")
+@click.option("--file", "wants_file", is_flag=True, help="The answer must include a file.")
+def supplement(number, department, ask, deadline, wants_file):
+    """Ask the citizen for more (补正): the part waits until they answer."""
+    raised = _back_office(lambda: current_app.extensions["platform"].raise_supplement(
+        number, department, ask, deadline.date() if deadline else None, wants_file))
+    click.echo(f"{number}: supplement {raised.id} asked by {raised.department}"
+               + (f", due {raised.deadline.isoformat()}" if raised.deadline else ""))
+    _tell_citizens()
+
+
+RATING_NAMES = {5: "非常满意", 4: "满意", 3: "基本满意", 2: "不满意", 1: "非常不满意"}
+
+
+@platform_cli.command("ratings")
+def ratings():
+    """Summarise the ratings (好差评) citizens gave, overall and per service."""
+    summary = current_app.extensions["platform"].ratings_summary()
+
+    def line(counts: dict) -> str:
+        total = sum(counts.values())
+        satisfied = sum(n for level, n in counts.items() if level >= 3)
+        parts = ", ".join(f"{RATING_NAMES[level]} {counts.get(level, 0)}"
+                          for level in sorted(RATING_NAMES, reverse=True))
+        rate = f"{100 * satisfied / total:.0f}%" if total else "–"
+        return f"{total} rated; {parts}; satisfied (基本满意 or better) {rate}"
+
+    click.echo(f"all services: {line(summary['overall'])}")
+    for code, counts in sorted(summary["by_service"].items()):
+        click.echo(f"  {code}: {line(counts)}")
 
 
 access_log_cli = AppGroup("access-log", help="The tamper-evident access log (app/consent.py).")
@@ -40,6 +101,36 @@ def verify():
     click.echo(f"OK: {consents.log_size()} entries in the access log, the chain is intact")
 
 
+keys_cli = AppGroup("keys", help="Keys that encrypt personal data at rest (app/crypto.py).")
+
+
+@keys_cli.command("generate")
+def generate_key():
+    """Print a new data key, to put first in YIBAN_DATA_KEYS (or in data_keys)."""
+    from cryptography.fernet import Fernet
+    click.echo(Fernet.generate_key().decode())
+
+
+@keys_cli.command("rotate")
+def rotate_keys():
+    """Re-encrypt every stored personal value under the newest key.
+
+    Put the new key first (YIBAN_DATA_KEYS, or the first line of data_keys in the
+    data folder) and restart the app, so that every process can read it; run this;
+    then remove the old key. Values stored before encryption are encrypted too."""
+    from .crypto import reencrypt
+    from .front_store import FrontBase
+    from .platform.embedded import EmbeddedPlatform
+    from .platform.embedded.models import PlatformBase
+    stores = [("front", current_app.extensions["front_store"].db, FrontBase.metadata)]
+    platform = current_app.extensions["platform"]
+    if isinstance(platform, EmbeddedPlatform):
+        stores.append(("platform", platform.db, PlatformBase.metadata))
+    for name, db, metadata in stores:
+        click.echo(f"{name}: {reencrypt(db.engine, metadata)} values now under the newest key")
+
+
 def init_app(app):
     app.cli.add_command(platform_cli)
     app.cli.add_command(access_log_cli)
+    app.cli.add_command(keys_cli)

@@ -30,6 +30,10 @@ def secret_key(folder: Path) -> str:
     return key_file.read_text().strip()
 
 
+def _flag(value: str | None) -> bool | None:
+    return None if value in (None, "") else value == "1"
+
+
 def load(instance_path: str) -> dict:
     folder = data_dir(instance_path)
     return {
@@ -56,8 +60,13 @@ def load(instance_path: str) -> dict:
         # A form must not expire while an older person takes their time (WCAG 2.2.1);
         # the token lives as long as the session.
         "WTF_CSRF_TIME_LIMIT": None,
+        # Submissions the platform could not take at once are retried by a background
+        # thread in each app process (app/outbox): 0 turns it off (then run
+        # `flask outbox deliver --loop` instead); unset, it is on except in tests.
+        "OUTBOX_WORKER": _flag(os.environ.get("YIBAN_OUTBOX_WORKER")),
+        "OUTBOX_POLL_SECONDS": float(os.environ.get("YIBAN_OUTBOX_POLL_SECONDS", "10")),
         "MAX_CONTENT_LENGTH": 12 * 1024 * 1024,
         "BABEL_DEFAULT_LOCALE": "zh_Hans_CN",
         "BABEL_DEFAULT_TIMEZONE": "Asia/Shanghai",
-        "LOCALES": ["zh_Hans_CN", "en"],
+        "LOCALES": ["zh_Hans_CN", "zh_Hant", "en", "ug"],
     }

@@ -30,7 +30,7 @@ ACTOR_KINDS = ("citizen", "helper", "staff", "system")
 ACTIONS = frozenset({
     "view_profile", "view_applications", "view_application", "view_draft",
     "start_draft", "save_answer", "submit", "withdraw", "supplement",
-    "grant", "revoke",
+    "grant", "revoke", "view_messages", "rate",
 })
 GENESIS = ""  # the previous hash of the first entry in the log
 APPEND_ATTEMPTS = 20

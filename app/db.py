@@ -1,19 +1,45 @@
 """One small helper for the two SQLite/PostgreSQL stores (platform and front)."""
 from __future__ import annotations
 
+import logging
 from contextlib import contextmanager
 
 from sqlalchemy import Table, create_engine, event, inspect, text
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 
+from .crypto import Keyring, attach
+
+
+class HideRows(logging.Filter):
+    """SQLAlchemy logs each result row at DEBUG after the column types have run, i.e.
+    with personal data decrypted: the rows are never let into a log."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.msg == "Row %r":
+            record.msg, record.args = "Row (not logged: it may hold personal data)", ()
+        return True
+
+
+def hide_rows_from_logs() -> None:
+    engine_logger = logging.getLogger("sqlalchemy.engine.Engine")
+    if not any(isinstance(f, HideRows) for f in engine_logger.filters):
+        engine_logger.addFilter(HideRows())
+
 
 class Database:
-    def __init__(self, url: str, base: type[DeclarativeBase]):
+    def __init__(self, url: str, base: type[DeclarativeBase], keyring: Keyring | None = None):
         is_sqlite = url.startswith("sqlite")
         self.engine = create_engine(
             url,
             connect_args={"timeout": 30} if is_sqlite else {},
+            # A login typed at sign-in (a mobile or ID number) is a query parameter:
+            # parameters stay out of SQL logs and error messages.
+            hide_parameters=True,
         )
+        # Encrypted columns find their keys on the engine (app/crypto.py).
+        self.keyring = keyring or Keyring.for_database(url)
+        attach(self.engine, self.keyring)
+        hide_rows_from_logs()
         if is_sqlite:
             # WAL lets readers go on while one request writes.
             @event.listens_for(self.engine, "connect")

@@ -21,6 +21,11 @@ def locale() -> str:
     return str(get_locale())
 
 
+def outbox():
+    """The outbox between the front and the platform (app/outbox)."""
+    return current_app.extensions["outbox"]
+
+
 def consents() -> Consents:
     return current_app.extensions["consents"]
 

@@ -20,6 +20,8 @@ THEMES = ("auto", "standard", "high", "dark")  # auto follows prefers-contrast /
 SPACINGS = ("standard", "wide")
 LAYOUTS = ("standard", "simple")
 SPEECH_RATES = ("1", "0.75", "1.25", "1.5")
+# The voice for Traditional Chinese text (app/speech/voices.py): Mandarin or Cantonese.
+CHINESE_VOICES = ("cmn", "yue")
 TEXT_SIZE_PX = {"standard": 18, "large": 22, "larger": 26, "largest": 32}
 
 CHOICES = {
@@ -28,6 +30,7 @@ CHOICES = {
     "spacing": SPACINGS,
     "layout": LAYOUTS,
     "speech_rate": SPEECH_RATES,
+    "chinese_voice": CHINESE_VOICES,
 }
 SWITCHES = ("large_cursor", "reading_guide", "speech")
 
@@ -42,11 +45,15 @@ class DisplayPreferences:
     reading_guide: bool = False
     speech: bool = False
     speech_rate: str = "1"
+    chinese_voice: str = "cmn"
     elder: bool = False
 
     def effective(self) -> DisplayPreferences:
-        """What the page uses: the elder preset while 长辈版 is on."""
-        return ELDER_PRESET if self.elder else self
+        """What the page uses: the elder preset while 长辈版 is on (with the reader's own
+        voice for Traditional Chinese: a Cantonese listener stays with Cantonese)."""
+        if not self.elder:
+            return self
+        return replace(ELDER_PRESET, chinese_voice=self.chinese_voice)
 
     def to_cookie(self) -> str:
         values = asdict(self)

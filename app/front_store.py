@@ -5,9 +5,10 @@ from __future__ import annotations
 import secrets
 from datetime import datetime
 
-from sqlalchemy import JSON, DateTime, Integer, String, select
+from sqlalchemy import DateTime, Integer, String, delete, func, select
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
+from .crypto import EncryptedJSON, Keyring, reencrypt
 from .db import Database
 from .clock import utcnow
 
@@ -21,9 +22,11 @@ class Draft(FrontBase):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     owner_id: Mapped[str] = mapped_column(String(60), index=True)
     service_code: Mapped[str] = mapped_column(String(60))
-    answers: Mapped[dict] = mapped_column(JSON, default=dict)
+    # Answers are stored encrypted as a whole (app/crypto.py): identifiers can sit in
+    # any field, and the front never searches answers.
+    answers: Mapped[dict] = mapped_column(EncryptedJSON, default=dict)
     # Posted but not yet validated answers, kept across an expired sign-in or form token.
-    pending: Mapped[dict] = mapped_column(JSON, default=dict)
+    pending: Mapped[dict] = mapped_column(EncryptedJSON, default=dict)
     # Sent with the submission so a double click or a resent POST creates one application.
     submission_key: Mapped[str] = mapped_column(String(64), unique=True)
     application_number: Mapped[str | None] = mapped_column(String(30))
@@ -31,6 +34,9 @@ class Draft(FrontBase):
     acted_by: Mapped[str | None] = mapped_column(String(60))
     created_at: Mapped[datetime] = mapped_column(DateTime)
     updated_at: Mapped[datetime] = mapped_column(DateTime)
+    # When it went into the outbox (app/outbox): from then on it is no longer open,
+    # even before the platform has given it an application number.
+    sent_at: Mapped[datetime | None] = mapped_column(DateTime)
 
 
 class ParkedAnswers(FrontBase):
@@ -40,35 +46,41 @@ class ParkedAnswers(FrontBase):
     token: Mapped[str] = mapped_column(String(64), primary_key=True)
     service_code: Mapped[str] = mapped_column(String(60))
     question_key: Mapped[str] = mapped_column(String(60))
-    data: Mapped[dict] = mapped_column(JSON)
+    data: Mapped[dict] = mapped_column(EncryptedJSON)
     created_at: Mapped[datetime] = mapped_column(DateTime)
 
 
 class SignInFailures(FrontBase):
     __tablename__ = "sign_in_failures"
+    # The keyed hash of the login typed (a mobile or ID number), never the login itself.
     login: Mapped[str] = mapped_column(String(100), primary_key=True)
     count: Mapped[int] = mapped_column(Integer, default=0)
     last_at: Mapped[datetime] = mapped_column(DateTime)
 
 
 class FrontStore:
-    def __init__(self, database_url: str):
-        self.db = Database(database_url, FrontBase)
-        # Drafts are citizens' work and outlive upgrades: add new columns in place.
+    def __init__(self, database_url: str, keyring: Keyring | None = None):
+        self.db = Database(database_url, FrontBase, keyring)
+        # Drafts are citizens' work and outlive upgrades: add new columns in place,
+        # and encrypt what was stored before encryption (cheap once done: only values
+        # that are not ciphertext yet are read).
         self.db.add_missing_columns(Draft.__table__)
+        reencrypt(self.db.engine, FrontBase.metadata, only_plaintext=True)
+        with self.db.session() as s:  # throttling rows from before hashing: short-lived
+            s.execute(delete(SignInFailures).where(func.length(SignInFailures.login) != 64))
 
     # ---- drafts ----
     def open_draft(self, owner_id: str, service_code: str) -> Draft | None:
         with self.db.session() as s:
             return s.scalar(select(Draft).where(
                 Draft.owner_id == owner_id, Draft.service_code == service_code,
-                Draft.application_number.is_(None)))
+                Draft.application_number.is_(None), Draft.sent_at.is_(None)))
 
     def open_drafts(self, owner_id: str) -> list[Draft]:
         with self.db.session() as s:
             return list(s.scalars(select(Draft).where(
-                Draft.owner_id == owner_id, Draft.application_number.is_(None))
-                .order_by(Draft.updated_at.desc())))
+                Draft.owner_id == owner_id, Draft.application_number.is_(None),
+                Draft.sent_at.is_(None)).order_by(Draft.updated_at.desc())))
 
     def start_draft(self, owner_id: str, service_code: str, acted_by: str | None = None) -> Draft:
         existing = self.open_draft(owner_id, service_code)
@@ -121,22 +133,23 @@ class FrontStore:
                 s.delete(parked)
             return parked
 
-    # ---- sign-in throttling ----
+    # ---- sign-in throttling (rows keyed by the login's keyed hash) ----
     def failures(self, login: str) -> SignInFailures | None:
         with self.db.session() as s:
-            return s.get(SignInFailures, login)
+            return s.get(SignInFailures, self.db.keyring.lookup(login))
 
     def record_failure(self, login: str) -> None:
+        hashed = self.db.keyring.lookup(login)
         with self.db.session() as s:
-            row = s.get(SignInFailures, login)
+            row = s.get(SignInFailures, hashed)
             if row is None:
-                row = SignInFailures(login=login, count=0)
+                row = SignInFailures(login=hashed, count=0)
                 s.add(row)
             row.count += 1
             row.last_at = utcnow()
 
     def clear_failures(self, login: str) -> None:
         with self.db.session() as s:
-            row = s.get(SignInFailures, login)
+            row = s.get(SignInFailures, self.db.keyring.lookup(login))
             if row is not None:
                 s.delete(row)

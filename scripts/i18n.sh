@@ -10,16 +10,22 @@
 #    exist yet, else `pybabel update` with --no-fuzzy-matching (a changed msgid comes
 #    out untranslated, never as a fuzzy guess) and --ignore-obsolete (entries whose
 #    msgid left the sources are dropped).
-# 3. Fill the English catalogue with identity translations (msgstr = msgid; plurals:
-#    msgstr[0] = msgid, msgstr[1] = msgid_plural). Other locales are never touched here.
-# 4. List what still needs a translator; tests/test_catalogues.py fails until it is done.
+# 3. Fill the *empty* zh_Hant entries from zh_Hans_CN with OpenCC (s2hk), marking each
+#    with a "machine: OpenCC" translator comment (a reviewer's edits are never
+#    overwritten), and add zh_Hant to the seed phrasebook
+#    (app/platform/embedded/seed/translations.yaml) the same way. ug (and zh_Hans_CN)
+#    are translated by people: `python scripts/i18n_tools.py export ug todo.json`, then
+#    `... import ug todo.json` (see scripts/i18n_tools.py).
+# 4. Fill the English catalogue with identity translations (msgstr = msgid; plurals:
+#    msgstr[0] = msgid, msgstr[1] = msgid_plural).
+# 5. List what still needs a translator; tests/test_catalogues.py fails until it is done.
 #
 # The app compiles .po to .mo itself at startup (app/i18n.py), so there is no compile step.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 case "${1:-}" in
-  -h|--help) sed -n '2,17p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+  -h|--help) sed -n '2,23p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
   "") ;;
   *) echo "usage: scripts/i18n.sh   (no arguments; see --help)" >&2; exit 2 ;;
 esac
@@ -114,8 +120,20 @@ for locale in $LOCALES; do
   fi
 done
 
-# ---- 3. English is the source language: identity translations ---------------------------
-# ---- 4. report what is left to translate -------------------------------------------------
+# ---- 3. zh_Hant: machine conversion of what is still empty --------------------------------
+case " $LOCALES " in
+  *" zh_Hant "*)
+    if "$PYTHON" -c "import opencc" 2>/dev/null; then
+      "$PYTHON" scripts/i18n_tools.py fill-hant
+      "$PYTHON" scripts/i18n_tools.py seed-hant
+    else
+      echo "zh_Hant: OpenCC is not installed (.venv/bin/pip install 'opencc>=1.1'):" \
+           "empty zh_Hant entries stay empty" >&2
+    fi ;;
+esac
+
+# ---- 4. English is the source language: identity translations ---------------------------
+# ---- 5. report what is left to translate -------------------------------------------------
 "$PYTHON" - "$LOCALES_DIR" $LOCALES <<'EOF'
 import io, os, sys
 from babel.messages.pofile import read_po, write_po

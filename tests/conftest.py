@@ -49,10 +49,11 @@ WU = Citizen("wu-jing", "吴静", "13900000002", "yiban-helper-2", None)  # 窗�
 
 APPLICATION_NUMBER = re.compile(r"YB\d{8}\d{6}")
 
-# A valid 1×1 PNG and a tiny PDF.
+# A valid 1×1 PNG (uploaded images are decoded and re-encoded: app/uploads.py) and a
+# tiny PDF.
 PNG_BYTES = bytes.fromhex(
     "89504e470d0a1a0a0000000d49484452000000010000000108060000001f15c489"
-    "0000000d49444154789c6360000002000100e221bc330000000049454e44ae426082")
+    "0000000d49444154789c6360606060000000050001a5f645400000000049454e44ae426082")
 PDF_BYTES = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 
 
@@ -92,7 +93,8 @@ _COMPILED_TEMPLATES = _CompiledTemplates()
 def _make_app(monkeypatch, data_dir: Path, **overrides):
     monkeypatch.setenv("YIBAN_DATA_DIR", str(data_dir))
     for name in ("SECRET_KEY", "YIBAN_PLATFORM_DATABASE_URL", "YIBAN_DATABASE_URL",
-                 "YIBAN_SESSION_IDLE_MINUTES", "YIBAN_SECURE_COOKIES"):
+                 "YIBAN_SESSION_IDLE_MINUTES", "YIBAN_SECURE_COOKIES", "YIBAN_DATA_KEYS",
+                 "YIBAN_LOOKUP_KEY", "YIBAN_OUTBOX_WORKER"):
         monkeypatch.delenv(name, raising=False)
     application = create_app({"TESTING": True, **overrides})
     application.jinja_env.bytecode_cache = _COMPILED_TEMPLATES
@@ -290,6 +292,14 @@ def translate(app, msgid: str, plural: str | None = None, num: int | None = None
     return text
 
 
+def say(app, msgid: str, plural: str | None = None, num: int | None = None,
+        locale: str = DEFAULT_LOCALE, **variables) -> str:
+    """A message as the app says it in `locale`, whether or not it is translated yet.
+    For messages whose translation may still be on its way: test_catalogues.py is what
+    insists that every message is translated."""
+    return _render(app, locale, msgid, plural, num, variables)
+
+
 def error_summary_links(html: str) -> list[tuple[str, str]]:
     """(href target, message) of each link in the error summary."""
     match = re.search(r'<div class="error-summary".*?</ul>', html, flags=re.S)
@@ -373,6 +383,10 @@ def valid_answer(question, html: str) -> dict:
     """Form data answering `question` validly, using the input names on its page.
     Radios and checkboxes pick their first option; a file question uploads a PNG."""
     key, kind = question.key, question.type
+    if 'class="licence-fact"' in html:
+        # What the citizen's electronic licence says, shown to confirm: press Continue.
+        return {a["name"]: a.get("value", "") for a in inputs(html)
+                if a.get("type") == "hidden" and a.get("name") not in ("csrf_token", None)}
     names = {a.get("name") for a in inputs(html)}
     if kind in ("radio", "yesno", "checkboxes"):
         first = next(a["value"] for a in inputs(html) if a.get("name") == key
@@ -392,9 +406,17 @@ def valid_answer(question, html: str) -> dict:
     return data
 
 
+def journey_of(app, code: str) -> list:
+    """The questions of a service as the front asks them (a bundle's matters page first)."""
+    from app.bundles import journey
+    platform = app.extensions["platform"]
+    with app.test_request_context("/"):
+        return journey(platform.service(code, DEFAULT_LOCALE),
+                       platform.form_schema(code, DEFAULT_LOCALE))
+
+
 def question_of(app, code: str, key: str):
-    schema = app.extensions["platform"].form_schema(code, DEFAULT_LOCALE)
-    return next(q for q in schema if q.key == key)
+    return next(q for q in journey_of(app, code) if q.key == key)
 
 
 def answer_question(client, app, url: str, data: dict | None = None):

@@ -557,11 +557,14 @@ def test_show_if_on_checkboxes_means_includes(ticked, shown):
     assert is_shown(NEW_MOBILE, {"what_to_change": ticked}) is shown
 
 
-def test_active_questions_of_retirement_follow_the_only_child_answer(ctx):
-    questions = ctx.extensions["platform"].form_schema("retirement", DEFAULT_LOCALE)
-    keys_yes = [x.key for x in active_questions(questions, {"is_only_child_parent": "yes"})]
-    keys_no = [x.key for x in active_questions(questions, {"is_only_child_parent": "no"})]
-    assert "only_child_certificate" in keys_yes
-    assert "only_child_certificate" not in keys_no
-    assert [k for k in keys_yes if k != "only_child_certificate"] == keys_no
-    assert keys_yes.index("only_child_certificate") == keys_yes.index("is_only_child_parent") + 1
+def test_active_questions_of_retirement_follow_the_chosen_matters(ctx):
+    """The certificate belongs to the only-child reward alone: asked only when that
+    matter is chosen, in its place in the journey."""
+    from conftest import journey_of
+    questions = journey_of(ctx, "retirement")
+    chosen = [x.key for x in active_questions(questions, {"matters": ["only_child_reward"]})]
+    not_chosen = [x.key for x in active_questions(questions, {"matters": ["housing_fund"]})]
+    assert "only_child_certificate" in chosen
+    assert "only_child_certificate" not in not_chosen
+    assert [k for k in chosen if k != "only_child_certificate"] == not_chosen
+    assert chosen.index("only_child_certificate") == chosen.index("retire_kind") + 1

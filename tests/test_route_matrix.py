@@ -66,6 +66,7 @@ TABLE = {
     ("applications.index", "GET"): OWN_DATA,
     ("applications.detail", "GET"): CITIZEN_DATA,
     ("applications.confirmation", "GET"): CITIZEN_DATA,
+    ("applications.submission", "GET"): CITIZEN_DATA,  # her submission, in the outbox
     ("applications.withdraw", "GET"): CITIZEN_DATA,
     ("applications.withdraw", "POST"): each(SIGN_IN, ALLOWED, NOT_FOUND, WORKLIST, ALLOWED),
     ("apply.start", "GET"): each(SIGN_IN, GO, GO, WORKLIST, GO),
@@ -92,6 +93,14 @@ TABLE = {
     ("display.save", "POST"): everyone(GO),
     ("display.elder", "POST"): everyone(GO),
     ("speech.help", "GET"): everyone(OK),
+    # Issue 7: answering a request for more, rating a finished application, messages.
+    ("applications.supplement", "GET"): CITIZEN_DATA,
+    ("applications.supplement", "POST"): each(SIGN_IN, OK, NOT_FOUND, WORKLIST, OK),  # blank: errors
+    ("applications.rating", "GET"): CITIZEN_DATA,
+    ("applications.rating", "POST"): each(SIGN_IN, OK, NOT_FOUND, WORKLIST, OK),  # blank: errors
+    ("messages.index", "GET"): OWN_DATA,
+    ("messages.detail", "GET"): CITIZEN_DATA,
+    ("messages.read_all", "POST"): each(SIGN_IN, GO, GO, WORKLIST, GO),
     ("speech.script_json", "GET"): HER_SCRIPT,
     ("speech.page_audio", "GET"): HER_SCRIPT,
     ("speech.sentence_audio", "GET"): HER_SCRIPT,
@@ -122,6 +131,18 @@ def world(tmp_path_factory):
         wang = app.test_client()
         sign_in_as(wang, WANG)
         number = apply_and_submit(wang, app, "retirement", WANG_ANSWERS)
+        entry = app.extensions["outbox"].get(1)  # how it went to the platform
+        assert entry.application_number == number
+        # A department asks her for more; another application of hers is finished (to
+        # rate); and she has messages about them.
+        platform = app.extensions["platform"]
+        asked = platform.raise_supplement(number, "人社", "请补充工作证明")
+        finished = apply_and_submit(wang, app, "remote-medical-filing")
+        while platform.advance(finished):
+            pass
+        wang.get("/my/messages/")
+        message = next(m for m in app.extensions["messages"].messages_of(WANG.id)
+                       if m.kind == "supplement_requested")
         wang.get("/apply/retirement")  # a new draft
         # The reading of a short page she saw (its audio is made once, for her).
         script = re.search(r'data-script-url="/speech/([0-9a-f]{32})\.json"',
@@ -145,10 +166,12 @@ def world(tmp_path_factory):
         for role, client in clients.items():
             token = csrf_token(client.get("/display").get_data(as_text=True))
             sessions[role] = (client.get_cookie("session").value, token)
-        args = {"code": "retirement", "key": "full_name", "number": number,
+        args = {"code": "retirement", "key": "full_name", "number": number, "entry_id": entry.id,
                 "script_id": script, "n": 0, ("account.language", "code"): "en",
                 ("assisted.act", "authorisation_id"): for_zhou.id,
-                ("consent.end", "authorisation_id"): to_end.id}
+                ("consent.end", "authorisation_id"): to_end.id,
+                "supplement_id": asked.id, "message_id": message.id,
+                ("applications.rating", "number"): finished}
         yield {"app": app, "sessions": sessions, "args": args}
         _dispose(app)
 

@@ -455,7 +455,8 @@ def test_start_redirects_signed_out_user_to_sign_in_and_back(client):
     response = sign_in(client, ZHANG.mobile, ZHANG.password, next="/apply/retirement")
     assert path_of(response.location) == "/apply/retirement"
     response = client.get("/apply/retirement")
-    assert path_of(response.location) == "/apply/retirement/full_name"
+    # A bundle starts with the page that chooses its optional matters.
+    assert path_of(response.location) == "/apply/retirement/matters"
 
 
 def test_start_link_of_the_service_page_leads_to_the_first_question(client):

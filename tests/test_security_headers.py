@@ -38,7 +38,8 @@ def test_the_policy_allows_only_our_own_files_and_no_inline_code():
 
 # ---- every route ------------------------------------------------------------------------
 ARGS = {"code": "retirement", "key": "full_name", "number": "YB20200101999999",
-        "authorisation_id": "1", "script_id": "0" * 32, "n": "0", "filename": "css/yiban.css"}
+        "authorisation_id": "1", "script_id": "0" * 32, "n": "0", "filename": "css/yiban.css",
+        "entry_id": "1", "supplement_id": "1", "message_id": "1"}
 
 
 def every_route(app):

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import math
 
-from flask import (Blueprint, abort, current_app, jsonify, make_response, redirect,
+from flask import (Blueprint, abort, current_app, jsonify, redirect,
                    render_template, request, url_for)
 from flask_babel import gettext as _, lazy_gettext as _l, ngettext
 from flask_wtf import FlaskForm
@@ -12,8 +12,7 @@ from wtforms.validators import InputRequired
 
 from ..auth import extend, safe_next, seconds_left, sign_in, sign_out
 from ..deps import platform, store
-from ..i18n import LOCALE_COOKIE
-from ..security import cookie_options
+from ..i18n import apply_account_language, chose_language_before_sign_in, remember_choice
 from ..clock import utcnow
 from .apply import restore_parked_answers
 
@@ -69,8 +68,10 @@ def sign_in_page():
             _("The mobile number, ID number or password is not right. Check them and try again."))
         if person is not None:
             return_to = restore_parked_answers(person)
+            chose_here = chose_language_before_sign_in()
             sign_in(person.id)
-            return redirect(return_to or next_path)
+            return apply_account_language(redirect(return_to or next_path), person.id,
+                                          chose_here)
     return render_template("account/sign_in.html", form=form, next_path=next_path,
                            expired=request.args.get("expired") == "1")
 
@@ -98,9 +99,10 @@ def signed_out():
 
 @bp.get("/language/<code>")
 def language(code):
-    """A plain link switches language and returns to the same page (no JavaScript)."""
+    """A plain link switches language and returns to the same page (no JavaScript).
+    A signed-in citizen's choice is kept with their account too. (On a question page
+    the switch is a button of the question's form instead, so what was typed is kept:
+    see apply.question.)"""
     if code not in current_app.config["LOCALES"]:
         abort(404)
-    response = make_response(redirect(safe_next(request.args.get("next"))))
-    response.set_cookie(LOCALE_COOKIE, code, max_age=365 * 24 * 3600, **cookie_options())
-    return response
+    return remember_choice(redirect(safe_next(request.args.get("next"))), code)

@@ -7,7 +7,8 @@ from flask_wtf import FlaskForm
 from ..answers import display_answer
 from ..assisted import acting_helper_id, covers
 from ..auth import login_required
-from ..deps import locale, platform, store
+from ..bundles import journey
+from ..deps import locale, outbox, platform, store
 from ..platform import WithdrawRefused
 
 bp = Blueprint("applications", __name__, url_prefix="/my")
@@ -31,6 +32,8 @@ def index():
                                    if covers(d.service_code)],
                            applications=[a for a in platform().applications_of(g.user.id)
                                          if covers(a.service_code)],
+                           sending=[e for e in outbox().unfinished(g.user.id)
+                                    if covers(e.service_code)],
                            services=services)
 
 
@@ -46,7 +49,7 @@ def confirmation(number):
 @login_required
 def detail(number):
     application, service = own_application(number)
-    questions = platform().form_schema(application.service_code, locale())
+    questions = journey(service, platform().form_schema(application.service_code, locale()))
     answers = [(q, display_answer(q, application.answers.get(q.key), masked=True), None)
                for q in questions if q.key in application.answers]
     return render_template("applications/detail.html", application=application,
@@ -70,3 +73,24 @@ def withdraw(number):
             return redirect(url_for("applications.detail", number=number, withdrawn=1))
     return render_template("applications/withdraw.html", application=application,
                            service=service, form=form, refused=refused)
+
+
+@bp.get("/submissions/<int:entry_id>")
+@login_required
+def submission(entry_id):
+    """A submission the front has stored: "saved, being sent", "sent" with its number,
+    or "could not be sent". A plain page with a link to look again: it never
+    refreshes or moves focus by itself."""
+    entry = outbox().get(entry_id)
+    if entry is None or entry.owner_id != g.user.id:
+        abort(404)
+    if not covers(entry.service_code):
+        abort(403)
+    service = platform().service(entry.service_code, locale())
+    return render_template("applications/submission.html", entry=entry,
+                           service_name=service.name if service else entry.service_code)
+
+
+# More pages of 我的办件, kept in their own modules: answering a request for more (补正)
+# and rating a finished application (好差评).
+from . import ratings, supplements  # noqa: E402,F401

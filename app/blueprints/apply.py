@@ -1,7 +1,6 @@
 """The application journey: one question per page, check answers, submit."""
 from __future__ import annotations
 
-import secrets
 from pathlib import Path
 
 from flask import (Blueprint, abort, current_app, g, redirect, render_template, request,
@@ -11,31 +10,36 @@ from werkzeug.datastructures import CombinedMultiDict, MultiDict
 
 from ..answers import display_answer
 from ..assisted import acting_helper_id
+from ..bundles import MATTERS_KEY, active_matters, always_done, by_topic, journey
 from ..auth import login_required, sign_in_url
-from ..deps import locale, platform, store
+from ..deps import locale, outbox, platform, store
 from ..forms.builder import answer_value, build_form, is_blank, prefill_value
 from ..forms.fields import CompoundField
-from ..platform import Question
+from ..i18n import remember_choice
+from ..licences import from_licence, licence_fact
+from ..templating import licence_name
+from ..outbox import PENDING
+from ..platform import Question, condition_holds
+from ..uploads import UploadUnreadable, display_filename, store_upload  # noqa: F401
 
 bp = Blueprint("apply", __name__, url_prefix="/apply")
 
 
 # ---- the schema, as pages -------------------------------------------------------
 def load_service(code: str):
+    """The service and its journey: for a bundle, the matters page first, and each
+    field once, asked while a matter that needs it is part of the application."""
     service = platform().service(code, locale())
-    questions = platform().form_schema(code, locale()) if service else []
+    questions = journey(service, platform().form_schema(code, locale())) if service else []
     if service is None or not questions:
         abort(404)
     return service, questions
 
 
 def is_shown(question: Question, answers: dict) -> bool:
-    """`show_if` asks a question only when an earlier answer matches."""
-    rule = question.show_if
-    if not rule:
-        return True
-    value, expected = answers.get(rule["field"]), str(rule["equals"])
-    return expected in value if isinstance(value, list) else value == expected
+    """`show_if` asks a question only when an earlier answer matches (for a bundle's
+    field, also: only while a matter that needs it is part of the application)."""
+    return condition_holds(question.show_if, answers)
 
 
 def active_questions(questions: list[Question], answers: dict) -> list[Question]:
@@ -81,8 +85,22 @@ def back_url(code, questions, answers, current_key, back_to_check) -> str:
 
 
 # ---- keeping unsaved answers --------------------------------------------------------
+# On a question page the language switch is a set of buttons of the question's form
+# (templates/base.html, `language_form`), so switching sends what was typed: it is kept
+# unvalidated on the draft and shown again, in the new language, on the same question.
+LANGUAGE_FIELD = "yiban_language"
+KEPT_FOR = "_kept_for"  # why pending answers were kept: "language" shows no notice
+
+
 def posted_answer_data() -> dict:
-    return {k: v for k, v in request.form.to_dict(flat=False).items() if k != "csrf_token"}
+    return {k: v for k, v in request.form.to_dict(flat=False).items()
+            if k not in ("csrf_token", LANGUAGE_FIELD)}
+
+
+def language_switch() -> str | None:
+    """The language a question form was sent to switch to (None: an ordinary answer)."""
+    code = request.form.get(LANGUAGE_FIELD) if request.method == "POST" else None
+    return code if code in current_app.config["LOCALES"] else None
 
 
 def keep_unsaved_answers(code: str, key: str):
@@ -115,20 +133,28 @@ def restore_parked_answers(person) -> str | None:
 
 
 def save_upload(upload) -> dict:
-    folder = Path(current_app.config["UPLOAD_DIR"])
-    folder.mkdir(parents=True, exist_ok=True)
-    extension = upload.filename.rsplit(".", 1)[-1].lower()
-    stored = f"{secrets.token_hex(16)}.{extension}"
-    upload.save(folder / stored)
-    return {"filename": display_filename(upload.filename) or stored, "stored": stored,
-            "size": (folder / stored).stat().st_size}
+    """Store a checked file (app/uploads.py: images re-encoded without their metadata)."""
+    return store_upload(upload, Path(current_app.config["UPLOAD_DIR"]))
 
 
-def display_filename(name: str) -> str:
-    """The name to show back to the user: Chinese kept (unlike secure_filename), any
-    path and control characters dropped. The file itself is stored under a random name."""
-    name = name.replace("\\", "/").rsplit("/", 1)[-1]
-    return "".join(ch for ch in name if ch.isprintable())[:100]
+# ---- sending ---------------------------------------------------------------------------
+def sent_url(entry) -> str:
+    """Where a sent draft leads: its confirmation once the platform has taken it,
+    else the page that says it is saved and on its way (or could not be sent)."""
+    if entry.application_number:
+        return url_for("applications.confirmation", number=entry.application_number)
+    return url_for("applications.submission", entry_id=entry.id)
+
+
+def after_sending(draft) -> str:
+    """A draft sent already (a second click, a resent form): where it stands now."""
+    entry = outbox().by_key(draft.submission_key)
+    if entry is None:  # sent before the outbox existed
+        return url_for("applications.confirmation", number=draft.application_number)
+    if entry.state == PENDING and (entry.lease_until is not None or entry.attempts == 0):
+        # The first click is sending it (or just stored it): take part, or wait a moment.
+        entry = outbox().send_now(entry.id)
+    return sent_url(entry)
 
 
 # ---- views --------------------------------------------------------------------------
@@ -155,7 +181,9 @@ def question(code, key):
             # A helper whose consent ended: nothing typed is kept for anyone.
             return redirect(url_for("assisted.worklist"))
         if request.method == "POST":
-            return keep_unsaved_answers(code, key)
+            response = keep_unsaved_answers(code, key)
+            switch = language_switch()
+            return remember_choice(response, switch) if switch else response
         return redirect(sign_in_url())
 
     draft = store().start_draft(g.user.id, code, acted_by=acting_helper_id())
@@ -164,33 +192,61 @@ def question(code, key):
     stored_file = stored if q.type == "file" else None
     restored = False
     prefilled = False
+    # 免证: a fact from the citizen's licence is confirmed, not typed; "这不对？" opens
+    # the field (?correct=1) to correct it.
+    correcting = request.args.get("correct") == "1"
+    fact = None
 
+    switch = language_switch()
+    if switch:
+        store().keep_pending(draft.id, key, {**posted_answer_data(), KEPT_FOR: "language"})
+        return remember_choice(redirect(question_url(code, key, back_to_check)), switch)
     if request.method == "POST":
         form = build_form(q, stored, CombinedMultiDict((request.files, request.form)),
                           has_stored_file=bool(stored_file))
         if form.validate():
-            if q.type == "file":
-                value = save_upload(form.field.data) if not is_blank(form.field) else stored_file
+            try:
+                if q.type == "file":
+                    value = (save_upload(form.field.data) if not is_blank(form.field)
+                             else stored_file)
+                else:
+                    value = answer_value(q, form.field)
+            except UploadUnreadable:
+                form.field.errors.append(_("The file could not be opened – it may be damaged. Choose another file."))
             else:
-                value = answer_value(q, form.field)
-            store().save_answers(draft.id, {key: value}, acted_by=acting_helper_id())
-            answers = {**draft.answers, key: value}
-            return redirect(next_url(code, questions, answers, key, back_to_check))
+                store().save_answers(draft.id, {key: value}, acted_by=acting_helper_id())
+                answers = {**draft.answers, key: value}
+                return redirect(next_url(code, questions, answers, key, back_to_check))
     elif key in draft.pending:
-        form = build_form(q, stored, MultiDict(draft.pending[key]),
-                          has_stored_file=bool(stored_file))
-        restored = True
+        kept = dict(draft.pending[key])
+        restored = kept.pop(KEPT_FOR, None) != "language"
+        form = build_form(q, stored, MultiDict(kept), has_stored_file=bool(stored_file))
     else:
-        initial = stored if key in draft.answers else prefill_value(q, g.user)
-        prefilled = key not in draft.answers and initial not in (None, "")
-        form = build_form(q, initial, has_stored_file=bool(stored_file))
+        known = licence_fact(q, g.user)
+        if known is not None and not correcting and (
+                key not in draft.answers or from_licence(q, stored, g.user)):
+            fact = known
+            form = build_form(q, known.value)  # the page sends it back, confirmed
+        else:
+            initial = stored if key in draft.answers else prefill_value(q, g.user)
+            prefilled = key not in draft.answers and initial not in (None, "")
+            form = build_form(q, initial, has_stored_file=bool(stored_file))
 
     position = [x.key for x in active_questions(questions, draft.answers)]
+    correcting_licence = licence_fact(q, g.user) if correcting else None
     return render_template(
         "apply/question.html", service=service, question=q, form=form,
         back=back_url(code, questions, draft.answers, key, back_to_check),
-        action=question_url(code, key, back_to_check), stored_file=stored_file,
-        restored=restored, prefilled=prefilled,
+        action=url_for("apply.question", code=code, key=key,
+                       **({"return": "check"} if back_to_check else {}),
+                       **({"correct": 1} if correcting else {})),
+        stored_file=stored_file, restored=restored, prefilled=prefilled,
+        fact=fact, fact_lines=(display_answer(q, fact.value, masked=acting_helper_id() is not None)
+                               if fact else None),
+        correct_url=url_for("apply.question", code=code, key=key, correct=1,
+                            **({"return": "check"} if back_to_check else {})),
+        correcting_licence=correcting_licence,
+        always_included=always_done(service) if key == MATTERS_KEY else [],
         step=(position.index(key) + 1 if key in position else None), steps=len(position))
 
 
@@ -223,10 +279,9 @@ def check(code):
     draft = store().open_draft(g.user.id, code)
     if request.method == "POST":
         submitted = store().draft_by_key(g.user.id, request.form.get("submission_key", ""))
-        if submitted is not None and submitted.application_number:
-            # A double click or a resent form: the application already exists.
-            return redirect(url_for("applications.confirmation",
-                                    number=submitted.application_number))
+        if submitted is not None and (submitted.application_number or submitted.sent_at):
+            # A double click or a resent form: the application exists or is on its way.
+            return redirect(after_sending(submitted))
     if draft is None:
         return redirect(url_for("apply.start", code=code))
 
@@ -234,17 +289,31 @@ def check(code):
     missing = [q for q in active if q.required and q.key not in draft.answers]
     if request.method == "POST" and not missing:
         answers = {q.key: draft.answers[q.key] for q in active if q.key in draft.answers}
-        application = platform().submit(code, g.user.id, answers, draft.submission_key,
-                                        acted_by=acting_helper_id())
-        store().mark_submitted(draft.id, application.number)
-        return redirect(url_for("applications.confirmation", number=application.number))
+        # Stored first, then sent (app/outbox): a platform fault loses nothing.
+        entry = outbox().enqueue(draft, answers, acting_helper_id())
+        return redirect(sent_url(outbox().send_now(entry.id)))
 
     # A helper sees identifiers masked; the citizen checks their own in full.
-    change_rows = [(q, display_answer(q, draft.answers.get(q.key),
-                                      masked=acting_helper_id() is not None),
-                    question_url(code, q.key, back_to_check=True)) for q in active]
+    change_rows = [(q, check_lines(q, draft.answers), question_url(code, q.key, back_to_check=True))
+                   for q in active]
     errors = [(f"change-{q.key}", _("Answer the question “%(question)s”", question=q.label))
               for q in missing] if request.method == "POST" else []
     return render_template("apply/check.html", service=service, change_rows=change_rows,
+                           groups=by_topic(service, change_rows) if service.is_bundle else None,
+                           matters=active_matters(service, draft.answers)
+                           if service.is_bundle else [],
                            draft=draft, missing=errors,
                            back=question_url(code, active[-1].key))
+
+
+def check_lines(q: Question, answers: dict) -> list[str]:
+    """An answer on check answers, saying so when it came from an electronic licence."""
+    value = answers.get(q.key)
+    if q.key == MATTERS_KEY and value == []:
+        return [_("None of these")]
+    lines = display_answer(q, value, masked=acting_helper_id() is not None)
+    fact = from_licence(q, value, g.user) if q.key in answers else None
+    if fact is not None:
+        lines.append(_("Taken from your electronic licence: %(licence)s",
+                       licence=licence_name(fact.licence_type)))
+    return lines

@@ -12,6 +12,7 @@ from wtforms.validators import InputRequired
 from ..auth import act_for, helper_required, safe_next, sign_in_helper
 from ..consent import authorisation_ref
 from ..deps import consents, locale, platform, store
+from ..messages import centre as message_centre
 from ..platform import Option, Question
 from .account import SignInForm, attempt_sign_in
 
@@ -115,6 +116,7 @@ def in_person():
         if citizen is not None:
             authorisation = consents().grant(citizen.id, g.helper.id, None,
                                              int(form.hours.data), "in_person")
+            message_centre().consent_changed(citizen.id, True, authorisation)
             act_for(citizen.id)
             consents().record_access(citizen.id, g.helper.id, "helper", "view_profile",
                                      authorisation_ref(authorisation.id))

@@ -31,8 +31,17 @@ def search_index() -> SearchIndex:
     """Built once per app from the Chinese catalogue (names, keywords, matter names)."""
     index = current_app.extensions.get("search_index")
     if index is None:
+        # Names in Traditional Chinese and Uyghur too, so 養老 and پېنسىيە find services
+        # (not English: Latin letters are matched as pinyin).
+        translated = {code: [] for code in (s.code for s in platform().services("zh_Hans_CN"))}
+        for other in ("zh_Hant", "ug"):
+            if other in current_app.config["LOCALES"]:
+                for s in platform().services(other):
+                    translated[s.code] += [str(t) for t in (s.name, *(m.name for m in s.matters))
+                                           if getattr(t, "lang", None) == other]
         entries = [SearchEntry(s.code, str(s.name),
-                               tuple(s.keywords) + tuple(str(m.name) for m in s.matters))
+                               tuple(s.keywords) + tuple(str(m.name) for m in s.matters)
+                               + tuple(translated.get(s.code, ())))
                    for s in platform().services("zh_Hans_CN")]
         entries += [SearchEntry(key, page["index_name"], page["keywords"])
                     for key, page in SITE_PAGES.items()]

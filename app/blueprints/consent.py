@@ -12,6 +12,7 @@ from wtforms.validators import InputRequired
 from ..auth import citizen_required
 from ..consent import AuthorisationNotFound
 from ..deps import consents, locale, platform
+from ..messages import centre as message_centre
 from ..platform import Option, Question
 from .assisted import duration_question
 
@@ -71,8 +72,10 @@ def grant():
         elif form.scope.data == "chosen" and not chosen:
             form.services.errors.append(_("Choose at least one service, or choose “All services”."))
         else:
-            consents().grant(g.user.id, helper.id, chosen if form.scope.data == "chosen" else None,
-                             int(form.hours.data), "remote")
+            authorisation = consents().grant(
+                g.user.id, helper.id, chosen if form.scope.data == "chosen" else None,
+                int(form.hours.data), "remote")
+            message_centre().consent_changed(g.user.id, True, authorisation)
             flash(_("%(name)s can now apply for you.", name=helper.name))
             return redirect(url_for("consent.authorisations"))
     return render_template("consent/grant.html", form=form)
@@ -82,9 +85,11 @@ def grant():
 @citizen_required
 def end(authorisation_id):
     try:
-        consents().revoke(authorisation_id, g.user.id)
+        authorisation = consents().revoke(authorisation_id, g.user.id)
     except AuthorisationNotFound:
         abort(404)
+    if authorisation.revoked_at is not None:
+        message_centre().consent_changed(g.user.id, False, authorisation)
     flash(_("The authorisation has ended. The helper can no longer see or do anything for you."))
     return redirect(url_for("consent.authorisations"))
 

@@ -9,6 +9,7 @@ from flask import Blueprint, flash, make_response, redirect, render_template, re
 from flask_babel import gettext as _
 
 from ..auth import safe_next
+from ..deps import locale
 from ..display import (COOKIE, COOKIE_MAX_AGE, DisplayPreferences, preferences,
                        with_elder)
 from ..platform import Option, Question
@@ -57,7 +58,17 @@ def setting_questions() -> dict[str, Question]:
             ("1.25", _("Fast"), None),
             ("1.5", _("Fastest"), None),
         ]),
+        "chinese_voice": radio("chinese_voice", _("Voice for Traditional Chinese"), [
+            ("cmn", _("Mandarin"), None),
+            ("yue", _("Cantonese"), None),
+        ], hint=_("How pages in Traditional Chinese are read aloud")),
     }
+
+
+# Shown in the settings form; the voice for Traditional Chinese only where it is used.
+def shown_settings() -> tuple[str, ...]:
+    keys = ("text_size", "theme", "spacing", "layout", "aids", "speech_rate")
+    return keys + ("chinese_voice",) if locale() == "zh_Hant" else keys
 
 
 @dataclass(frozen=True)
@@ -74,7 +85,8 @@ class SettingField:
 
 def fields_for(prefs: DisplayPreferences) -> dict[str, SettingField]:
     fields = {key: SettingField(key, getattr(prefs, key))
-              for key in ("text_size", "theme", "spacing", "layout", "speech_rate")}
+              for key in ("text_size", "theme", "spacing", "layout", "speech_rate",
+                          "chinese_voice")}
     fields["aids"] = SettingField("aids", [aid for aid in AIDS if getattr(prefs, aid)])
     return fields
 
@@ -82,6 +94,8 @@ def fields_for(prefs: DisplayPreferences) -> dict[str, SettingField]:
 def posted_preferences() -> DisplayPreferences:
     values = {key: request.form.get(key) for key in
               ("text_size", "theme", "spacing", "layout", "speech_rate")}
+    # Only the 繁體中文 form asks for the voice; elsewhere the reader's choice stays.
+    values["chinese_voice"] = request.form.get("chinese_voice") or preferences().chinese_voice
     aids = request.form.getlist("aids")
     values.update({aid: "1" if aid in aids else "0" for aid in AIDS})
     return DisplayPreferences.from_values(values)
@@ -96,7 +110,7 @@ def with_cookie(response, prefs: DisplayPreferences):
 def settings():
     prefs = preferences().effective()
     return render_template("display/settings.html", fields=fields_for(prefs),
-                           questions=setting_questions(),
+                           questions=setting_questions(), shown=shown_settings(),
                            next_path=safe_next(request.args.get("next"), ""))
 
 

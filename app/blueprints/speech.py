@@ -70,7 +70,8 @@ def _audio_response(sentences: list[dict], rate: str):
     if not sentences:
         abort(404)
     try:
-        clips = audio.clips(sentences, rate, current_owner(), state().cache, state().limiter)
+        clips = audio.clips(sentences, rate, current_owner(), state().cache, state().limiter,
+                            chinese_voice=current_display().chinese_voice)
     except audio.RateLimited:
         response = Response(render_template("speech/busy.html"), status=429)
         response.headers["Retry-After"] = str(RETRY_AFTER)

@@ -11,6 +11,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import StopValidation, ValidationError
 
 from ..platform import Option, Person, Question
+from ..uploads import sniff
 from . import identifiers
 from .fields import AddressField, CompoundField, DatePartsField
 
@@ -187,6 +188,12 @@ def file_validator(question: Question):
             raise ValidationError(_("The selected file is empty"))
         if size > max_mb * 1024 * 1024:
             raise ValidationError(_("The file must be smaller than %(mb)d MB", mb=max_mb))
+        # Named .png but not a picture (a renamed document, a program): what it is counts.
+        head = upload.stream.read(16)
+        upload.stream.seek(0)
+        if sniff(head) not in allowed:
+            raise ValidationError(_("The file must be a %(types)s",
+                                    types=" / ".join(t.upper() for t in allowed)))
     return validate
 
 

@@ -43,6 +43,12 @@ class Question:
     validation: dict = field(default_factory=dict)
     prefill: str | None = None
     show_if: dict | None = None
+    # Bundles: the keys of the matters that need this field (a shared field names
+    # several; none: the whole application needs it). The front asks it once, and
+    # only when one of those matters is part of the application.
+    matters: tuple[str, ...] = ()
+    topic: str | None = None  # groups answers on check answers (Service.topics)
+    material: str | None = None  # file questions: the name of the material uploaded
 
 
 @dataclass(frozen=True)
@@ -51,13 +57,28 @@ class Material:
     source: str  # form | licence | check | upload
     when: LocalText | None = None
     note: LocalText | None = None
+    licence: str | None = None  # source licence: the licence type that provides it
 
 
 @dataclass(frozen=True)
 class Matter:
     name: LocalText
-    department: str
+    department: LocalText  # short name of the department, e.g. 人社
     days: int
+    key: str = ""  # bundles: unique within the bundle
+    optional: bool = False  # the citizen chooses it (or not) before the questions
+    help: LocalText | None = None  # plain words: who needs this matter
+    fields: tuple[str, ...] = ()  # keys of the bundle's questions this matter needs
+    applies_if: dict | None = None  # part of the application only if answers match
+
+
+@dataclass(frozen=True)
+class Topic:
+    """A heading of check answers: answers are grouped by what they are about, not by
+    the department that needs them."""
+
+    key: str
+    name: LocalText
 
 
 @dataclass(frozen=True)
@@ -83,10 +104,24 @@ class Service:
     materials: tuple[Material, ...] = ()
     before: dict | None = None
     after: dict | None = None
+    topics: tuple[Topic, ...] = ()  # the topics its questions use, in catalogue order
 
     @property
     def is_bundle(self) -> bool:
         return self.kind == "bundle"
+
+
+def condition_holds(rule: dict | None, answers: dict) -> bool:
+    """`show_if` and a matter's `applies_if`: {field, equals} (for a list answer,
+    "includes"), or {all: [rules]} / {any: [rules]}. No rule always holds."""
+    if not rule:
+        return True
+    if "all" in rule:
+        return all(condition_holds(r, answers) for r in rule["all"])
+    if "any" in rule:
+        return any(condition_holds(r, answers) for r in rule["any"])
+    value, expected = answers.get(rule["field"]), str(rule["equals"])
+    return expected in value if isinstance(value, list) else value == expected
 
 
 @dataclass(frozen=True)
@@ -154,10 +189,113 @@ class Application:
     # Decided by the platform when it answered: still open and within the undo window.
     can_withdraw: bool = False
     submitted_by: str | None = None  # id of the helper who sent it for the owner
+    # One part per department: each moves on its own (bundles have several).
+    parts: tuple[Part, ...] = ()
+    supplements: tuple[Supplement, ...] = ()  # requests for more, newest last
+    rating: Rating | None = None  # the owner's 好差评, once the application is closed
+    can_rate: bool = False  # closed, and no rating yet or still within the edit window
+
+    def part(self, department: str) -> Part | None:
+        return next((p for p in self.parts if p.department == department), None)
+
+    @property
+    def open_supplements(self) -> tuple[Supplement, ...]:
+        return tuple(s for s in self.supplements if s.answered_at is None)
+
+
+# Statuses of a part: submitted → accepted (受理) → in_review (审核中) → done (办结),
+# or rejected (不予办理); supplement (待补正) while a department waits for the citizen.
+PART_STATUSES = ("submitted", "accepted", "in_review", "supplement", "done", "rejected",
+                 "withdrawn")
+PART_OPEN = ("submitted", "accepted", "in_review", "supplement")
+
+
+@dataclass(frozen=True)
+class Part:
+    """What one department does for an application: the matters it handles, where it
+    stands, by when it is promised, and why it was refused if it was."""
+
+    department: str
+    matters: tuple[str, ...]  # names of the matters (Chinese, as the platform keeps them)
+    status: str  # one of PART_STATUSES
+    promised_date: date
+    updated_at: datetime  # UTC
+    accepted_at: datetime | None = None
+    finished_at: datetime | None = None  # done or rejected
+    refusal_reason: str | None = None
+
+
+@dataclass(frozen=True)
+class Supplement:
+    """补正: a department asks the citizen for more (an answer, a file, or both)."""
+
+    id: int
+    department: str
+    ask: str
+    raised_at: datetime  # UTC
+    deadline: date | None = None
+    wants_file: bool = False
+    answered_at: datetime | None = None
+    answer: dict | None = None  # {"text": …, "file": {filename, stored, size}}
+    answered_by: str | None = None  # the helper who answered for the owner
+
+
+# 好差评: the national five-level scale, best first; stored as 5 (非常满意) … 1 (非常不满意).
+RATING_LEVELS = (5, 4, 3, 2, 1)
+
+
+@dataclass(frozen=True)
+class Rating:
+    level: int  # one of RATING_LEVELS
+    comment: str
+    rated_at: datetime  # UTC, first rated
+    updated_at: datetime  # UTC, last changed
+    editable: bool = False  # still within the window in which it may be changed
+    editable_until: datetime | None = None  # UTC: the end of that window
+    rated_by: str | None = None  # the helper who rated for the owner
+
+
+@dataclass(frozen=True)
+class FeedEvent:
+    """One entry of the platform's event feed: what happened to whose application.
+    The front turns them into the citizen's messages; `id` only ever grows."""
+
+    id: int
+    number: str
+    owner_id: str
+    service_code: str
+    kind: str
+    at: datetime  # UTC
+    department: str | None = None
+    note: str | None = None
+    acted_by: str | None = None
+    supplement_id: int | None = None
 
 
 class WithdrawRefused(Exception):
     """The application can no longer be withdrawn (too late, or already closed)."""
+
+
+class SupplementClosed(Exception):
+    """The supplement request was answered already (or its application has closed)."""
+
+
+class RatingRefused(Exception):
+    """The application cannot be rated now: not closed yet, or the rating can no
+    longer be changed."""
+
+
+class PlatformUnavailable(Exception):
+    """The platform cannot take the request now (down, overloaded, timed out): the
+    same request may well succeed later. A remote client raises it for timeouts,
+    refused connections and 5xx answers. The front's outbox retries submissions that
+    fail so (as it does TimeoutError, ConnectionError and any unexpected error)."""
+
+
+class SubmissionRefused(LookupError):
+    """The platform will never take this submission as it stands (an unknown service
+    or helper). The outbox gives up on it and says so; it is a LookupError because
+    that is what the embedded platform has always raised for these."""
 
 
 class PlatformClient(Protocol):
@@ -183,3 +321,18 @@ class PlatformClient(Protocol):
     def application(self, number: str, owner_id: str) -> Application | None: ...
     def withdraw(self, number: str, owner_id: str, *,
                  acted_by: str | None = None) -> Application: ...
+
+    # supplements (补正): the citizen's answer; the part goes back to review
+    def answer_supplement(self, number: str, owner_id: str, supplement_id: int,
+                          answer: dict, *, acted_by: str | None = None) -> Application: ...
+
+    # ratings (好差评): one per application, changeable for a while
+    def rate(self, number: str, owner_id: str, level: int, comment: str, *,
+             acted_by: str | None = None) -> Application: ...
+
+    # the event feed the front's message centre reads: every event after `after`, and
+    # the newest event's id (where a reader that has never read starts)
+    def feed(self, after: int, limit: int = 500) -> list[FeedEvent]: ...
+    def feed_position(self) -> int: ...
+    # open supplement requests due by a day: (number, owner id, service code, request)
+    def supplements_due(self, by: date) -> list[tuple[str, str, str, Supplement]]: ...

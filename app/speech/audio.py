@@ -14,10 +14,11 @@ class RateLimited(Exception):
 
 
 def clips(sentences: list[dict], rate: str, owner: str, cache: AudioCache,
-          limiter: Limiter) -> list[bytes]:
-    """One MP3 clip per sentence, in order."""
+          limiter: Limiter, chinese_voice: str = "cmn") -> list[bytes]:
+    """One MP3 clip per sentence, in order, each in the voice of its language
+    (`chinese_voice`: cmn or yue for Traditional Chinese)."""
     wpm = words_per_minute(rate)
-    jobs = [(s["text"], voice_for(s["lang"]), wpm) for s in sentences]
+    jobs = [(s["text"], voice_for(s["lang"], chinese_voice), wpm) for s in sentences]
     keys = [clip_cache.key(*job) for job in jobs]
     found = {k: cache.get(k) for k in dict.fromkeys(keys)}
     missing = [k for k, data in found.items() if data is None]

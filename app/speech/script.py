@@ -153,25 +153,38 @@ def _body(root: _Node) -> tuple[_Node, str]:
     return root, lang
 
 
-def _own_text(node: _Node) -> str:
-    parts = []
+def _own_runs(node: _Node, lang: str) -> list[tuple[str, str]]:
+    """The element's own text as (text, lang) runs: a fragment marked with another
+    language (a Chinese service name on a Uyghur page) is a run of its own, so it is
+    read in its own voice."""
+    runs: list[tuple[str, list[str]]] = []
 
-    def walk(current):
+    def add(text, run_lang):
+        if runs and runs[-1][0] == run_lang:
+            runs[-1][1].append(text)
+        else:
+            runs.append((run_lang, [text]))
+
+    def walk(current, current_lang):
         for child in current.children:
             if isinstance(child, str):
-                parts.append(child)
+                add(child, current_lang)
             elif child.tag == "br":
-                parts.append("\n")
+                add("\n", current_lang)
             elif child.tag in _OPAQUE or _skipped(child.tag, child.attrs):
                 continue
             elif matches(child.tag, child.attrs):
-                parts.append(" ")  # read as an element of its own
+                add(" ", current_lang)  # read as an element of its own
             else:
-                walk(child)
+                walk(child, child.attrs.get("lang") or current_lang)
     if node.tag == "img":
-        return node.attrs.get("alt", "")
-    walk(node)
-    return "".join(parts)
+        return [(node.attrs.get("alt", ""), lang)]
+    walk(node, lang)
+    return [("".join(parts), run_lang) for run_lang, parts in runs]
+
+
+def _own_text(node: _Node) -> str:
+    return "".join(text for text, _lang in _own_runs(node, ""))
 
 
 def build(html: str) -> tuple[str, list[Sentence]]:
@@ -193,8 +206,9 @@ def build(html: str) -> tuple[str, list[Sentence]]:
             child_lang = child.attrs.get("lang") or lang
             child_main = in_main or child.tag == "main"
             if matches(child.tag, child.attrs):
-                for part in sentence_text.sentences(_own_text(child)):
-                    sentences.append(Sentence(part, index, child_lang, child_main))
+                for run, run_lang in _own_runs(child, child_lang):
+                    for part in sentence_text.sentences(run):
+                        sentences.append(Sentence(part, index, run_lang, child_main))
                 index += 1
             walk(child, child_lang, child_main)
 

@@ -12,11 +12,12 @@ import time
 from collections import OrderedDict
 from datetime import datetime, timedelta
 
-from sqlalchemy import JSON, DateTime, String, delete
+from sqlalchemy import DateTime, String, delete
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ..clock import utcnow
+from ..crypto import EncryptedJSON
 from ..db import Database
 from ..front_store import FrontBase
 from .script import Sentence
@@ -33,7 +34,8 @@ class SpeechScript(FrontBase):
     id: Mapped[str] = mapped_column(String(32), primary_key=True)
     owner: Mapped[str] = mapped_column(String(80), index=True)
     lang: Mapped[str] = mapped_column(String(35))
-    sentences: Mapped[list] = mapped_column(JSON)
+    # Encrypted: a check-answers page read aloud holds the citizen's identifiers.
+    sentences: Mapped[list] = mapped_column(EncryptedJSON)
     # When the page was (last) rendered; refreshed at most daily, pruned after KEEP_DAYS.
     created_at: Mapped[datetime] = mapped_column(DateTime, index=True)
 

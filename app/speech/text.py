@@ -7,15 +7,20 @@ import unicodedata
 MAX_SENTENCE = 120  # characters; a longer sentence is split at a comma
 MIN_PIECE = 20      # ... but not into a stub shorter than this
 
-# After Chinese 。！？； and English ! ? ; (plus closing quotes or brackets);
-# after a full stop only when a space or the end follows, so "1.5" and "3.14" stay whole.
-_END = re.compile(r"""([。！？；!?;]+[”’」』）)\]"']*|\.+[”’)\]"']*(?=\s|$))""")
-_COMMAS = "，、,：:"
+# After Chinese 。！？；, English ! ? ; and Uyghur (Arabic script) ؟ ؛ (plus closing
+# quotes or brackets); after a full stop only when a space or the end follows, so
+# "1.5" and "3.14" stay whole.
+_END = re.compile(r"""([。！？；!?;؟؛]+[”’」』）)\]"'»]*|\.+[”’)\]"'»]*(?=\s|$))""")
+_COMMAS = "，、,：:،"
+# Bidirectional controls (isolates around names on right-to-left pages): not read.
+_BIDI_CONTROLS = dict.fromkeys(map(ord, "\u200e\u200f\u202a\u202b\u202c\u202d\u202e"
+                                        "\u2066\u2067\u2068\u2069"))
 
 
 def clean(text: str) -> str:
     """Whitespace collapsed; control characters removed (espeak takes \\x01 as the start
     of an embedded command, so rendered text must never carry one)."""
+    text = text.translate(_BIDI_CONTROLS)
     text = "".join(" " if unicodedata.category(c) in ("Cc", "Zl", "Zp") else c for c in text)
     return " ".join(text.split())
 

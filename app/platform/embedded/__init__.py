@@ -11,13 +11,16 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.exc import IntegrityError
 from werkzeug.security import check_password_hash
 
-from .. import (Application, Helper, Licence, LifeEvent, LocalText, Material, Matter,
-                Option, Person, Question, Service, TimelineEvent, WithdrawRefused)
+from .. import (Application, FeedEvent, Helper, Licence, LifeEvent, LocalText, Material,
+                Matter, Option, Part, Person, Question, Rating, RatingRefused, Service,
+                Supplement, SupplementClosed, TimelineEvent, Topic, WithdrawRefused)
+from . import progress
 from ...clock import utcnow
+from ...crypto import Keyring
 from ...db import Database
-from .models import (ApplicationRow, EventRow, HelperRow, LifeEventRow, PersonRow,
-                     PlatformBase, ServiceRow)
-from .seed import prepare
+from .models import (ApplicationRow, EventRow, HelperRow, LifeEventRow, PartRow, PersonRow,
+                     PlatformBase, RatingRow, ServiceRow, SupplementRow)
+from .seed import phrasebook, prepare
 
 DEFAULT_LOCALE = "zh_Hans_CN"
 WITHDRAW_WINDOW = timedelta(minutes=10)  # MIIT: undo within 10 minutes of submitting
@@ -27,14 +30,23 @@ CHINA_OFFSET = timedelta(hours=8)  # working days are counted on the Beijing cal
 
 
 def text(value, locale: str) -> LocalText | None:
-    """Seed text in the asked locale, else Chinese, carrying the language it is in."""
+    """Seed text in the asked locale, else Chinese, carrying the language it is in.
+
+    A value is {locale: text} or plain Chinese; what it lacks the phrasebook
+    (seed/translations.yaml, keyed by the Chinese text) may have."""
     if value is None:
         return None
     if isinstance(value, dict):
         if locale in value:
             return LocalText(value[locale], locale)
-        return LocalText(value[DEFAULT_LOCALE], DEFAULT_LOCALE)
-    return LocalText(str(value), DEFAULT_LOCALE)
+        source = value[DEFAULT_LOCALE]
+    else:
+        source = str(value)
+    if locale != DEFAULT_LOCALE:
+        translated = phrasebook().get(source.strip(), {}).get(locale)
+        if translated:
+            return LocalText(translated, locale)
+    return LocalText(source, DEFAULT_LOCALE)
 
 
 def login_key(value: str | None) -> str:
@@ -54,8 +66,9 @@ def add_working_days(start: date, days: int) -> date:
 
 
 class EmbeddedPlatform:
-    def __init__(self, database_url: str, clock: Callable[[], datetime] = utcnow):
-        self.db = Database(database_url, PlatformBase)
+    def __init__(self, database_url: str, clock: Callable[[], datetime] = utcnow,
+                 keyring: Keyring | None = None):
+        self.db = Database(database_url, PlatformBase, keyring)
         self.clock = clock  # naive UTC; replaceable so tests can move time
         prepare(self.db)
 
@@ -91,7 +104,8 @@ class EmbeddedPlatform:
                                  text(o.get("hint"), locale))
                           for o in q.get("options", [])),
             validation=q.get("validation", {}), prefill=q.get("prefill"),
-            show_if=q.get("show_if"))
+            show_if=q.get("show_if"), matters=tuple(q.get("matters", ())),
+            topic=q.get("topic"), material=q.get("material"))
 
     @staticmethod
     def _service(row: ServiceRow, locale: str) -> Service:
@@ -104,22 +118,29 @@ class EmbeddedPlatform:
             life_event=row.life_event, departments=tuple(d.get("departments", [])),
             promise_days=row.promise_days, keywords=tuple(d.get("keywords", [])),
             basic_code=d.get("basic_code"),
-            matters=tuple(Matter(text(m["name"], locale), m.get("department", ""),
-                                 int(m.get("days", 0))) for m in d.get("matters", [])),
+            matters=tuple(Matter(text(m["name"], locale), text(m.get("department", ""), locale),
+                                 int(m.get("days", 0)), key=m.get("key", ""),
+                                 optional=bool(m.get("optional")),
+                                 help=text(m.get("help"), locale),
+                                 fields=tuple(m.get("fields", ())),
+                                 applies_if=m.get("applies_if"))
+                          for m in d.get("matters", [])),
             materials=tuple(Material(text(m["name"], locale), m["source"],
-                                     text(m.get("when"), locale), text(m.get("note"), locale))
+                                     text(m.get("when"), locale), text(m.get("note"), locale),
+                                     licence=m.get("licence"))
                             for m in d.get("materials", [])),
-            before=d.get("before"), after=d.get("after"))
+            before=d.get("before"), after=d.get("after"),
+            topics=tuple(Topic(t["key"], text(t["name"], locale)) for t in d.get("topics", [])))
 
     # ---- identity --------------------------------------------------------------
     def authenticate(self, login: str, password: str) -> Person | None:
         """Sign in with a mobile number or ID number and a password.
 
         A real identity provider (e.g. a provincial unified login) would replace this."""
-        login = login_key(login)
+        hashed = self.db.keyring.lookup(login_key(login))
         with self.db.session() as s:
             row = s.scalar(select(PersonRow).where(
-                or_(PersonRow.mobile == login, PersonRow.id_number == login)))
+                or_(PersonRow.mobile_hash == hashed, PersonRow.id_number_hash == hashed)))
             if row is None or not check_password_hash(row.password_hash, password or ""):
                 return None
             return self._person(row)
@@ -157,13 +178,12 @@ class EmbeddedPlatform:
             row = self._helper_row(s, code_or_mobile)
             return self._helper(row) if row else None
 
-    @staticmethod
-    def _helper_row(s, code_or_mobile: str) -> HelperRow | None:
+    def _helper_row(self, s, code_or_mobile: str) -> HelperRow | None:
         key = login_key(code_or_mobile)
         if not key:
             return None
         return s.scalar(select(HelperRow).where(
-            or_(HelperRow.code == key, HelperRow.mobile == key)))
+            or_(HelperRow.code == key, HelperRow.mobile_hash == self.db.keyring.lookup(key))))
 
     @staticmethod
     def _helper(row: HelperRow) -> Helper:
@@ -212,6 +232,12 @@ class EmbeddedPlatform:
                 submitted_at=now, promised_date=add_working_days(local_day, service.promise_days),
                 answers=answers, submitted_by=acted_by)
             row.events.append(EventRow(at=now, kind="submitted", acted_by=acted_by))
+            for position, part in enumerate(progress.plan_parts(
+                    service.doc, service.promise_days, answers)):
+                row.parts.append(PartRow(
+                    position=position, department=part["department"], matters=part["matters"],
+                    status="submitted", updated_at=now,
+                    promised_date=add_working_days(local_day, part["days"])))
             s.add(row)
 
     def _by_key(self, key: str) -> Application | None:
@@ -243,10 +269,13 @@ class EmbeddedPlatform:
             if not self._application(row).can_withdraw:
                 raise WithdrawRefused(number)
             row.status = "withdrawn"
+            progress.withdraw_parts(row, self.clock())
             row.events.append(EventRow(at=self.clock(), kind="withdrawn", acted_by=acted_by))
         return self.application(number, owner_id)
 
     def _application(self, row: ApplicationRow) -> Application:
+        now = self.clock()
+        rating = row.rating
         return Application(
             number=row.number, service_code=row.service_code, owner_id=row.owner_id,
             status=row.status, submitted_at=row.submitted_at,
@@ -254,38 +283,164 @@ class EmbeddedPlatform:
             timeline=tuple(TimelineEvent(e.at, e.kind, e.department, e.note, e.acted_by)
                            for e in row.events),
             can_withdraw=(row.status in OPEN_STATUSES
-                          and self.clock() - row.submitted_at <= WITHDRAW_WINDOW),
-            submitted_by=row.submitted_by)
+                          and now - row.submitted_at <= WITHDRAW_WINDOW),
+            submitted_by=row.submitted_by,
+            parts=tuple(Part(p.department, tuple(p.matters), p.status, p.promised_date,
+                             p.updated_at, p.accepted_at, p.finished_at, p.refusal_reason)
+                        for p in row.parts),
+            supplements=tuple(self._supplement(x) for x in row.supplements),
+            rating=None if rating is None else Rating(
+                rating.level, rating.comment or "", rating.rated_at, rating.updated_at,
+                editable=progress.rating_editable(rating.rated_at, now),
+                editable_until=rating.rated_at + progress.RATING_EDIT_WINDOW,
+                rated_by=rating.rated_by),
+            can_rate=(row.status in progress.CLOSED_FOR_RATING
+                      and (rating is None or progress.rating_editable(rating.rated_at, now))))
+
+    @staticmethod
+    def _supplement(row: SupplementRow) -> Supplement:
+        return Supplement(id=row.id, department=row.department, ask=row.ask,
+                          raised_at=row.raised_at, deadline=row.deadline,
+                          wants_file=row.wants_file, answered_at=row.answered_at,
+                          answer=dict(row.answer) if row.answer else None,
+                          answered_by=row.answered_by)
+
+    def _own(self, s, number: str, owner_id: str) -> ApplicationRow:
+        row = s.get(ApplicationRow, number)
+        if row is None or row.owner_id != owner_id:
+            raise LookupError(number)
+        return row
+
+    # ---- supplements (补正) and ratings (好差评) ----------------------------------
+    def answer_supplement(self, number: str, owner_id: str, supplement_id: int,
+                          answer: dict, *, acted_by: str | None = None) -> Application:
+        """Record the citizen's answer; the department's part goes back to review."""
+        with self.db.session() as s:
+            row = self._own(s, number, owner_id)
+            self._check_helper(s, acted_by)
+            supplement = s.get(SupplementRow, supplement_id)
+            if supplement is None or supplement.application_number != number:
+                raise LookupError(supplement_id)
+            if supplement.answered_at is not None or row.status not in OPEN_STATUSES:
+                raise SupplementClosed(supplement_id)
+            progress.answer_supplement(row, supplement, dict(answer), acted_by, self.clock())
+        return self.application(number, owner_id)
+
+    def rate(self, number: str, owner_id: str, level: int, comment: str, *,
+             acted_by: str | None = None) -> Application:
+        """Rate a closed application once; the rating may be changed for a while."""
+        level = progress.check_level(level)
+        with self.db.session() as s:
+            row = self._own(s, number, owner_id)
+            self._check_helper(s, acted_by)
+            now = self.clock()
+            if row.status not in progress.CLOSED_FOR_RATING:
+                raise RatingRefused(number)
+            if row.rating is None:
+                row.rating = RatingRow(level=level, comment=comment or "", rated_at=now,
+                                       updated_at=now, rated_by=acted_by)
+            elif progress.rating_editable(row.rating.rated_at, now):
+                row.rating.level, row.rating.comment = level, comment or ""
+                row.rating.updated_at, row.rating.rated_by = now, acted_by
+            else:
+                raise RatingRefused(number)
+        return self.application(number, owner_id)
+
+    def feed(self, after: int, limit: int = 500) -> list[FeedEvent]:
+        """Every timeline event after `after` (an event id), oldest first."""
+        with self.db.session() as s:
+            rows = s.execute(
+                select(EventRow, ApplicationRow.owner_id, ApplicationRow.service_code)
+                .join(ApplicationRow, EventRow.application_number == ApplicationRow.number)
+                .where(EventRow.id > after).order_by(EventRow.id).limit(limit))
+            return [FeedEvent(id=e.id, number=e.application_number, owner_id=owner,
+                              service_code=code, kind=e.kind, at=e.at, department=e.department,
+                              note=e.note, acted_by=e.acted_by, supplement_id=e.supplement_id)
+                    for e, owner, code in rows]
+
+    def feed_position(self) -> int:
+        with self.db.session() as s:
+            return s.scalar(select(func.max(EventRow.id))) or 0
+
+    def supplements_due(self, by: date) -> list[tuple[str, str, str, Supplement]]:
+        """Open supplement requests of open applications due by `by`: (number, owner,
+        service code, supplement), for reminders."""
+        with self.db.session() as s:
+            rows = s.execute(
+                select(SupplementRow, ApplicationRow.owner_id, ApplicationRow.service_code)
+                .join(ApplicationRow, SupplementRow.application_number == ApplicationRow.number)
+                .where(SupplementRow.answered_at.is_(None), SupplementRow.deadline.isnot(None),
+                       SupplementRow.deadline <= by,
+                       ApplicationRow.status.in_(OPEN_STATUSES))
+                .order_by(SupplementRow.id))
+            return [(x.application_number, owner, code, self._supplement(x))
+                    for x, owner, code in rows]
 
     # ---- the platform's own back office (CLI) -----------------------------------
-    def advance(self, number: str | None = None, reject_reason: str | None = None) -> list[str]:
-        """Move open applications one step: accepted, then each department, then done.
+    def advance(self, number: str | None = None, reject_reason: str | None = None,
+                part: str | None = None) -> list[str]:
+        """Move open applications one step: accepted, then each department's part,
+        then done. With `part` (a department), only that department moves its part:
+        accepted, in review, done. With `reject_reason`, refuse the whole application
+        (or, with `part`, that part only).
 
-        Returns the numbers of the applications that moved."""
+        Returns the numbers of the applications that moved. A part that cannot move
+        (waiting for the citizen, closed) raises progress.BackOfficeError when one
+        application was named, and is passed over otherwise."""
         moved = []
         with self.db.session() as s:
             query = select(ApplicationRow).where(
-                ApplicationRow.status.in_(OPEN_STATUSES))
+                ApplicationRow.status.in_(OPEN_STATUSES)).order_by(ApplicationRow.number)
             if number:
                 query = query.where(ApplicationRow.number == number)
             for row in s.scalars(query):
                 now = self.clock()
-                if reject_reason:
-                    row.status = "rejected"
-                    row.events.append(EventRow(at=now, kind="rejected", note=reject_reason))
+                if part is not None:
+                    if not number and not any(p.department == part for p in row.parts):
+                        continue
+                    try:
+                        target = progress.find_part(row, part)
+                        if reject_reason:
+                            progress.refuse_part(row, target, reject_reason, now)
+                        else:
+                            progress.step_part(row, target, now)
+                    except progress.BackOfficeError:
+                        if number:
+                            raise
+                        continue
+                elif reject_reason:
+                    progress.refuse_all(row, reject_reason, now)
                 elif row.status == "submitted":
-                    row.status = "accepted"
-                    row.events.append(EventRow(at=now, kind="accepted"))
-                else:
-                    departments = s.get(ServiceRow, row.service_code).doc.get("departments", [])
-                    done = {e.department for e in row.events if e.kind == "department"}
-                    waiting = [d for d in departments if d not in done]
-                    if waiting:
-                        row.status = "in_progress"
-                        row.events.append(EventRow(at=now, kind="department",
-                                                   department=waiting[0]))
-                    if len(waiting) <= 1:
-                        row.status = "done"
-                        row.events.append(EventRow(at=now, kind="done"))
+                    progress.accept_all(row, now)
+                elif not progress.finish_next(row, now):
+                    continue  # every open part waits for the citizen
                 moved.append(row.number)
         return moved
+
+    def raise_supplement(self, number: str, department: str | None, ask: str,
+                         deadline: date | None = None, wants_file: bool = False) -> Supplement:
+        """A department asks the citizen for more (补正): the part waits for the answer."""
+        with self.db.session() as s:
+            row = s.get(ApplicationRow, number)
+            if row is None:
+                raise progress.BackOfficeError(f"no application {number}")
+            if row.status not in OPEN_STATUSES:
+                raise progress.BackOfficeError(f"{number} is closed ({row.status})")
+            target = progress.find_part(row, department)
+            supplement = progress.raise_supplement(row, target, ask, deadline, wants_file,
+                                                   self.clock())
+            s.flush()
+            return self._supplement(supplement)
+
+    def ratings_summary(self) -> dict:
+        """For the operator: how many ratings of each level, overall and per service."""
+        with self.db.session() as s:
+            rows = s.execute(select(ApplicationRow.service_code, RatingRow.level)
+                             .join(RatingRow, RatingRow.application_number
+                                   == ApplicationRow.number)).all()
+        overall, by_service = {}, {}
+        for code, level in rows:
+            overall[level] = overall.get(level, 0) + 1
+            by_service.setdefault(code, {})
+            by_service[code][level] = by_service[code].get(level, 0) + 1
+        return {"overall": overall, "by_service": by_service}

@@ -6,11 +6,13 @@ from datetime import date, datetime
 from sqlalchemy import JSON, Date, DateTime, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
+from ...crypto import EncryptedJSON, EncryptedString
+
 
 # Bump on any change to these tables. The embedded database only holds demo data, so a
 # database of another version is dropped, re-created and seeded again on start-up
 # rather than migrated (developers keep old SQLite files around).
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 4  # 4: application parts, supplements, ratings (issue 7)
 
 
 class PlatformBase(DeclarativeBase):
@@ -51,8 +53,12 @@ class PersonRow(PlatformBase):
     name: Mapped[str] = mapped_column(String(60))
     gender: Mapped[str] = mapped_column(String(10))
     birth_date: Mapped[date] = mapped_column(Date)
-    id_number: Mapped[str] = mapped_column(String(18), unique=True)
-    mobile: Mapped[str] = mapped_column(String(11), unique=True)
+    # Identifiers are stored encrypted (app/crypto.py); sign-in finds a person by the
+    # keyed hash of the normalised value (embedded.login_key).
+    id_number: Mapped[str] = mapped_column(EncryptedString)
+    id_number_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    mobile: Mapped[str] = mapped_column(EncryptedString)
+    mobile_hash: Mapped[str] = mapped_column(String(64), unique=True)
     address: Mapped[str] = mapped_column(Text)
     password_hash: Mapped[str] = mapped_column(String(200))
     licences: Mapped[list[LicenceRow]] = relationship(order_by="LicenceRow.id")
@@ -63,10 +69,11 @@ class LicenceRow(PlatformBase):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     person_id: Mapped[str] = mapped_column(ForeignKey("person.id"), index=True)
     type: Mapped[str] = mapped_column(String(40))
-    number: Mapped[str] = mapped_column(String(60))
+    # Licence numbers are often ID numbers; data holds bank accounts, spouses' IDs.
+    number: Mapped[str] = mapped_column(EncryptedString)
     issued: Mapped[date | None] = mapped_column(Date)
     valid_until: Mapped[date | None] = mapped_column(Date)
-    data: Mapped[dict] = mapped_column(JSON)
+    data: Mapped[dict] = mapped_column(EncryptedJSON)
 
 
 class HelperRow(PlatformBase):
@@ -78,7 +85,8 @@ class HelperRow(PlatformBase):
     kind: Mapped[str] = mapped_column(String(20))
     organisation: Mapped[str | None] = mapped_column(String(100))
     code: Mapped[str] = mapped_column(String(20), unique=True)
-    mobile: Mapped[str] = mapped_column(String(11), unique=True)
+    mobile: Mapped[str] = mapped_column(EncryptedString)
+    mobile_hash: Mapped[str] = mapped_column(String(64), unique=True)
     password_hash: Mapped[str] = mapped_column(String(200))
 
 
@@ -91,10 +99,14 @@ class ApplicationRow(PlatformBase):
     status: Mapped[str] = mapped_column(String(20))
     submitted_at: Mapped[datetime] = mapped_column(DateTime)  # UTC
     promised_date: Mapped[date] = mapped_column(Date)
-    answers: Mapped[dict] = mapped_column(JSON)
+    # The whole answer set is one ciphertext: identifiers also turn up in free text.
+    answers: Mapped[dict] = mapped_column(EncryptedJSON)
     # The helper who sent it for the owner; None when the owner sent it.
     submitted_by: Mapped[str | None] = mapped_column(ForeignKey("helper.id"))
     events: Mapped[list[EventRow]] = relationship(order_by="EventRow.id")
+    parts: Mapped[list[PartRow]] = relationship(order_by="PartRow.position")
+    supplements: Mapped[list[SupplementRow]] = relationship(order_by="SupplementRow.id")
+    rating: Mapped[RatingRow | None] = relationship()
 
 
 class EventRow(PlatformBase):
@@ -103,7 +115,58 @@ class EventRow(PlatformBase):
     application_number: Mapped[str] = mapped_column(
         ForeignKey("application.number"), index=True)
     at: Mapped[datetime] = mapped_column(DateTime)  # UTC
-    kind: Mapped[str] = mapped_column(String(20))
+    kind: Mapped[str] = mapped_column(String(30))
     department: Mapped[str | None] = mapped_column(String(40))
     note: Mapped[str | None] = mapped_column(Text)
     acted_by: Mapped[str | None] = mapped_column(ForeignKey("helper.id"))  # helper, if one
+    supplement_id: Mapped[int | None] = mapped_column(ForeignKey("supplement.id"))
+    supplement: Mapped[SupplementRow | None] = relationship()
+
+
+class PartRow(PlatformBase):
+    """One department's part of an application (a bundle has one per department)."""
+
+    __tablename__ = "application_part"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    application_number: Mapped[str] = mapped_column(
+        ForeignKey("application.number"), index=True)
+    position: Mapped[int] = mapped_column(Integer)
+    department: Mapped[str] = mapped_column(String(40))
+    matters: Mapped[list] = mapped_column(JSON)  # names of the matters it handles
+    status: Mapped[str] = mapped_column(String(20))
+    promised_date: Mapped[date] = mapped_column(Date)
+    updated_at: Mapped[datetime] = mapped_column(DateTime)  # UTC
+    accepted_at: Mapped[datetime | None] = mapped_column(DateTime)
+    finished_at: Mapped[datetime | None] = mapped_column(DateTime)
+    refusal_reason: Mapped[str | None] = mapped_column(Text)
+
+
+class SupplementRow(PlatformBase):
+    """补正: a department's request for more, and the citizen's answer."""
+
+    __tablename__ = "supplement"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    application_number: Mapped[str] = mapped_column(
+        ForeignKey("application.number"), index=True)
+    department: Mapped[str] = mapped_column(String(40))
+    ask: Mapped[str] = mapped_column(Text)
+    deadline: Mapped[date | None] = mapped_column(Date)
+    wants_file: Mapped[bool] = mapped_column(default=False)
+    raised_at: Mapped[datetime] = mapped_column(DateTime)  # UTC
+    answered_at: Mapped[datetime | None] = mapped_column(DateTime)
+    # The answer may hold anything the citizen wrote: one ciphertext (app/crypto.py).
+    answer: Mapped[dict | None] = mapped_column(EncryptedJSON)
+    answered_by: Mapped[str | None] = mapped_column(ForeignKey("helper.id"))
+
+
+class RatingRow(PlatformBase):
+    """好差评: one rating per application, by its owner (or a helper for them)."""
+
+    __tablename__ = "rating"
+    application_number: Mapped[str] = mapped_column(
+        ForeignKey("application.number"), primary_key=True)
+    level: Mapped[int] = mapped_column(Integer)  # 5 非常满意 … 1 非常不满意
+    comment: Mapped[str] = mapped_column(EncryptedString, default="")
+    rated_at: Mapped[datetime] = mapped_column(DateTime)  # UTC
+    updated_at: Mapped[datetime] = mapped_column(DateTime)  # UTC
+    rated_by: Mapped[str | None] = mapped_column(ForeignKey("helper.id"))

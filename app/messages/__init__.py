@@ -1,0 +1,108 @@
+"""消息中心: the citizen's messages in the front (status changes, requests for more,
+consent changes, reminders), a count of unread ones in the header, and a pluggable
+sender for texts and e-mails (app/messages/senders.py).
+
+`flask messages sync` reads the platform's events and makes reminders (for cron);
+pages do the same for the citizen who opens them. `flask messages outbox` shows what
+the embedded sender would have texted."""
+from __future__ import annotations
+
+import logging
+import os
+import time
+
+import click
+from flask import current_app, g, request, session
+from flask.cli import AppGroup
+
+from ..clock import china_date
+from .centre import CITIZEN_ONLY, MessageCentre
+from .senders import OutboxSender, load_sender
+
+log = logging.getLogger(__name__)
+
+REMIND_EVERY_SECONDS = 600  # a signed-in citizen's renewal reminders, at most this often
+QUIET_ENDPOINTS = ("static",)
+QUIET_BLUEPRINTS = ("speech",)
+
+messages_cli = AppGroup("messages", help="The message centre (app/messages).")
+
+
+def centre() -> MessageCentre:
+    return current_app.extensions["messages"]
+
+
+def init_app(app) -> None:
+    sender = load_sender(app, app.config.get("MESSAGE_SENDER")
+                         or os.environ.get("YIBAN_MESSAGE_SENDER"))
+    app.extensions["messages"] = MessageCentre(
+        app.extensions["front_store"].db, lambda: app.extensions["platform"], sender,
+        clock=lambda: app.extensions["clock"](), app=app)
+    app.extensions["messages"].start()
+    app.before_request(catch_up)
+    app.context_processor(unread_in_header)
+    app.cli.add_command(messages_cli)
+    from .views import bp
+    app.register_blueprint(bp)
+
+
+def visible_to_viewer(message) -> bool:
+    """The citizen sees all their messages; a helper acting for them only those about
+    services their consent covers, and nothing about consent itself."""
+    from ..assisted import covers
+    if g.get("acting") is None:
+        return True
+    if message.kind in CITIZEN_ONLY:
+        return False
+    return message.service_code is None or covers(message.service_code)
+
+
+def catch_up():
+    """Before a signed-in citizen's page: new platform events become messages (and
+    texts), and now and then their reminders are made."""
+    if g.get("user") is None or request.endpoint in QUIET_ENDPOINTS \
+            or request.blueprint in QUIET_BLUEPRINTS or request.headers.get("HX-Request"):
+        return
+    try:
+        centre().sync()
+        if g.get("acting") is None and time.time() - session.get("reminded", 0) > REMIND_EVERY_SECONDS:
+            from ..deps import now, platform
+            from ..proactive import applied_services, suggestions
+            today = china_date(now())
+            centre().remind(today)
+            applied = applied_services(platform().applications_of(g.user.id))
+            centre().remind_renewals(g.user.id, suggestions(g.user, today, applied))
+            session["reminded"] = time.time()
+    except Exception:  # the page matters more than the messages: they catch up later
+        log.exception("the message centre could not catch up")
+
+
+def unread_in_header() -> dict:
+    if g.get("user") is None:
+        return {"unread_messages": None}
+    return {"unread_messages": centre().unread_count(g.user.id, visible_to_viewer)}
+
+
+@messages_cli.command("sync")
+def sync_command():
+    """Read the platform's new events into messages and make due reminders (cron)."""
+    read = centre().sync()
+    reminded = centre().remind(china_date(current_app.extensions["clock"]()))
+    click.echo(f"{read} platform events read, {reminded} reminders made")
+
+
+@messages_cli.command("outbox")
+@click.option("--limit", default=20, show_default=True, help="How many, newest first.")
+def outbox_command(limit):
+    """Show what the embedded sender would have texted or e-mailed."""
+    sender = centre().sender
+    if not isinstance(sender, OutboxSender):
+        raise click.UsageError("a real sender is configured: its messages left this machine")
+    from ..forms.identifiers import mask_mobile
+    rows = sender.sent(limit)
+    for row in rows:
+        recipient = mask_mobile(row.recipient) if row.channel == "sms" else row.recipient
+        click.echo(f"{row.created_at:%Y-%m-%d %H:%M} UTC  {row.channel}  to {recipient}  "
+                   f"{row.body}")
+    if not rows:
+        click.echo("the outbox is empty", err=True)

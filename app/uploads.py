@@ -1,0 +1,130 @@
+"""Files citizens upload (answers to file questions, supplements): known by what they
+contain, not by their name, and stored under a random name. Photos and scans are
+re-encoded with Pillow, so nothing rides along that the department does not need:
+no EXIF (the phone, the time, and above all the GPS position of the citizen's home),
+no text chunks, no thumbnails. PDF files are kept as they are."""
+from __future__ import annotations
+
+import io
+import secrets
+from pathlib import Path
+
+from flask import current_app
+from PIL import Image, ImageOps, UnidentifiedImageError
+
+# What each accepted type starts with.
+SIGNATURES = {
+    "pdf": (b"%PDF-",),
+    "png": (b"\x89PNG\r\n\x1a\n",),
+    "jpg": (b"\xff\xd8\xff",),
+}
+IMAGE_FORMATS = {"jpg": "JPEG", "png": "PNG"}
+# A phone photo is 12–50 megapixels; anything far larger is a decompression bomb.
+MAX_PIXELS = 80_000_000
+JPEG_QUALITY = 90
+
+
+class UploadUnreadable(ValueError):
+    """The file says it is an image but cannot be decoded (damaged, or not an image)."""
+
+
+def sniff(head: bytes) -> str | None:
+    """The type a file's first bytes show: pdf, png, jpg, or None."""
+    return next((kind for kind, starts in SIGNATURES.items()
+                 if any(head.startswith(s) for s in starts)), None)
+
+
+def display_filename(name: str) -> str:
+    """The name to show back to the user: Chinese kept (unlike secure_filename), any
+    path and control characters dropped. The file itself is stored under a random name."""
+    name = name.replace("\\", "/").rsplit("/", 1)[-1]
+    return "".join(ch for ch in name if ch.isprintable())[:100]
+
+
+def clean_image(data: bytes, kind: str) -> bytes:
+    """The picture alone, encoded afresh: turned upright by its EXIF orientation first
+    (the orientation tag goes with the rest of the metadata). A picture whose pixels
+    Pillow cannot decode (a slightly damaged file a phone or viewer still shows) keeps
+    its pixels as they are but loses every metadata chunk or segment all the same;
+    one that is not even well formed is refused."""
+    Image.MAX_IMAGE_PIXELS = MAX_PIXELS
+    try:
+        with Image.open(io.BytesIO(data)) as image:
+            image.load()
+            upright = ImageOps.exif_transpose(image)
+    except Image.DecompressionBombError as error:
+        raise UploadUnreadable(str(error)) from None
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError):
+        return strip_png(data) if kind == "png" else strip_jpeg(data)
+    # A new image from the pixels alone: no info, EXIF, ICC or text survives.
+    keep = ("L", "RGB", "CMYK") if kind == "jpg" else ("1", "L", "LA", "RGB", "RGBA")
+    if upright.mode not in keep:
+        upright = upright.convert("RGB" if kind == "jpg" else "RGBA")
+    clean = Image.new(upright.mode, upright.size)
+    clean.paste(upright)
+    out = io.BytesIO()
+    if kind == "jpg":
+        clean.save(out, "JPEG", quality=JPEG_QUALITY, optimize=True)
+    else:
+        clean.save(out, "PNG", optimize=True)
+    return out.getvalue()
+
+
+def store_upload(upload, folder: Path | None = None) -> dict:
+    """Save a checked upload (FileStorage); what an answer keeps about it:
+    {filename shown, stored name, size in bytes}. Raises UploadUnreadable."""
+    folder = Path(folder or current_app.config["UPLOAD_DIR"])
+    upload.stream.seek(0)
+    data = upload.stream.read()
+    kind = sniff(data[:16])
+    if kind is None:  # the form checked the type; a file without a signature is refused
+        raise UploadUnreadable("unknown file type")
+    if kind in IMAGE_FORMATS:
+        data = clean_image(data, kind)
+    folder.mkdir(parents=True, exist_ok=True)
+    stored = f"{secrets.token_hex(16)}.{kind}"
+    (folder / stored).write_bytes(data)
+    return {"filename": display_filename(upload.filename or "") or stored, "stored": stored,
+            "size": len(data)}
+
+
+# Chunks a PNG needs to show its pixels; every other one (eXIf, tEXt, zTXt, iTXt, tIME,
+# iCCP …) is metadata and goes.
+PNG_KEEP = {b"IHDR", b"PLTE", b"IDAT", b"IEND", b"tRNS"}
+
+
+def strip_png(data: bytes) -> bytes:
+    signature = SIGNATURES["png"][0]
+    out, at = [signature], len(signature)
+    while True:
+        if at + 12 > len(data):
+            raise UploadUnreadable("truncated PNG")
+        length = int.from_bytes(data[at:at + 4], "big")
+        kind, end = data[at + 4:at + 8], at + 12 + length
+        if end > len(data):
+            raise UploadUnreadable("truncated PNG")
+        if kind in PNG_KEEP:
+            out.append(data[at:end])
+        if kind == b"IEND":
+            return b"".join(out)
+        at = end
+
+
+def strip_jpeg(data: bytes) -> bytes:
+    """Drop APP1–APP15 (EXIF, XMP, maker notes …) and comments before the image data."""
+    out, at = [data[:2]], 2
+    while at < len(data):
+        if data[at] != 0xFF or at + 4 > len(data):
+            raise UploadUnreadable("malformed JPEG")
+        marker = data[at + 1]
+        if marker == 0xDA:  # start of scan: the compressed pixels follow, kept as they are
+            out.append(data[at:])
+            return b"".join(out)
+        length = int.from_bytes(data[at + 2:at + 4], "big")
+        end = at + 2 + length
+        if length < 2 or end > len(data):
+            raise UploadUnreadable("malformed JPEG")
+        if not (0xE1 <= marker <= 0xEF or marker == 0xFE):
+            out.append(data[at:end])
+        at = end
+    raise UploadUnreadable("JPEG without image data")
