@@ -357,6 +357,16 @@ def sign_in_as_helper(client, helper: Citizen):
     return response
 
 
+def act_for(app, client, citizen: Citizen, helper: Citizen, services=None):
+    """The citizen authorises the helper (remotely, for a day); the helper signs in on
+    this client and starts acting for the citizen."""
+    consent = app.extensions["consents"].grant(citizen.id, helper.id, services, 24, "remote")
+    sign_in_as_helper(client, helper)
+    page = client.get("/helper/").get_data(as_text=True)
+    client.post(f"/helper/act/{consent.id}", data={"csrf_token": csrf_token(page)})
+    return client
+
+
 # ---- answering questions ---------------------------------------------------------
 def _past_date() -> dict:
     return {"year": "1944", "month": "5", "day": "6"}

@@ -257,9 +257,6 @@ def test_the_english_matters_page_keeps_chinese_matter_names_marked(client, app)
 
 
 def test_helper_acting_for_a_citizen_sees_the_same_journey(app, client):
-    from conftest import ZHOU, csrf_token, sign_in_as_helper
-    consent = app.extensions["consents"].grant(WANG.id, ZHOU.id, None, 24, "remote")
-    sign_in_as_helper(client, ZHOU)
-    page = client.get("/helper/").get_data(as_text=True)
-    client.post(f"/helper/act/{consent.id}", data={"csrf_token": csrf_token(page)})
+    from conftest import ZHOU, act_for
+    act_for(app, client, WANG, ZHOU)
     assert client.get("/apply/disability").location.endswith("/apply/disability/matters")

@@ -10,8 +10,8 @@ from datetime import date, timedelta
 import pytest
 
 from app.messages.senders import Outgoing
-from conftest import (LIU, WANG, ZHANG, ZHOU, _dispose, _make_app, apply_and_submit, csrf_token,
-                      h1s, post_with_csrf, say, sign_in_as, sign_in_as_helper, text_of)
+from conftest import (LIU, WANG, ZHANG, ZHOU, _dispose, _make_app, act_for, apply_and_submit,
+                      csrf_token, h1s, post_with_csrf, say, sign_in_as, text_of)
 
 NONE_CHOSEN = {"matters": {}}
 
@@ -241,11 +241,7 @@ def test_a_licence_due_for_renewal_gets_a_reminder(client, app):
 
 # ---- helpers acting -------------------------------------------------------------------------------------
 def act_for_wang(app, client, services=None):
-    consent = app.extensions["consents"].grant(WANG.id, ZHOU.id, services, 24, "remote")
-    sign_in_as_helper(client, ZHOU)
-    page = client.get("/helper/").get_data(as_text=True)
-    client.post(f"/helper/act/{consent.id}", data={"csrf_token": csrf_token(page)})
-    return client
+    return act_for(app, client, WANG, ZHOU, services)
 
 
 @pytest.fixture

@@ -12,9 +12,9 @@ import pytest
 from PIL import Image
 
 from app.platform import SupplementClosed
-from conftest import (PDF_BYTES, PNG_BYTES, WANG, ZHANG, ZHOU, apply_and_submit, csrf_token,
-                      error_summary_links, h1s, input_value, path_of, say, sign_in_as,
-                      sign_in_as_helper, text_of, title, translate)
+from conftest import (PDF_BYTES, PNG_BYTES, WANG, ZHANG, ZHOU, act_for, apply_and_submit,
+                      csrf_token, error_summary_links, h1s, input_value, path_of, say,
+                      sign_in_as, text_of, title, translate)
 from test_uploads import GPS_IFD, photo_with_gps
 
 ASK = "请补充1990年以前在国营工厂工作的证明"
@@ -237,11 +237,7 @@ def test_an_unknown_request_is_not_found(zhang, number):
 
 # ---- a helper answers for the citizen -----------------------------------------------------------
 def act_for_wang(app, client, services=None):
-    consent = app.extensions["consents"].grant(WANG.id, ZHOU.id, services, 24, "remote")
-    sign_in_as_helper(client, ZHOU)
-    page = client.get("/helper/").get_data(as_text=True)
-    client.post(f"/helper/act/{consent.id}", data={"csrf_token": csrf_token(page)})
-    return client
+    return act_for(app, client, WANG, ZHOU, services)
 
 
 @pytest.fixture
