@@ -66,6 +66,9 @@ def load(instance_path: str) -> dict:
         "OUTBOX_WORKER": _flag(os.environ.get("YIBAN_OUTBOX_WORKER")),
         "OUTBOX_POLL_SECONDS": float(os.environ.get("YIBAN_OUTBOX_POLL_SECONDS", "10")),
         "MAX_CONTENT_LENGTH": 12 * 1024 * 1024,
+        # 服务找人: the rules that suggest services on the home page (app/proactive.py);
+        # unset, the file shipped with the app. Checked at start-up.
+        "PROACTIVE_RULES": os.environ.get("YIBAN_PROACTIVE_RULES") or None,
         "BABEL_DEFAULT_LOCALE": "zh_Hans_CN",
         "BABEL_DEFAULT_TIMEZONE": "Asia/Shanghai",
         "LOCALES": ["zh_Hans_CN", "zh_Hant", "en", "ug"],

@@ -1,5 +1,6 @@
 """The front's own data: drafts in progress, answers parked across an expired session,
-and sign-in throttling. The platform never sees these tables."""
+sign-in throttling and the suggestions a citizen dismissed. The platform never sees
+these tables."""
 from __future__ import annotations
 
 import secrets
@@ -56,6 +57,20 @@ class SignInFailures(FrontBase):
     login: Mapped[str] = mapped_column(String(100), primary_key=True)
     count: Mapped[int] = mapped_column(Integer, default=0)
     last_at: Mapped[datetime] = mapped_column(DateTime)
+
+
+class DismissedSuggestion(FrontBase):
+    """A home-page suggestion (服务找人) the citizen asked not to see again. Kept by the
+    keyed hash of the suggestion's key (app/proactive.py, `Suggestion.key`), which
+    names its reason (a renewal's expiry date, a child's birth date): the date never
+    sits here in clear, and a new reason has a new key, so it is shown again. A new
+    table: `create_all` adds it to an older database at start-up, nothing to migrate."""
+
+    __tablename__ = "dismissed_suggestion"
+    person_id: Mapped[str] = mapped_column(String(60), primary_key=True)
+    key_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    service_code: Mapped[str] = mapped_column(String(60))
+    dismissed_at: Mapped[datetime] = mapped_column(DateTime)
 
 
 class FrontStore:
@@ -132,6 +147,27 @@ class FrontStore:
             if parked is not None:
                 s.delete(parked)
             return parked
+
+    # ---- dismissed suggestions (服务找人) ----
+    def dismissed_suggestions(self, person_id: str) -> set[str]:
+        """The keyed hashes of the suggestions the citizen dismissed."""
+        with self.db.session() as s:
+            return set(s.scalars(select(DismissedSuggestion.key_hash)
+                                 .where(DismissedSuggestion.person_id == person_id)))
+
+    def suggestion_hash(self, key: str) -> str:
+        return self.db.keyring.lookup(f"suggestion:{key}")
+
+    def dismiss_suggestion(self, person_id: str, service_code: str, key: str) -> None:
+        """Dismiss one suggestion. Earlier dismissals for the same service are dropped:
+        their reason has changed, so they can never match again."""
+        hashed = self.suggestion_hash(key)
+        with self.db.session() as s:
+            s.execute(delete(DismissedSuggestion).where(
+                DismissedSuggestion.person_id == person_id,
+                DismissedSuggestion.service_code == service_code))
+            s.add(DismissedSuggestion(person_id=person_id, key_hash=hashed,
+                                      service_code=service_code, dismissed_at=utcnow()))
 
     # ---- sign-in throttling (rows keyed by the login's keyed hash) ----
     def failures(self, login: str) -> SignInFailures | None:

@@ -57,6 +57,8 @@ TABLE = {
     ("catalogue.home", "GET"): everyone(OK),
     ("catalogue.search", "GET"): everyone(OK),
     ("catalogue.service", "GET"): everyone(OK),
+    # 服务找人 "不再提示": the citizen themself only; never a helper, even with consent.
+    ("catalogue.dismiss_suggestion", "POST"): each(SIGN_IN, GO, GO, FORBIDDEN, FORBIDDEN),
     ("account.sign_in", "GET"): everyone(OK),
     ("account.sign_in", "POST"): everyone(OK),  # blank: the form again, with errors
     ("account.sign_out_page", "POST"): everyone(GO),

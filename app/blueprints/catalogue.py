@@ -1,11 +1,14 @@
 """Finding a service: the home page, search and the service page."""
 from __future__ import annotations
 
-from flask import Blueprint, abort, current_app, g, render_template, request, url_for
+from flask import (Blueprint, abort, current_app, flash, g, redirect, render_template, request,
+                   url_for)
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
+from ..auth import sign_in_url
 from ..clock import china_date
-from ..deps import locale, now, platform
+from ..deps import locale, now, platform, store
 from ..proactive import applied_services, suggestions
 from ..search import SearchEntry, SearchIndex
 
@@ -50,13 +53,18 @@ def search_index() -> SearchIndex:
 
 
 def suggestions_for_user(services) -> list[tuple]:
-    """服务找人: (suggestion, service) for the signed-in citizen, or nobody."""
+    """服务找人: (suggestion, service) for the signed-in citizen, or nobody. Not those
+    the citizen dismissed (until their reason changes); for a helper acting for the
+    citizen, only those the consent's services cover."""
     if g.user is None:
         return []
     by_code = {s.code: s for s in services}
     applied = applied_services(platform().applications_of(g.user.id))
+    dismissed = store().dismissed_suggestions(g.user.id)
+    acting = g.get("acting")
     return [(s, by_code[s.service_code]) for s in suggestions(g.user, china_date(now()), applied)
-            if s.service_code in by_code]
+            if s.service_code in by_code and store().suggestion_hash(s.key) not in dismissed
+            and (acting is None or acting.covers(s.service_code))]
 
 
 @bp.get("/")
@@ -86,3 +94,23 @@ def service(code):
     if svc is None:
         abort(404)
     return render_template("catalogue/service.html", service=svc)
+
+
+@bp.post("/suggestions/dismiss")
+def dismiss_suggestion():
+    """不再提示: the citizen themself hides one suggestion (CSRF-checked like every POST).
+    A helper never can, not even with consent: what the platform suggests is the
+    citizen's to hear, and a helper hiding an entitlement (the old-age allowance, a
+    renewal) from someone they help must not be possible. A key that is not one of
+    the citizen's current suggestions (gone meanwhile) changes nothing."""
+    if g.helper is not None:
+        abort(403)
+    if g.user is None:
+        return redirect(sign_in_url(url_for("catalogue.home")))
+    key = request.form.get("key", "")
+    current = {s.key: s for s in suggestions(
+        g.user, china_date(now()), applied_services(platform().applications_of(g.user.id)))}
+    if key in current:
+        store().dismiss_suggestion(g.user.id, current[key].service_code, key)
+        flash(_("This suggestion will no longer be shown. If your situation changes, we will suggest it again."))
+    return redirect(url_for("catalogue.home"))
