@@ -31,6 +31,10 @@ def main(argv=None) -> int:
     parser.add_argument("--locales", default=",".join(DEFAULT_LOCALES),
                         help="comma-separated languages, set by the yiban_lang cookie and "
                         "Accept-Language (default: " + ",".join(DEFAULT_LOCALES) + ")")
+    parser.add_argument("--crawl", choices=["standard", "all", "none"], default="standard",
+                        help="also follow every link from / and /my/ and audit the pages "
+                        "no scripted state covers, and report broken links: in the "
+                        "standard display mode only (default), in every mode, or not")
     parser.add_argument("--workers", type=int, default=None,
                         help="audit processes sharing the matrix (default: one more "
                         "than the cores, at most 4, on the local app; 1 with --base-url)")
@@ -58,7 +62,8 @@ def main(argv=None) -> int:
     try:
         return run(base_url=args.base_url, js=args.js, tags=tags, report=args.report,
                    baseline=args.baseline, verbose=args.verbose, modes=modes,
-                   locales=locales, workers=args.workers)
+                   locales=locales, workers=args.workers,
+                   crawl=args.crawl)
     except (OSError, ValueError) as error:
         print(f"python -m a11y_tests: {error}", file=sys.stderr)
         return 2

@@ -15,6 +15,7 @@ fixture pages): `PageAuditor.audit(page, state_id, js, mode, locale)` -> finding
 """
 from __future__ import annotations
 
+import collections
 import contextlib
 import fnmatch
 import functools
@@ -34,11 +35,11 @@ import xml.etree.ElementTree as ET
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
-from urllib.parse import urlsplit
+from urllib.parse import parse_qsl, urlsplit
 
 import yaml
 
-from .checks import check_structure, wording
+from .checks import FOCUS_STATS, check_structure, wording
 from .modes import (
     DEFAULT_LOCALES,
     DEFAULT_MODES,
@@ -220,6 +221,79 @@ def not_reached(state_id: str, js: str, url: str, reason: str, mode: str = "stan
             "gbt37668": None, "target": "", "html": None, "screenshot": None}
 
 
+# ---- the crawl: every link of the site, beyond the scripted states --------------------
+DEFAULT_CRAWL = "standard"  # see SiteAuditor.crawls and CRAWL_POLICIES
+CRAWL_MAX_AUDITED = 120  # new pages audited per cell (each costs about a state's audit)
+CRAWL_MAX_VISITS = 400  # pages opened per cell, to find links
+# Pages of one kind, told apart by a number in the path (/my/messages/<n>, an
+# application's /my/applications/<YB…>/…): the first few are audited, the rest only
+# opened for their links.
+CRAWL_PER_KIND = 2
+_ID_SEGMENT = re.compile(r"^(YB\d{14}|\d+)$")
+CRAWL_START = (("anon", "/"), ("applicant", "/my/"))  # signed out; the seeded applicant
+# Query parameters that only say where to go next: the page is the same without them.
+CRAWL_IGNORED_QUERY = {"next"}
+_FILE = re.compile(r"\.(mp3|wav|ogg|m4a|aac|json|png|jpe?g|gif|svg|webp|ico|pdf|css|js|"
+                   r"txt|xml|zip|csv|docx?|xlsx?)$", re.I)
+# Links that do something on GET (never followed): path pattern -> why.
+CRAWL_SKIP = (
+    (re.compile(r"^/static/"), "a static file"),
+    (re.compile(r"^/speech/.+\.(mp3|json)$"), "speech audio or script (not a page)"),
+    (re.compile(r"^/language/[^/]+$"), "the language switch (sets the language, for a "
+     "signed-in citizen their account's too): every language is audited by --locales"),
+    (re.compile(r"^/apply/[^/]+/?$"), "starts an application on GET (its question pages "
+     "are scripted states)"),
+    (re.compile(r"^/sign-out"), "signs out"),
+)
+
+
+def crawl_key(url: str) -> str:
+    """A page as the crawl and the states compare it: its path and the names of its
+    query parameters (not their values, so /search?q=a and /search?q=b are one page;
+    not `next`, which only says where to go afterwards)."""
+    parts = urlsplit(url)
+    names = sorted({name for name, _ in parse_qsl(parts.query, keep_blank_values=True)}
+                   - CRAWL_IGNORED_QUERY)
+    return (parts.path or "/") + ("?" + "&".join(names) if names else "")
+
+
+def crawl_kind(key: str) -> str:
+    """The crawl_key with its numbers taken out: /my/messages/<n>."""
+    path, _, query = key.partition("?")
+    path = "/".join("<n>" if _ID_SEGMENT.match(part) else part for part in path.split("/"))
+    return path + ("?" + query if query else "")
+
+
+def crawl_skip_reason(url: str) -> str | None:
+    path = urlsplit(url).path
+    for pattern, reason in CRAWL_SKIP:
+        if pattern.search(path):
+            return reason
+    if _FILE.search(path):
+        return "a file, not a page"
+    return None
+
+
+LINKS = """() => [...document.querySelectorAll('a[href], area[href]')].map(a => ({
+  href: a.href, download: a.hasAttribute('download'),
+  text: (a.innerText || a.getAttribute('aria-label') || '')
+    .replace(/\\s+/g, ' ').trim().slice(0, 60)}))"""
+
+
+def broken_link(state_id: str, js: str, url: str, status: int, linked_from: str,
+                text: str, mode: str = "standard", locale: str | None = None) -> dict:
+    mapping = describe_rule("broken-link")
+    message = (f"the link {text!r} on {linked_from} leads to {url}, which answers "
+               f"HTTP {status}")
+    return {"state": state_id, "js": js, "mode": mode, "locale": locale, "url": linked_from,
+            "source": "crawl", "rule": "broken-link", "impact": "serious",
+            "description": message, "help": "A link leads to an error page",
+            "help_url": None, "message": message, "fix": mapping["fix"],
+            "wcag": mapping["wcag"], "miit": mapping["miit"],
+            "gbt37668": mapping["gbt37668"], "target": f'a[href="{urlsplit(url).path}"]',
+            "html": None, "screenshot": None}
+
+
 # ---- the baseline ---------------------------------------------------------------------
 def load_baseline(path) -> list[dict]:
     if not path:
@@ -289,6 +363,10 @@ class AuditResult:
     locales: list = field(default_factory=list)  # [] : the browser's own language only
     workers: int = 1
     cells: list = field(default_factory=list)  # {js, mode, locale, runs, failed, seconds}
+    # The crawl (SiteAuditor.crawl_summary, merged): {policy, reached, new, skipped, capped}
+    crawl: dict = field(default_factory=dict)
+    # How the focus-visible check decided (checks.FOCUS_STATS, summed over workers).
+    focus: dict = field(default_factory=dict)
 
     @property
     def findings(self) -> list[dict]:
@@ -304,7 +382,11 @@ class AuditResult:
                 "failed": sum(f["status"] == "failed" for f in findings),
                 "baseline_expired": sum(e["status"] == "expired" for e in self.baseline),
                 "baseline_unused": sum(e["status"] == "unused" for e in self.baseline),
-                "seconds": round(self.seconds, 1), "workers": self.workers}
+                "seconds": round(self.seconds, 1), "workers": self.workers,
+                "crawl": self.crawl.get("policy", "none"),
+                "crawled": len(self.crawl.get("reached", [])),
+                "crawled_new": len(self.crawl.get("new", [])),
+                "broken_links": sum(f["rule"] == "broken-link" for f in findings)}
 
 
 def exit_code(result: AuditResult) -> int:
@@ -313,16 +395,34 @@ def exit_code(result: AuditResult) -> int:
 
 def summary_line(result: AuditResult) -> str:
     s = result.summary()
-    return (f"states: {s['states']} × modes: {s['modes']} × languages: {s['locales']} × "
+    line = (f"states: {s['states']} × modes: {s['modes']} × languages: {s['locales']} × "
             f"JS: {s['js_modes']} = {s['runs']} page views, axe runs: {s['axe_runs']}, "
             f"findings: {s['findings']} (accepted {s['accepted']})")
+    if s["crawl"] != "none":
+        line += (f"; crawl ({CRAWL_POLICIES[s['crawl']]}): {s['crawled']} pages reached, "
+                 f"{s['crawled_new']} new (not a scripted state), "
+                 f"{s['broken_links']} broken link(s)")
+    return line
+
+
+def merge_crawl(into: dict, part: dict) -> None:
+    """Add one SiteAuditor's crawl_summary to a result's."""
+    into.setdefault("policy", part.get("policy", "none"))
+    for name in ("reached", "new"):
+        into[name] = sorted(set(into.get(name, [])) | set(part.get(name, [])))
+    skipped = into.setdefault("skipped", {})
+    for reason, paths in part.get("skipped", {}).items():
+        skipped[reason] = sorted(set(skipped.get(reason, [])) | set(paths))
+    into["capped"] = into.get("capped", []) + list(part.get("capped", []))
 
 
 def write_json(result: AuditResult, path: Path) -> None:
     data = {"generated": datetime.now(UTC).isoformat(timespec="seconds"),
             "base_url": result.base_url, "js_modes": result.js_modes,
             "modes": result.modes, "locales": result.locales, "tags": result.tags,
-            "summary": result.summary(), "cells": result.cells, "runs": result.runs,
+            "summary": result.summary(), "cells": result.cells, "crawl": result.crawl,
+            "focus_checks": result.focus,
+            "runs": result.runs,
             "baseline": result.baseline,
             "needs_review": {k: sorted(v) for k, v in sorted(result.needs_review.items())}}
     path.write_text(json.dumps(data, ensure_ascii=False, indent=2), encoding="utf-8")
@@ -395,7 +495,11 @@ dd { margin: 0; }
 
 
 RULE_KINDS = {"check": "structure check of the audit (checks.py)",
-              "audit": "the audit could not reach the page state"}
+              "audit": "the audit could not reach the page state",
+              "crawl": "a link found by the crawl leads to an error"}
+CRAWL_POLICIES = {"standard": "in the standard display mode of each JS setting and language",
+                  "all": "in every display mode, language and JS setting",
+                  "none": "off"}
 
 
 def _zh(text: str | None) -> str:
@@ -439,6 +543,22 @@ def write_html(result: AuditResult, path: Path) -> None:
             f'Took {s["seconds"]} s with {s["workers"]} worker(s).</p>')]
     out.append('<ul>' + "".join(f'<li>{e(m)}: {e(MODES[m].description)}</li>'
                                 for m in modes if m in MODES) + '</ul>')
+    crawl = result.crawl
+    if s["crawl"] != "none":
+        out.append(
+            f'<p>Crawl ({e(CRAWL_POLICIES[s["crawl"]])}): every same-origin link followed '
+            'from the home page signed out and from the applicant\'s pages signed in; '
+            f'{s["crawled"]} pages reached, {s["crawled_new"]} of them covered by no '
+            'scripted state and audited as "crawled:&lt;path&gt;", '
+            f'{s["broken_links"]} broken link(s).</p>')
+        if crawl.get("skipped"):
+            out.append('<p>Links not followed, and pages not audited:</p><ul>' + "".join(
+                f'<li>{e(reason)}: {len(paths)} ({e(", ".join(paths[:5]))}'
+                f'{" …" if len(paths) > 5 else ""})</li>'
+                for reason, paths in crawl["skipped"].items()) + '</ul>')
+        if crawl.get("capped"):
+            out.append('<p class="failed">The crawl hit its limits:</p><ul>' + "".join(
+                f'<li>{e(c)}</li>' for c in crawl["capped"][:20]) + '</ul>')
 
     # The matrix at a glance: page views and failing findings per mode, language and JS.
     out += ['<h2 id="summary">Summary: display modes × languages</h2>',
@@ -473,7 +593,8 @@ def write_html(result: AuditResult, path: Path) -> None:
                 (f'<div class="table-wrap" role="region" aria-labelledby="pages-{n}" '
                  'tabindex="0"><table><caption>Failing (and accepted) findings for each '
                  'page state, by display mode and JavaScript setting ("0": none; "not '
-                 'run": the state does not exist in that setting)</caption>'),
+                 'run": the state does not exist in that setting, or a crawled page '
+                 'was not crawled in it)</caption>'),
                 '<colgroup><col></colgroup>'
                 + "".join(f'<colgroup span="{len(result.js_modes)}"></colgroup>'
                           for _ in modes),
@@ -623,9 +744,13 @@ class SiteAuditor:
     (modes.apply); the applicant's history is seeded once per JS setting."""
 
     def __init__(self, playwright, base_url: str, tags, shots_dir: Path | None,
-                 wording_for, platform=None, states=None, shot_prefix: str = ""):
+                 wording_for, platform=None, states=None, shot_prefix: str = "",
+                 crawl: str = "none", crawl_from=CRAWL_START):
         from .states import STATES
         self.base_url = base_url
+        self.crawl = crawl  # which cells also crawl the site's links: see crawls()
+        self.crawl_from = [tuple(start) for start in crawl_from]  # (who, path)
+        self.crawl_stats = {"reached": set(), "new": set(), "skipped": {}, "capped": []}
         self.platform = platform
         self.states = STATES if states is None else states
         self.browser = playwright.chromium.launch(executable_path=CHROMIUM,
@@ -655,8 +780,8 @@ class SiteAuditor:
         return MODES[cell.mode], (LOCALES[cell.locale] if cell.locale else None)
 
     def _context_for(self, who: str, cell: Cell):
-        from .seeding import Seed, seed_history
-        from .support import APPLICANT, NEWCOMER, sign_in
+        from .seeding import seed_history, sign_in_as
+        from .support import APPLICANT, sign_in
 
         mode, locale = self._mode_and_locale(cell)
         contexts = self.contexts.setdefault((cell.js, cell.locale), {})
@@ -664,16 +789,15 @@ class SiteAuditor:
             # Signed in (and seeded, once per JS setting) as a first visitor would be
             # (no display cookie), then put in the cell's mode and language.
             context = self._new_context(cell.js, locale)
-            seed = Seed(cell.js)
-            if who == "newcomer":
-                citizen = NEWCOMER[cell.js]
-                sign_in(tab(context), citizen.mobile, citizen.password)
-            elif who == "applicant":
+            if who == "applicant":
                 citizen = APPLICANT[cell.js]
                 sign_in(tab(context), citizen.mobile, citizen.password)
                 if cell.js not in self.seeds:
                     self.seeds[cell.js] = seed_history(tab(context), cell.js, self.platform)
                 seed = self.seeds[cell.js]
+            else:  # anon, newcomer, helper, acting (the helpers act on the seed)
+                seed = sign_in_as(who, tab(context), cell.js,
+                                  lambda: self._context_for("applicant", cell)[1])
             apply(context, self.base_url, mode, locale)
             contexts[who] = (context, seed)
         return contexts[who]
@@ -725,6 +849,133 @@ class SiteAuditor:
             yield {"state": state.id, "js": cell.js, "mode": cell.mode,
                    "locale": cell.locale, "url": url, "findings": findings,
                    "seconds": round(time.monotonic() - started, 2)}
+        if self.crawls(cell):
+            yield from self.crawl_cell(cell)
+
+    def crawls(self, cell: Cell) -> bool:
+        """crawl "all": in every cell; "standard": in the standard display mode of
+        each JS setting and language (the display modes change the look, not the
+        links); "none": never."""
+        return self.crawl == "all" or (self.crawl == "standard" and cell.mode == "standard")
+
+    def _run(self, cell: Cell, state_id: str, url: str, findings: list, started: float):
+        return {"state": state_id, "js": cell.js, "mode": cell.mode, "locale": cell.locale,
+                "url": url, "findings": findings,
+                "seconds": round(time.monotonic() - started, 2)}
+
+    def crawl_cell(self, cell: Cell):
+        """Follow every same-origin link (GET only, never a form), signed out from the
+        home page and signed in as the seeded applicant from /my/; audit each page
+        that no scripted state covers (crawl_key) as "crawled:<key>". A link answering
+        4xx/5xx is a broken-link finding. Yields runs like run_cell."""
+        from .seeding import Seed
+
+        mode, locale = self._mode_and_locale(cell)
+        stats = self.crawl_stats
+        own = urlsplit(self.base_url).netloc
+        audited: set[str] = set()
+        kinds: collections.Counter = collections.Counter()
+        visits = 0
+        for who, start in self.crawl_from:
+            started = time.monotonic()
+            try:
+                context, _ = self._context_for(who, cell)
+            except Exception as error:  # noqa: BLE001 - reported as a finding
+                reason = f"{type(error).__name__}: {str(error).strip()[:300]}"
+                yield self._run(cell, f"crawled:{start}", self.base_url + start, [not_reached(
+                    f"crawled:{start}", cell.js, self.base_url + start,
+                    f"the crawl as {who} could not start: {reason}", cell.mode, cell.locale)],
+                    started)
+                continue
+            seed = self.seeds.get(cell.js) or Seed(cell.js)
+            covered = {crawl_key(s.url_for(seed)) for s in self.states if cell.js in s.modes}
+            page = tab(context)
+            todo = collections.deque([(self.base_url + start, None, "")])
+            seen = {crawl_key(start)}
+            while todo:
+                url, linked_from, text = todo.popleft()
+                key = crawl_key(url)
+                if visits >= CRAWL_MAX_VISITS:
+                    stats["capped"].append(f"{cell}: stopped after opening {visits} pages "
+                                           f"(CRAWL_MAX_VISITS); {len(todo) + 1} link(s) "
+                                           "not followed")
+                    break
+                visits += 1
+                started = time.monotonic()
+                page = tab(context)  # (its record of requests starts afresh)
+                try:
+                    response = page.goto(url)
+                except Exception as error:  # noqa: BLE001 - reported as a finding
+                    reason = f"{type(error).__name__}: {str(error).strip()[:300]}"
+                    yield self._run(cell, f"crawled:{key}", url, [not_reached(
+                        f"crawled:{key}", cell.js, url, f"could not open it: {reason}",
+                        cell.mode, cell.locale)], started)
+                    continue
+                page.yiban_server_errors.clear()
+                status = response.status if response is not None else 200
+                if status == 429:
+                    stats["skipped"].setdefault("rate-limited (HTTP 429)", set()).add(key)
+                    continue
+                if status >= 400:
+                    if key not in covered:  # (the not-found state is a 404 on purpose)
+                        yield self._run(cell, f"crawled:{key}", url, [broken_link(
+                            f"crawled:{key}", cell.js, url, status, linked_from or "(start)",
+                            text, cell.mode, cell.locale)], started)
+                    continue
+                final = page.url
+                if urlsplit(final).netloc != own:
+                    stats["skipped"].setdefault("redirects to another site", set()).add(key)
+                    continue
+                final_key = crawl_key(final)
+                stats["reached"].add(final_key)
+                seen.add(final_key)
+                for link in page.evaluate(LINKS):
+                    href = link["href"].split("#")[0]
+                    parts = urlsplit(href)
+                    if parts.scheme not in ("http", "https") or parts.netloc != own:
+                        continue
+                    reason = ("a download" if link["download"]
+                              else crawl_skip_reason(href))
+                    if reason:
+                        stats["skipped"].setdefault(reason, set()).add(parts.path)
+                        continue
+                    if crawl_key(href) not in seen:
+                        seen.add(crawl_key(href))
+                        todo.append((href, final, link["text"]))
+                if final_key in covered or final_key in audited:
+                    continue
+                kind = crawl_kind(final_key)
+                if kinds[kind] >= CRAWL_PER_KIND:
+                    stats["skipped"].setdefault(
+                        f"not audited: {CRAWL_PER_KIND} pages of its kind already were "
+                        "(CRAWL_PER_KIND)", set()).add(final_key)
+                    continue
+                if len(audited) >= CRAWL_MAX_AUDITED:
+                    stats["capped"].append(f"{cell}: {final_key} not audited: "
+                                           f"already {len(audited)} new pages "
+                                           "(CRAWL_MAX_AUDITED)")
+                    continue
+                audited.add(final_key)
+                kinds[kind] += 1
+                stats["new"].add(final_key)
+                state_id = f"crawled:{final_key}"
+                try:
+                    problem = mode_problem(page, mode, locale)
+                    if problem:
+                        raise RuntimeError(problem)
+                    findings = self.auditor.audit(page, state_id, cell.js, mode, locale)
+                except Exception as error:  # noqa: BLE001 - reported as a finding
+                    reason = f"{type(error).__name__}: {str(error).strip()[:500]}"
+                    findings = [not_reached(state_id, cell.js, final, reason, cell.mode,
+                                            cell.locale)]
+                yield self._run(cell, state_id, final, findings, started)
+
+    def crawl_summary(self) -> dict:
+        stats = self.crawl_stats
+        return {"policy": self.crawl, "reached": sorted(stats["reached"]),
+                "new": sorted(stats["new"]),
+                "skipped": {k: sorted(v) for k, v in sorted(stats["skipped"].items())},
+                "capped": list(stats["capped"])}
 
 
 def _cell_summary(cell: Cell, runs: list[dict], seconds: float, worker: int) -> dict:
@@ -745,16 +996,17 @@ def _ordered(result: AuditResult, states) -> None:
     order = {(c.js, c.mode, c.locale): n for n, c in
              enumerate(matrix(result.js_modes, result.modes, result.locales))}
     result.runs.sort(key=lambda r: (order.get((r["js"], r["mode"], r["locale"]), 0),
-                                    state_order.get(r["state"], 0)))
+                                    state_order.get(r["state"], len(state_order)),
+                                    r["state"]))
     result.cells.sort(key=lambda c: order.get((c["js"], c["mode"], c["locale"]), 0))
 
 
 def audit_site(base_url: str, js_modes, tags, report_dir: Path, app, platform=None,
                states=None, progress=print, modes=DEFAULT_MODES,
-               locales=DEFAULT_LOCALES, cell_progress=print) -> AuditResult:
+               locales=DEFAULT_LOCALES, cell_progress=print, crawl="none") -> AuditResult:
     """Every state of states.py in every cell (JS setting × language × display mode),
-    in this process. app: a local app (for the title wording); platform: to move
-    seeded applications on (None on a deployment)."""
+    in this process (crawl: SiteAuditor.crawls). app: a local app (for the title
+    wording); platform: to move seeded applications on (None on a deployment)."""
     from playwright.sync_api import sync_playwright
 
     from .states import STATES
@@ -766,7 +1018,7 @@ def audit_site(base_url: str, js_modes, tags, report_dir: Path, app, platform=No
     shots = _fresh_shots(report_dir)
     with sync_playwright() as playwright:
         site = SiteAuditor(playwright, base_url, tags, shots, functools.partial(wording, app),
-                           platform, states)
+                           platform, states, crawl=crawl)
         try:
             for cell in matrix(result.js_modes, result.modes, result.locales):
                 cell_started = time.monotonic()
@@ -783,6 +1035,8 @@ def audit_site(base_url: str, js_modes, tags, report_dir: Path, app, platform=No
             site.close()
     result.axe_runs = site.auditor.axe_runs
     result.needs_review = site.auditor.needs_review
+    merge_crawl(result.crawl, site.crawl_summary())
+    result.focus = dict(FOCUS_STATS)
     result.seconds = time.monotonic() - started
     return result
 
@@ -819,7 +1073,8 @@ def _worker_main(index: int, config: dict, tasks, results) -> None:
             playwright = stack.enter_context(sync_playwright())
             site = SiteAuditor(playwright, base_url, config["tags"], Path(config["shots"]),
                                functools.partial(wording, app), platform, states,
-                               shot_prefix=f"w{index}-")
+                               shot_prefix=f"w{index}-", crawl=config.get("crawl", "none"),
+                               crawl_from=config.get("crawl_from", CRAWL_START))
             stack.callback(site.close)
             while (cell := tasks.get()) is not None:
                 results.put(("cell", index, cell, None))
@@ -829,14 +1084,16 @@ def _worker_main(index: int, config: dict, tasks, results) -> None:
             results.put(("done", index, None, {
                 "axe_runs": site.auditor.axe_runs,
                 "needs_review": {k: sorted(v) for k, v in site.auditor.needs_review.items()},
-                "base_url": base_url}))
+                "base_url": base_url, "crawl": site.crawl_summary(),
+                "focus": dict(FOCUS_STATS)}))
     except BaseException:  # noqa: BLE001 - the parent reports it
         results.put(("error", index, None, traceback.format_exc()[-3000:]))
 
 
 def audit_parallel(base_url: str | None, js_modes, tags, report_dir: Path, workers: int,
                    states=None, progress=print, modes=DEFAULT_MODES,
-                   locales=DEFAULT_LOCALES, cell_progress=print) -> AuditResult:
+                   locales=DEFAULT_LOCALES, cell_progress=print, crawl="none",
+                   crawl_from=CRAWL_START) -> AuditResult:
     """The matrix shared among `workers` processes, each taking the next cell when it
     is free. base_url None: each worker runs the app on its own temporary data folder."""
     from .states import STATES
@@ -848,7 +1105,8 @@ def audit_parallel(base_url: str | None, js_modes, tags, report_dir: Path, worke
     started = time.monotonic()
     shots = _fresh_shots(report_dir)
     config = {"base_url": base_url, "tags": list(tags), "shots": str(shots),
-              "states": [s.id for s in states]}
+              "states": [s.id for s in states], "crawl": crawl,
+              "crawl_from": [list(start) for start in crawl_from]}
     spawn = multiprocessing.get_context("spawn")
     tasks, results = spawn.Queue(), spawn.Queue()
     cells = matrix(result.js_modes, result.modes, result.locales)
@@ -910,6 +1168,9 @@ def audit_parallel(base_url: str | None, js_modes, tags, report_dir: Path, worke
         elif kind == "done":
             finished.add(index)
             result.axe_runs += payload["axe_runs"]
+            merge_crawl(result.crawl, payload["crawl"])
+            for name, count in payload["focus"].items():
+                result.focus[name] = result.focus.get(name, 0) + count
             for rule, where in payload["needs_review"].items():
                 review.setdefault(rule, set()).update(where)
         elif kind == "error":
@@ -927,6 +1188,7 @@ def audit_parallel(base_url: str | None, js_modes, tags, report_dir: Path, worke
             current[-1] = (cell, time.monotonic(), [])
             give_up(-1, "no audit worker was left to audit it")
     result.needs_review = review
+    result.crawl.setdefault("policy", crawl)
     result.seconds = time.monotonic() - started
     _ordered(result, states)
     return result
@@ -940,7 +1202,8 @@ def default_workers(base_url: str | None) -> int:
 
 
 def run(base_url=None, js="both", tags=None, report="a11y-report", baseline=None,
-        verbose=False, modes=DEFAULT_MODES, locales=DEFAULT_LOCALES, workers=None) -> int:
+        verbose=False, modes=DEFAULT_MODES, locales=DEFAULT_LOCALES, workers=None,
+        crawl=DEFAULT_CRAWL) -> int:
     js_modes = ["on", "off"] if js == "both" else [js]
     tags = tags or AXE_TAGS
     modes = [m.id if isinstance(m, Mode) else m for m in modes]
@@ -950,9 +1213,10 @@ def run(base_url=None, js="both", tags=None, report="a11y-report", baseline=None
     workers = workers or default_workers(base_url)
     progress = functools.partial(print, flush=True) if verbose else None
     say = functools.partial(print, flush=True)  # CI logs show each cell as it ends
-    kept = {"modes": modes, "locales": locales, "cell_progress": say}
+    kept = {"modes": modes, "locales": locales, "cell_progress": say, "crawl": crawl}
     print(f"auditing {len(modes)} display mode(s) × {len(locales)} language(s) × "
-          f"JavaScript {'/'.join(js_modes)} with {workers} worker(s)", flush=True)
+          f"JavaScript {'/'.join(js_modes)} with {workers} worker(s); crawl: "
+          f"{CRAWL_POLICIES[crawl]}", flush=True)
     if workers > 1:
         result = audit_parallel(base_url.rstrip("/") if base_url else None, js_modes, tags,
                                 report_dir, workers, progress=progress, **kept)
@@ -970,6 +1234,12 @@ def run(base_url=None, js="both", tags=None, report="a11y-report", baseline=None
     apply_baseline(result.findings, entries)
     index = write_reports(result, report_dir)
     print(summary_line(result) + f"; {result.seconds:.0f} s with {result.workers} worker(s)")
+    if result.focus:
+        print(f"focus visible: {result.focus.get('screenshots', 0)} screenshot comparisons, "
+              f"{result.focus.get('reused', 0)} reused for elements of the same look, "
+              f"{result.focus.get('styles', 0)} decided by styles (no screenshot)")
+    for capped in result.crawl.get("capped", [])[:10]:
+        print(f"crawl limit: {capped}")
     for entry in entries:
         if entry["status"] == "expired":
             print(f"baseline entry expired on {entry['expires']}: {entry['rule']} "

@@ -10,6 +10,7 @@ A finding is a dict: {"rule": check id (see rules.yaml), "message": what is wron
 from __future__ import annotations
 
 import functools
+import itertools
 from urllib.parse import urlsplit
 
 from flask_babel import force_locale, gettext
@@ -127,8 +128,15 @@ REFLOW = """() => {
 }""".replace("__CSS_PATH__", CSS_PATH)
 
 
-# What has focus now, and whether it shows it. The indicator is an outline, or a
-# box-shadow that is not there without focus (buttons carry a shadow all the time).
+# What has focus now, and whether its styles show it (the fallback when no screenshot
+# can be compared: see focus_shown). The style indicator is an outline, or a box-shadow
+# that is not there without focus (buttons carry a shadow all the time).
+# Also: where it is (viewport and document coordinates, for the screenshot and the
+# reading-order check), whether it is fixed on screen, its direction, its tabindex,
+# and a signature of everything that decides how its focus looks (its own styles and
+# those of ::before/::after, focused and not, the background behind it, how close an
+# ancestor that clips is): elements with the same signature look the same when focused,
+# so one screenshot comparison serves them all.
 FOCUSED = """() => {
   __CSS_PATH__
   const el = document.activeElement;
@@ -149,11 +157,24 @@ FOCUSED = """() => {
     text = text.replace(/\\s+/g, ' ').slice(0, 40);
     return el.tagName.toLowerCase() + (el.id ? '#' + el.id : '') + (text ? ` "${text}"` : '');
   };
+  const PROPS = ['outline-style', 'outline-width', 'outline-color', 'outline-offset',
+    'box-shadow', 'background-color', 'background-image', 'color', 'border-top-color',
+    'border-right-color', 'border-bottom-color', 'border-left-color', 'border-top-width',
+    'border-right-width', 'border-bottom-width', 'border-left-width', 'border-radius',
+    'text-decoration-line', 'text-decoration-color', 'text-decoration-thickness',
+    'opacity', 'transform', 'filter', 'visibility', 'clip-path'];
+  const PSEUDO = ['content', 'display', 'position', 'background-color', 'box-shadow',
+    'outline-style', 'outline-color', 'border-top-color', 'border-top-width', 'opacity'];
   const style = () => {
     const cs = getComputedStyle(el);
+    const pseudo = ['::before', '::after'].map(p => {
+      const ps = getComputedStyle(el, p);
+      return PSEUDO.map(k => ps.getPropertyValue(k)).join('|');
+    });
     return {outline: cs.outlineStyle !== 'none' && parseFloat(cs.outlineWidth) >= 2
               && !/rgba\\(.*,\\s*0\\)$/.test(cs.outlineColor) && cs.outlineColor !== 'transparent',
-            shadow: cs.boxShadow};
+            shadow: cs.boxShadow,
+            look: PROPS.map(k => cs.getPropertyValue(k)).join('|') + '#' + pseudo.join('#')};
   };
   const focused = style();
   // The same element without focus, for comparison (then focus goes back where it was;
@@ -165,11 +186,38 @@ FOCUSED = """() => {
     el.focus();
   }
   const r = el.getBoundingClientRect();
+  // What is behind it (the first opaque background up the tree, and any image on the
+  // way) and how close the nearest clipping ancestor's edges are (clamped: a ring
+  // further than 16 px from an edge is not clipped by it).
+  let behind = '', fixed = false, clip = '';
+  for (let a = el; a; a = a.parentElement) {
+    const cs = getComputedStyle(a);
+    if (cs.position === 'fixed' || cs.position === 'sticky') fixed = true;
+    if (a === el) continue;
+    if (!behind || behind.endsWith('+')) {
+      if (cs.backgroundImage !== 'none') behind += cs.backgroundImage.slice(0, 200) + '+';
+      if (!/^(transparent|rgba\\(.*,\\s*0\\))$/.test(cs.backgroundColor)) behind += cs.backgroundColor;
+    }
+    if (!clip && (cs.overflowX !== 'visible' || cs.overflowY !== 'visible')
+        && a !== document.body && a !== document.documentElement) {
+      const c = a.getBoundingClientRect(), near = d => Math.max(0, Math.min(16, Math.round(d)));
+      clip = [r.left - c.left, r.top - c.top, c.right - r.right, c.bottom - r.bottom].map(near).join(',');
+    }
+  }
+  // The direction the element flows in: its parent's (a link marked dir=ltr for its
+  // own words, e.g. "English" on a right-to-left page, still sits in a right-to-left line).
+  const dir = getComputedStyle(el.parentElement || el).direction;
+  const text = !!(el.innerText || el.value || '').trim();
   return {index, again, inner, name: describe(el), selector: cssPath(el), focusVisible: el.matches(':focus-visible'),
           outline: focused.outline,
           indicator: focused.outline || (focused.shadow !== 'none' && focused.shadow !== unfocused.shadow),
           onScreen: r.width > 0 && r.height > 0 && r.bottom > 0 && r.right > 0
-                    && r.top < innerHeight && r.left < innerWidth};
+                    && r.top < innerHeight && r.left < innerWidth,
+          rect: {x: r.left, y: r.top, width: r.width, height: r.height},
+          box: [r.left + scrollX, r.top + scrollY, r.right + scrollX, r.bottom + scrollY],
+          viewport: [innerWidth, innerHeight], fixed, dir, tabIndex: el.tabIndex,
+          signature: [el.tagName, el.type || '', text, r.width < 4 || r.height < 4, dir,
+                      focused.look, unfocused.look, behind || 'none', clip].join('~')};
 }""".replace("__CSS_PATH__", CSS_PATH)
 
 FOCUSABLE = """() => {
@@ -180,7 +228,7 @@ FOCUSABLE = """() => {
     const cs = getComputedStyle(el), r = el.getBoundingClientRect();
     return cs.display !== 'none' && cs.visibility !== 'hidden' && !el.closest('[inert]')
       && el.tabIndex >= 0 && (r.width > 0 || el.matches('.skip-link'));
-  }).map(el => ({index: Array.prototype.indexOf.call(all, el),
+  }).map(el => ({index: Array.prototype.indexOf.call(all, el), tabIndex: el.tabIndex,
                  reached: !!(window.__yibanTabbed && window.__yibanTabbed.has(el)),
                  radioGroup: el.matches('input[type=radio]') ? el.name : null,
                  selector: cssPath(el),
@@ -203,22 +251,30 @@ def finding(rule: str, message: str, selector: str | None = None) -> dict:
     return {"rule": rule, "message": message, "selector": selector}
 
 
-def tab_through(page) -> tuple[list[dict], list[dict]]:
-    """Press Tab until focus comes round again; what got focus, and what went wrong."""
+def tab_through(page, on_stop=None) -> tuple[list[dict], list[dict]]:
+    """Press Tab until focus comes round again; what got focus, and what went wrong.
+    on_stop(focused): called at each stop while the element has focus. A stop reached
+    after focus left the page (to the browser's own UI, when Tab wraps round) has
+    "after_gap": it does not follow the one before it in the page's order."""
     problems, order = [], []
     page.evaluate(FORGET_TABBED)
     if page.locator("[data-error-summary]").count():
         # Let `autofocus` land first, or it pulls focus back in the middle of the walk.
         error_summary_focused(page)
+    gap = False
     for _ in range(150):
         page.keyboard.press("Tab")
         focused = page.evaluate(FOCUSED)
         if focused is None:
+            gap = True
             continue
         if focused["again"]:
             if focused["inner"]:
                 continue  # the next part of the same native control
             break
+        focused["after_gap"], gap = gap, False
+        if on_stop is not None:
+            on_stop(focused)
         order.append(focused)
     else:
         problems.append(finding("keyboard-trap",
@@ -226,15 +282,112 @@ def tab_through(page) -> tuple[list[dict], list[dict]]:
     return order, problems
 
 
-def check_focus(page) -> list[dict]:
-    """Every focusable element is reachable with Tab, on screen when focused, and
-    shows a focus indicator."""
-    order, problems = tab_through(page)
+# ---- focus visible: the element focused and not, compared pixel by pixel -------------
+FOCUS_MARGIN_PX = 8  # round the element's box: outlines, offsets and rings drawn outside it
+FOCUS_DIFF_LEVEL = 40  # a pixel counts as changed when a colour channel moves this much (of 255)
+# Too few changed pixels: fewer than a 1 CSS px ring round the element would change
+# (WCAG 2.4.13 asks for at least a 2 px perimeter; 2.4.7 for any visible indicator).
+_FOCUS_VERDICTS: dict[str, tuple[bool, str]] = {}  # signature (+ media) -> (shown, detail)
+_FOCUS_CACHE_MAX = 20_000
+# How focus was judged in this process (for measuring the cost): compared by screenshots,
+# the verdict of an element of the same look reused, or the styles (no screenshot).
+FOCUS_STATS = {"screenshots": 0, "reused": 0, "styles": 0}
+# Blur the focused element and give focus back to that very element (by reference: the
+# blur may change the page, e.g. an answer checked when its field loses focus).
+BLUR = "() => { const el = window.__yibanBlurred = document.activeElement; if (el) el.blur(); }"
+REFOCUS = "() => { if (window.__yibanBlurred) window.__yibanBlurred.focus(); }"
+
+
+def changed_pixels(before: bytes, after: bytes, level: int = FOCUS_DIFF_LEVEL) -> int:
+    """How many pixels differ (any channel by `level` or more) between two PNGs."""
+    import io
+
+    from PIL import Image, ImageChops
+
+    a = Image.open(io.BytesIO(before)).convert("RGB")
+    b = Image.open(io.BytesIO(after)).convert("RGB")
+    if a.size != b.size:
+        return a.size[0] * a.size[1]
+    r, g, bl = ImageChops.difference(a, b).split()
+    most = ImageChops.lighter(ImageChops.lighter(r, g), bl)
+    return sum(most.point(lambda v: 255 if v >= level else 0).histogram()[255:])
+
+
+def _focus_clip(focused: dict) -> tuple[dict, float] | None:
+    """The element's box plus the margin, within the viewport; and the perimeter (in
+    CSS px) of the part of the element in view. None when none of it is in view."""
+    r, (width, height) = focused["rect"], focused["viewport"]
+    left, top = max(0.0, r["x"] - FOCUS_MARGIN_PX), max(0.0, r["y"] - FOCUS_MARGIN_PX)
+    right = min(float(width), r["x"] + r["width"] + FOCUS_MARGIN_PX)
+    bottom = min(float(height), r["y"] + r["height"] + FOCUS_MARGIN_PX)
+    seen_w = min(width, r["x"] + r["width"]) - max(0, r["x"])
+    seen_h = min(height, r["y"] + r["height"]) - max(0, r["y"])
+    if right - left < 1 or bottom - top < 1 or seen_w <= 0 or seen_h <= 0:
+        return None
+    return ({"x": left, "y": top, "width": right - left, "height": bottom - top},
+            2 * (seen_w + seen_h))
+
+
+def focus_shown(page, focused: dict) -> tuple[bool | None, str]:
+    """Whether the element that has focus now looks different from itself without
+    focus: screenshots of its box (plus FOCUS_MARGIN_PX) focused and blurred, and the
+    pixels that changed. (True/False, how many changed), or (None, why) when no
+    screenshot can say (a part of a native control, nothing in view, a failure):
+    then the style heuristic decides. Elements with the same look (FOCUSED's
+    signature, in the same emulated media) share one comparison."""
+    if focused["inner"]:
+        return None, "a part of a native control"
+    clip = _focus_clip(focused)
+    if clip is None:
+        return None, "not in view"
+    media = getattr(page.context, "yiban_media", None)
+    key = f"{sorted(media.items()) if media else ''}~{focused['signature']}"
+    if key in _FOCUS_VERDICTS:
+        FOCUS_STATS["reused"] += 1
+        return _FOCUS_VERDICTS[key]
+    box, perimeter = clip
+    shot = {"clip": box, "animations": "disabled", "caret": "hide", "timeout": 5_000}
+    try:
+        with_focus = page.screenshot(**shot)
+        page.evaluate(BLUR)
+        try:
+            without = page.screenshot(**shot)
+        finally:
+            page.evaluate(REFOCUS)
+    except Exception as error:  # noqa: BLE001 - the style heuristic decides instead
+        return None, f"no screenshot ({type(error).__name__})"
+    FOCUS_STATS["screenshots"] += 1
+    changed = changed_pixels(without, with_focus)
+    verdict = (changed >= perimeter,
+               f"{changed} pixels change on focus, want at least {perimeter:.0f} "
+               "(a 1 px ring round it)")
+    if len(_FOCUS_VERDICTS) < _FOCUS_CACHE_MAX:
+        _FOCUS_VERDICTS[key] = verdict
+    return verdict
+
+
+def _judge_focus(page, focused: dict, screenshots: bool) -> None:
+    """focused["shown"], ["shown_by"] and ["shown_detail"]: the screenshot's verdict,
+    or the style heuristic's where no screenshot can decide."""
+    shown, detail = focus_shown(page, focused) if screenshots else (None, "off")
+    if shown is None:
+        FOCUS_STATS["styles"] += 1
+        focused["shown"], focused["shown_by"] = focused["indicator"], "styles"
+        focused["shown_detail"] = f"no outline or focus shadow in its styles ({detail})"
+    else:
+        focused["shown"], focused["shown_by"], focused["shown_detail"] = shown, "screenshot", detail
+
+
+def check_focus(page, screenshots: bool = True) -> list[dict]:
+    """Every focusable element is reachable with Tab, on screen when focused, shows a
+    focus indicator (by screenshot comparison; the style heuristic where no screenshot
+    can decide), and Tab follows the reading order (check_tab_order)."""
+    order, problems = tab_through(page, lambda f: _judge_focus(page, f, screenshots))
     for focused in order:
-        if not focused["indicator"]:
+        if not focused["shown"]:
             problems.append(finding("focus-visible",
-                                    f"no visible focus indicator on {focused['name']}",
-                                    focused["selector"]))
+                                    f"no visible focus indicator on {focused['name']}: "
+                                    f"{focused['shown_detail']}", focused["selector"]))
         if not focused["onScreen"]:
             problems.append(finding("focus-on-screen",
                                     f"focused but not on screen: {focused['name']}",
@@ -253,14 +406,56 @@ def check_focus(page) -> list[dict]:
         if f["radioGroup"] in radio_groups_reached:
             page.evaluate(FOCUS_BY_INDEX, f["index"])
             focused = page.evaluate(FOCUSED)
-            if focused and not focused["indicator"]:
-                problems.append(finding("focus-visible",
-                                        f"no visible focus indicator on {focused['name']}",
-                                        focused["selector"]))
+            if focused:
+                _judge_focus(page, focused, screenshots)
+                if not focused["shown"]:
+                    problems.append(finding("focus-visible",
+                                            f"no visible focus indicator on {focused['name']}: "
+                                            f"{focused['shown_detail']}", focused["selector"]))
         else:
             problems.append(finding("keyboard-reachable",
                                     f"cannot be reached with Tab: {by_index[f['index']]['name']}",
                                     f["selector"]))
+    return problems + check_tab_order(order, focusable)
+
+
+# ---- Tab order follows the reading order ------------------------------------------------
+ORDER_TOLERANCE_PX = 10
+
+
+def _goes_back(a: dict, b: dict, tol: float = ORDER_TOLERANCE_PX) -> bool:
+    """Whether stop b, reached from stop a, comes before a in the visual reading order:
+    wholly above a and starting before it, or on the same line and wholly before it
+    ("before": to the left; on a right-to-left page, to the right). A move up and
+    towards the line's end (a column beside the one before) is not going back."""
+    al, at, ar, ab = a["box"]
+    bl, bt, br, bb = b["box"]
+    rtl = b["dir"] == "rtl"
+    above = bb <= at + tol
+    same_line = not above and bt < ab - tol
+    if rtl:
+        starts_before, wholly_before = br > ar + tol, bl >= ar - tol
+    else:
+        starts_before, wholly_before = bl < al - tol, br <= al + tol
+    return (above and starts_before) or (same_line and wholly_before)
+
+
+def check_tab_order(order: list[dict], focusable: list[dict]) -> list[dict]:
+    """No positive tabindex (it puts an element before the page's own order), and each
+    Tab stop after the one before it in the reading order (tab_through's stops: those
+    fixed on screen, with no box, or after focus left the page are not compared)."""
+    problems = [finding("tab-order", f"tabindex={f['tabIndex']} (positive) on {f['name']}: "
+                        "Tab visits it out of the page's order", f["selector"])
+                for f in focusable if f.get("tabIndex", 0) > 0]
+    for a, b in itertools.pairwise(order):
+        if b["after_gap"] or a["fixed"] or b["fixed"] or a["inner"] or b["inner"]:
+            continue
+        if a["box"][2] - a["box"][0] < 1 or b["box"][2] - b["box"][0] < 1:
+            continue
+        if _goes_back(a, b):
+            problems.append(finding(
+                "tab-order", f"Tab goes back against the reading order ({b['dir']}): from "
+                f"{a['name']} to {b['name']}, which comes before it on screen", b["selector"]))
     return problems
 
 

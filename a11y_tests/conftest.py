@@ -16,7 +16,7 @@ from werkzeug.serving import make_server
 from app import create_app
 
 from .modes import STANDARD, apply, mode_problem
-from .seeding import Seed, bring_to_state, seed_history
+from .seeding import Seed, bring_to_state, seed_history, sign_in_as
 from .support import (
     APPLICANT,
     CHROMIUM,
@@ -100,7 +100,7 @@ def new_context(browser, live_server):
         context = browser.new_context(base_url=live_server.url,
                                       java_script_enabled=(js == "on"), **CONTEXT_OPTIONS)
         context.yiban_js = js
-        context.set_default_timeout(5_000)
+        context.set_default_timeout(15_000)  # a shared, busy machine
         made.append(context)
         return context
 
@@ -183,6 +183,24 @@ def applicant(js, new_context, live_server):
     return context, seed
 
 
+def helper_context_for(who, js, new_context, request):
+    context = new_context(js)
+    seed = sign_in_as(who, tab(context), js, lambda: request.getfixturevalue("applicant")[1])
+    return context, seed
+
+
+@pytest.fixture(scope="session")
+def helper_context(js, new_context, request):
+    """The helper whom the applicant authorised in the seed, on their worklist."""
+    return helper_context_for("helper", js, new_context, request)
+
+
+@pytest.fixture(scope="session")
+def acting_context(js, new_context, request):
+    """That helper, acting for the applicant (every page carries the banner)."""
+    return helper_context_for("acting", js, new_context, request)
+
+
 # ---- a page in a given state -------------------------------------------------------
 @pytest.fixture
 def open_state(js, request, new_context, live_server):
@@ -202,6 +220,8 @@ def open_state(js, request, new_context, live_server):
             context = request.getfixturevalue("newcomer_context")
         elif state.who == "applicant":
             context, seed = request.getfixturevalue("applicant")
+        elif state.who in ("helper", "acting"):
+            context, seed = request.getfixturevalue(f"{state.who}_context")
         else:  # fresh
             context = new_context(js)
             opened.append(context)

@@ -9,7 +9,10 @@ per-session seed (`Seed`, made once per JavaScript mode in conftest).
   anon       nobody signed in
   newcomer   a citizen who never saved the questions below (empty and error pages)
   applicant  a citizen with saved answers, drafts and sent applications (the seed)
-  fresh      a brand-new browser (for signing out)
+  helper     a helper (帮办人) whom the applicant authorised in the seed, not acting
+  acting     that helper, acting for the applicant (the assisted-mode banner)
+  fresh      a brand-new browser (for signing out, and for consent given in person)
+(seeding.sign_in_as signs a browser in as helper or acting.)
 """
 from __future__ import annotations
 
@@ -17,8 +20,9 @@ import itertools
 from dataclasses import dataclass
 from typing import Callable
 
-from .support import (CHILD_ID, NEWCOMER, PNG_BYTES, clear_text_inputs, fill, sign_in,
-                      submit)
+from .support import (CHILD_ID, HELPER_BESIDE, KEYBOARD, NEWCOMER, PNG_BYTES,
+                      clear_text_inputs, fill, send_application, sign_in,
+                      sign_in_helper, submit)
 
 
 @dataclass(frozen=True)
@@ -48,6 +52,16 @@ class State:
             page.goto(self.url_for(seed))
         else:
             self.reach(page, seed)
+
+
+# ---- 我的办件 ----------------------------------------------------------------------------
+def withdraw_within_the_window(page, seed):
+    # Withdrawing is open for 10 minutes after sending (MIIT); a long audit outlives
+    # that, so the open application is sent afresh once its window has passed.
+    page.goto(f"/my/applications/{seed.open}/withdraw")
+    if not page.locator("main form button").count():
+        seed.open = send_application(page, "remote-medical-filing")
+        page.goto(f"/my/applications/{seed.open}/withdraw")
 
 
 # ---- sign-in ------------------------------------------------------------------------
@@ -263,7 +277,164 @@ STATES = [
     State("application-withdrawn", "applicant", "/my/applications/{seed.withdrawn}?withdrawn=1",
           shows=(("main [role=status]", (1, 1)), (".timeline__item", (2, 2)))),
     State("withdraw-confirm", "applicant", "/my/applications/{seed.open}/withdraw",
-          shows=(("main form button", (1, 1)),)),
+          withdraw_within_the_window, shows=(("main form button", (1, 1)),)),
     State("withdraw-refused", "applicant", "/my/applications/{seed.withdrawn}/withdraw",
           shows=(("main form", (0, 0)),)),
+]
+
+
+# ---- 我的办件 after sending: a bundle's parts, 补正, 好差评, messages (issue 7) -------------
+# The seed's bundles (seeding.py): `bundle` has parts accepted, in review and done and
+# one waiting for the citizen's answer (`supplement`); `finished` had a part refused, a
+# request for more answered (`answered`) and is done, not rated; `rated` is a finished
+# single matter that the "rating-sent" state rates (again).
+SUPPLEMENT = "/my/applications/{seed.bundle}/supplements/{seed.supplement}"
+BANNER = (".assisted-banner", (1, 1))
+STATUS = ("main [role=status]", (1, 1))
+
+
+def supplement_blank(page, seed):
+    page.goto(SUPPLEMENT.format(seed=seed))
+    clear_text_inputs(page)
+    submit(page)
+
+
+def supplement_wrong_file(page, seed):
+    page.goto(SUPPLEMENT.format(seed=seed))
+    fill(page, {"upload": ("notes.txt", b"not a photo", "text/plain")})
+    submit(page)
+
+
+def rating_blank(page, seed):
+    page.goto(f"/my/applications/{seed.finished}/rating")
+    submit(page)
+
+
+def rate(page, seed):
+    """Rate (or, after the first time, change the rating of) the finished application."""
+    page.goto(f"/my/applications/{seed.rated}/rating")
+    fill(page, {"level-2": True, "comment": "办得很快，谢谢。"})
+    submit(page)
+
+
+def messages_with_one_unread(page, seed):
+    # Opening a message marks it read (the crawl opens them all): when none is left
+    # unread, sending an application brings a new one ("received").
+    page.goto("/my/messages/")
+    if not page.locator(".message-list__item--unread").count():
+        send_application(page, "remote-medical-filing")
+        page.goto("/my/messages/")
+
+
+# ---- assisted mode (帮办): the helper's side ---------------------------------------------
+def helper_sign_in_blank(page, seed):
+    page.goto("/helper/sign-in")
+    submit(page)
+
+
+def in_person_blank(page, seed):
+    page.goto("/helper/in-person")
+    submit(page)
+
+
+def consent_in_person(page, seed):
+    """A helper's own device: the citizen beside them signs in to give consent."""
+    sign_in_helper(page, HELPER_BESIDE[seed.js])
+    page.goto("/helper/in-person")
+    citizen = KEYBOARD[seed.js]
+    fill(page, {"login": citizen.mobile, "password": citizen.password})
+    submit(page)
+
+
+# ---- the citizen's side: 谁可以为我办理 and the access log --------------------------------
+def grant_blank(page, seed):
+    page.goto("/my/helpers/new")
+    submit(page)
+
+
+def grant_unknown_helper(page, seed):
+    page.goto("/my/helpers/new")
+    fill(page, {"helper": "HB9999"})
+    submit(page)
+
+
+def grant_helper_beside(page, seed):
+    page.goto("/my/helpers/new")
+    fill(page, {"helper": HELPER_BESIDE[seed.js].code})
+    submit(page)
+
+
+def end_helper_beside(page, seed):
+    """End an authorisation of the helper who never acts for this citizen (given first
+    if there is none), so that the acting helper's consent stays."""
+    helper = HELPER_BESIDE[seed.js]
+    ends = page.locator("main .card form button[type=submit]").filter(has_text=helper.name)
+    page.goto("/my/helpers")
+    if not ends.count():
+        grant_helper_beside(page, seed)
+    submit(page, f"main .card form button[type=submit]:has-text('{helper.name}')")
+
+
+STATES += [
+    State("question-matters-empty", "newcomer", "/apply/retirement/matters",
+          shows=(("main form input[type=checkbox]", (1, 9)),
+                 ("main form input[type=checkbox]:checked", (0, 0)))),
+    State("application-bundle-parts", "applicant", "/my/applications/{seed.bundle}",
+          shows=((".part", (3, 9)), (".part .tag--in_review", (1, 9)),
+                 (".part .tag--done", (1, 9)), (".part .tag--supplement", (1, 1)),
+                 (".action-needed", (1, 1)))),
+    State("application-part-refused", "applicant", "/my/applications/{seed.finished}",
+          shows=((".part .tag--rejected", (1, 1)), (".part .tag--done", (1, 9)),
+                 ("main a[href$='/rating']", (1, 1)))),
+    State("supplement", "applicant", SUPPLEMENT,
+          shows=(("main form textarea", (1, 1)), ("main form input[type=file]", (1, 1)))),
+    State("supplement-blank", "applicant", SUPPLEMENT, supplement_blank, errors=True),
+    State("supplement-wrong-file", "applicant", SUPPLEMENT, supplement_wrong_file,
+          errors=True, shows=(("#upload[aria-invalid=true]", (1, 1)),)),
+    State("supplement-answered", "applicant",
+          "/my/applications/{seed.finished}/supplements/{seed.answered}",
+          shows=(("main form[enctype]", (0, 0)),)),
+    State("application-supplement-answered", "applicant",
+          "/my/applications/{seed.finished}?answered={seed.answered}", shows=(STATUS,)),
+    State("rating", "applicant", "/my/applications/{seed.finished}/rating",
+          shows=(("main form input[type=radio]", (5, 5)),
+                 ("main form input[type=radio]:checked", (0, 0)))),
+    State("rating-blank", "applicant", "/my/applications/{seed.finished}/rating", rating_blank,
+          errors=True),
+    State("rating-sent", "applicant", "/my/applications/{seed.rated}", rate,
+          shows=(STATUS, ("main a[href$='/rating']", (1, 1)))),
+    State("messages", "applicant", "/my/messages/", messages_with_one_unread,
+          shows=((".message-list__item--unread", (1, 999)),)),
+    State("message", "applicant", "/my/messages/{seed.message}"),
+    State("helper-sign-in", "anon", "/helper/sign-in"),
+    State("helper-sign-in-blank", "anon", "/helper/sign-in", helper_sign_in_blank,
+          errors=True),
+    State("helper-worklist", "helper", "/helper/",
+          shows=(("main .card form button", (1, 99)), (".assisted-banner", (0, 0)))),
+    State("helper-in-person", "helper", "/helper/in-person"),
+    State("helper-in-person-blank", "helper", "/helper/in-person", in_person_blank,
+          errors=True),
+    State("helper-in-person-given", "fresh", "/my/", consent_in_person,
+          shows=(BANNER, STATUS)),
+    State("acting-my-applications", "acting", "/my/",
+          shows=(BANNER, (SENT_CARDS, (3, 99)))),
+    State("acting-question", "acting", "/apply/childcare-subsidy/child_name",
+          shows=(BANNER, (FILLED, (1, 9)))),
+    State("acting-application", "acting", "/my/applications/{seed.bundle}",
+          shows=(BANNER, (".part", (3, 9)))),
+    State("acting-supplement", "acting", SUPPLEMENT,
+          shows=(BANNER, ("main form textarea", (1, 1)))),
+    State("acting-messages", "acting", "/my/messages/", shows=(BANNER,)),
+    State("acting-worklist", "acting", "/helper/", shows=(BANNER,)),
+    State("helpers", "applicant", "/my/helpers", shows=(("main .card", (1, 999)),)),
+    State("helpers-authorise", "applicant", "/my/helpers/new"),
+    State("helpers-authorise-blank", "applicant", "/my/helpers/new", grant_blank,
+          errors=True),
+    State("helpers-authorise-unknown", "applicant", "/my/helpers/new", grant_unknown_helper,
+          errors=True),
+    State("helpers-authorised", "applicant", "/my/helpers", grant_helper_beside,
+          shows=(STATUS,)),
+    State("helpers-ended", "applicant", "/my/helpers", end_helper_beside, shows=(STATUS,)),
+    State("access-log", "applicant", "/my/access-log",
+          shows=(("main table tbody tr", (1, 999)),)),
 ]

@@ -43,6 +43,23 @@ NEWCOMER = {"on": CITIZENS[0], "off": CITIZENS[1]}   # empty and error question 
 APPLICANT = {"on": CITIZENS[2], "off": CITIZENS[3]}  # seeded drafts and applications
 KEYBOARD = {"on": CITIZENS[4], "off": CITIZENS[5]}   # the keyboard-only journeys
 
+
+@dataclass(frozen=True)
+class Helper:
+    code: str
+    name: str
+    password: str
+
+
+# Demo helpers (帮办人), one role each per JavaScript mode, like the citizens above.
+HELPERS = [Helper(f"HB100{n}", name, f"yiban-helper-{n}")
+           for n, name in enumerate(["周建华", "吴静", "郑晓东", "孙小梅"], start=1)]
+# Authorised by the applicant in the seed: the worklist, and acting for the applicant.
+HELPER = {"on": HELPERS[0], "off": HELPERS[1]}
+# Given consent in person by the keyboard citizen, and authorised (then ended) by the
+# applicant on 谁可以为我办理; never acts for the applicant.
+HELPER_BESIDE = {"on": HELPERS[2], "off": HELPERS[3]}
+
 APPLICATION_NUMBER = re.compile(r"YB\d{14}")
 
 # A valid 1×1 PNG (every chunk's CRC right: the app opens uploaded images to check them).
@@ -132,6 +149,32 @@ def sign_in(page, mobile: str, password: str) -> None:
     if page.locator("[data-error-summary]").count():
         raise AssertionError(f"sign-in as {mobile} failed: "
                              + page.locator("[data-error-summary]").inner_text())
+
+
+def sign_in_helper(page, helper: Helper) -> None:
+    """Sign in as a helper with the real helper sign-in form (by the helper code)."""
+    page.goto("/helper/sign-in")
+    page.fill("#login", helper.code)
+    page.fill("#password", helper.password)
+    submit(page)
+    if page.locator("[data-error-summary]").count():
+        raise AssertionError(f"helper sign-in as {helper.code} failed: "
+                             + page.locator("[data-error-summary]").inner_text())
+
+
+def act_for(page, citizen: Citizen) -> None:
+    """On the helper's worklist, press 代为办理 for the citizen (the first of their
+    authorisations): the citizen's 我的办件, with the assisted-mode banner."""
+    page.goto("/helper/")
+    masked = citizen.name[0] + "*" * (len(citizen.name) - 1)
+    card = page.locator("main .card").filter(has=page.locator(".card__title", has_text=masked))
+    assert card.count(), f"{citizen.name} has not authorised this helper: " + page.locator(
+        "main").inner_text()[:300]
+    no_server_error(page)
+    with page.expect_navigation():
+        card.first.locator("form button[type=submit]").click()
+    no_server_error(page)
+    assert page.locator(".assisted-banner").count(), f"not acting for {citizen.name}: {page.url}"
 
 
 def fill(page, values: dict) -> None:

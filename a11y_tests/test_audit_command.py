@@ -23,6 +23,7 @@ from .audit import (
     load_rules,
     write_reports,
 )
+from .checks import check_focus, tab_through
 from .modes import ELDER, LARGE, LOCALES, STANDARD, apply, context_options, mode_problem
 from .support import CONTEXT_OPTIONS, PNG_BYTES, tab
 
@@ -55,6 +56,14 @@ def fixture_page(*, lang='lang="en" dir="ltr"', title="Clean page – Yiban", st
 
 
 CLEAN = fixture_page()
+ROW = '<p><a href="/one">One</a> <a href="/two">Two</a> <a href="/three">Three</a></p>'
+REVERSED_ROW = ROW.replace("<p>", '<p style="display: flex; flex-direction: row-reverse; '
+                                  'justify-content: flex-end; gap: 8px">')
+RTL = 'lang="ar" dir="rtl"'
+# Focus that only the pixels show missing: an outline (3 px, solid, opaque: the style
+# heuristic is satisfied) in the colour of the background behind it, and no other change.
+INVISIBLE_FOCUS = fixture_page(
+    style=":focus-visible { outline: 3px solid #fff; outline-offset: 2px; }")
 
 # check id -> a page on which (only) that check has something to find
 BROKEN = {
@@ -76,6 +85,8 @@ BROKEN = {
         style="button:focus-visible { outline: none; box-shadow: 0 0 0 4px #fd0; }"),
     "third-party-request": fixture_page(
         body='<img src="http://other.test/pixel.png" alt="A pixel">'),
+    # CSS puts the links in reverse: Tab goes One, Two, Three from right to left.
+    "tab-order": fixture_page(body=REVERSED_ROW),
 }
 AXE_BROKEN = fixture_page(body='<img src="/pixel.png">')  # image-alt (1.1.1, A)
 
@@ -201,6 +212,60 @@ def test_text_spacing_is_checked_behind_a_strict_content_security_policy(js, con
     assert [f["rule"] for f in broken] == ["text-spacing"], broken
 
 
+def test_focus_visible_compares_screenshots_where_the_styles_look_fine(contexts, auditor,
+                                                                      clean_findings):
+    """An outline the colour of the background: the style heuristic alone would pass it
+    (FOCUSED's "indicator"), the screenshot comparison finds every element unchanged."""
+    page = tab(contexts("on"))
+    url = f"{SITE}/invisible-focus"
+    page.route(url, lambda route: route.fulfill(body=INVISIBLE_FOCUS,
+                                                content_type="text/html; charset=utf-8"))
+    try:
+        page.goto(url)
+        order, _ = tab_through(page)
+        assert order and all(f["indicator"] for f in order), order  # the styles: fine
+        page.goto(url)
+        problems = check_focus(page)
+    finally:
+        page.unroute(url)
+    missed = [p for p in problems if p["rule"] == "focus-visible"]
+    assert {p["selector"] for p in missed} == {f["selector"] for f in order}, problems
+    assert all("pixels change on focus" in p["message"] for p in missed)
+    assert "focus-visible" not in {f["rule"] for f in clean_findings}
+    # The same check with screenshots off falls back on the styles, which miss it.
+    page.route(url, lambda route: route.fulfill(body=INVISIBLE_FOCUS,
+                                                content_type="text/html; charset=utf-8"))
+    try:
+        page.goto(url)
+        assert not [p for p in check_focus(page, screenshots=False)
+                    if p["rule"] == "focus-visible"]
+    finally:
+        page.unroute(url)
+
+
+@pytest.mark.parametrize("js", ["on", "off"])
+def test_tab_order_follows_the_reading_order(js, contexts, auditor):
+    """Positive tabindex (itself, and the jump back from it) and CSS reordering are
+    findings; on a right-to-left page a row read from right to left is in order, and a
+    row reversed into left to right is not. (axe's own tabindex rule sees a positive
+    tabindex too, not CSS reordering.)"""
+    cases = {
+        "positive-tabindex": (fixture_page(body='<p><a href="/one">One</a> '
+                                                '<a href="/two" tabindex="2">Two</a></p>'), 2),
+        "reversed": (fixture_page(body=REVERSED_ROW), 2),
+        "rtl-row": (fixture_page(lang=RTL, body=ROW), 0),
+        "rtl-reversed": (fixture_page(lang=RTL, body=REVERSED_ROW), 2),
+    }
+    for name, (markup, expected) in cases.items():
+        findings = audit_fixture(contexts, auditor, markup, f"order-{name}-{js}", js)
+        order = [f for f in findings if f["rule"] == "tab-order"]
+        assert len(order) == expected, (name, findings)
+        assert {f["rule"] for f in findings} <= {"tab-order", "tabindex"}, (name, findings)
+    positive = audit_fixture(contexts, auditor, cases["positive-tabindex"][0],
+                             f"order-positive-{js}", js)
+    assert "tabindex=2" in next(f["message"] for f in positive if f["rule"] == "tab-order")
+
+
 def silence_wav(seconds: float = 1.0, rate: int = 8000) -> bytes:
     import io
     import wave
@@ -282,7 +347,8 @@ def test_an_axe_finding_carries_its_mapping_and_screenshot(js, contexts, auditor
 
 def test_every_own_check_and_common_axe_rule_is_mapped():
     rules = load_rules()
-    for rule in [*BROKEN, *MODE_FIXTURES, "keyboard-reachable", "keyboard-trap", "color-contrast",
+    for rule in [*BROKEN, *MODE_FIXTURES, "keyboard-reachable", "keyboard-trap",
+                 "broken-link", "state-not-reached", "color-contrast",
                  "color-contrast-enhanced", "target-size", "label", "image-alt"]:
         assert rule in rules and rules[rule]["fix"], rule
         assert set(rules[rule]) == {"wcag", "miit", "gbt37668", "fix"}, rule
@@ -431,9 +497,84 @@ def test_workers_share_the_matrix_and_the_report_keeps_its_order(tmp_path):
     assert {c["worker"] for c in result.cells} <= {0, 1}
 
 
+SITE_PAGES = {  # the crawl's fixture site: path -> links on the page
+    "/": ["/a", "/search?q=one", "/search?q=two#results", "/no-such-page", "/gone",
+          "/language/en?next=/", "/static/site.css", "/apply/x", "/a#top",
+          "http://other.test/away"],
+    "/a": ["/", "/b?next=/a", "/speech/1.mp3"],
+    "/b": ["/a", "/b", "/search?q=three", "/m/1", "/m/2", "/m/3"],
+    "/search": ["/"],
+    **{f"/m/{n}": ["/"] for n in (1, 2, 3)},  # three pages of one kind: two are audited
+}
+
+
+def crawl_site(environ, start_response):
+    """A WSGI site of clean pages in the standard display mode (as mode_problem wants
+    it) linking as SITE_PAGES says; anything else is a 404 page."""
+    path = environ["PATH_INFO"]
+    links = SITE_PAGES.get(path)
+    body = fixture_page(
+        lang='lang="en" dir="ltr" data-text-size="standard" data-theme="auto" '
+             'data-elder="off"',
+        title=f"{'Page' if links is not None else 'Not found'} {path} – Yiban",
+        body="".join(f'<p><a href="{href}">Link {n}</a></p>'
+                     for n, href in enumerate(links or [])))
+    start_response("200 OK" if links is not None else "404 Not Found",
+                   [("Content-Type", "text/html; charset=utf-8")])
+    return [body.encode()]
+
+
+def test_the_crawl_follows_every_link_once_and_reports_broken_ones(tmp_path):
+    """Signed out from the home page: each page (query values and `next` aside) is
+    opened once; the one a scripted state covers (not-found, a 404 on purpose) is not
+    audited again; the others are audited as crawled:<key> in the standard mode only,
+    at most two of a kind (/m/<n>);
+    a link answering 404 is a broken-link finding; side-effect and file links are
+    skipped with their reason."""
+    from .audit import crawl_key, crawl_kind, crawl_skip_reason, serve, summary_line
+    from .states import STATES
+
+    assert crawl_key("http://x/search?q=a&page=2#r") == crawl_key("/search?page=9&q=b") \
+        == "/search?page&q"
+    assert crawl_key("/sign-in?next=/my/") == "/sign-in"
+    assert crawl_skip_reason("/language/en?next=/") and crawl_skip_reason("/apply/x")
+    assert crawl_skip_reason("/speech/1/2.mp3") and not crawl_skip_reason("/speech/help")
+    assert not crawl_skip_reason("/apply/x/name")
+    assert crawl_kind("/my/applications/YB20261127000004/withdraw") == \
+        "/my/applications/<n>/withdraw" and crawl_kind("/my/messages/12") == "/my/messages/<n>"
+
+    states = [s for s in STATES if s.id == "not-found"]
+    with serve(crawl_site) as url:
+        result = audit_parallel(url, ["on"], ["wcag2a"], tmp_path, workers=1,
+                                states=states, progress=None, modes=["standard", "elder"],
+                                locales=[], cell_progress=None, crawl="standard",
+                                crawl_from=[("anon", "/")])
+    crawled = {r["state"]: r for r in result.runs if r["state"].startswith("crawled:")}
+    assert set(crawled) == {"crawled:/", "crawled:/a", "crawled:/b", "crawled:/search?q",
+                            "crawled:/gone", "crawled:/m/1", "crawled:/m/2"}, crawled
+    assert {r["mode"] for r in crawled.values()} == {"standard"}
+    assert crawled["crawled:/a"]["findings"] == [], crawled["crawled:/a"]
+    [broken] = crawled["crawled:/gone"]["findings"]
+    assert broken["rule"] == "broken-link" and "HTTP 404" in broken["message"]
+    assert broken["url"] == url + "/" and broken["source"] == "crawl"
+    assert result.crawl["reached"] == ["/", "/a", "/b", "/m/1", "/m/2", "/m/3",
+                                       "/search?q"]  # (not the 404s)
+    assert result.crawl["new"] == ["/", "/a", "/b", "/m/1", "/m/2", "/search?q"]
+    skipped = {path for paths in result.crawl["skipped"].values() for path in paths}
+    assert skipped == {"/language/en", "/static/site.css", "/apply/x", "/speech/1.mp3",
+                       "/m/3"}
+    apply_baseline(result.findings, [])
+    summary = result.summary()
+    assert (summary["crawled_new"], summary["broken_links"]) == (6, 1)
+    assert "6 new" in summary_line(result) and "1 broken link" in summary_line(result)
+    index = write_reports(result, tmp_path)
+    assert "Links not followed, and pages not audited" in index.read_text(encoding="utf-8")
+
+
 def test_the_command_refuses_unknown_modes_and_languages(capsys):
     from .__main__ import main
-    for flag, value in (("--modes", "standard,sepia"), ("--locales", "fr")):
+    for flag, value in (("--modes", "standard,sepia"), ("--locales", "fr"),
+                        ("--crawl", "sometimes")):
         with pytest.raises(SystemExit) as stopped:
             main([flag, value])
         assert stopped.value.code == 2

@@ -39,3 +39,30 @@ def test_the_audit_sees_the_page_its_user_gets(js, anon_context, auditor, live_s
         page.unroute(url)
     expected = "only-with-js" if js == "on" else "only-without-js"
     assert flagged == {expected}, f"JS {js}: axe flagged {flagged or 'nothing'}, want {expected}"
+
+
+# States that time or reading wear out are brought back, not missed: a long audit reads
+# every message (the crawl) and outlives the 10-minute withdrawal window.
+def test_the_messages_state_is_reached_after_everything_was_read(js, applicant):
+    from .seeding import bring_to_state
+    context, seed = applicant
+    page = tab(context)
+    page.goto("/my/messages/")
+    with page.expect_navigation():
+        page.locator("form[action$='/messages/read'] button").click()  # Mark all as read
+    assert not page.locator(".message-list__item--unread").count()
+    bring_to_state(page, next(s for s in STATES if s.id == "messages"), seed)
+
+
+def test_the_withdraw_state_is_reached_after_its_window_has_passed(js, applicant):
+    from .seeding import bring_to_state
+    context, seed = applicant
+    closed = seed.withdrawn  # its withdraw page has no form, as when the window passed
+    state = next(s for s in STATES if s.id == "withdraw-confirm")
+    was, seed.open = seed.open, closed
+    try:
+        bring_to_state(page := tab(context), state, seed)
+        assert seed.open != closed and f"/{seed.open}/withdraw" in page.url
+    finally:
+        if seed.open == closed:
+            seed.open = was

@@ -122,8 +122,11 @@ def safe_next(target: str | None, default: str = "/") -> str:
     if not target:
         return default
     parts = urlsplit(target)
+    # Control characters: urlsplit drops tab and line breaks (so "/\t/evil" would pass as
+    # "//evil" in a browser), and a line break in the Location header is an error.
     if (parts.scheme or parts.netloc or not target.startswith("/")
-            or target.startswith("//") or "\\" in target):
+            or target.startswith("//") or "\\" in target
+            or any(ord(ch) < 32 or ord(ch) == 127 for ch in target)):
         return default
     return target
 

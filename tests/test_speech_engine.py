@@ -109,3 +109,21 @@ def test_implausible_lengths_are_recognised():
     low, high = engine.plausible_seconds(LONG_ZH, 175)
     assert low > 0.5 and high < 60
     assert engine.plausible_seconds(LONG_ZH, 262)[0] < low  # faster: shorter allowed
+
+
+def _speak_once_and_return():
+    engine.synthesise([(SHORT_EN, "en", 175)])
+
+
+def test_a_child_process_that_used_speech_can_exit():
+    # A multiprocessing child runs no atexit handlers and joins its own children on
+    # the way out: unless the speech workers are stopped first, it never ends (this
+    # hung the audit command's worker processes).
+    import multiprocessing
+    child = multiprocessing.get_context("spawn").Process(target=_speak_once_and_return)
+    child.start()
+    child.join(timeout=60)
+    alive = child.is_alive()
+    if alive:
+        child.kill()
+    assert not alive and child.exitcode == 0

@@ -9,6 +9,12 @@ from .apply import keep_unsaved_answers
 
 
 def init_app(app):
+    @app.errorhandler(400)
+    def bad_request(_error):
+        # A query parameter outside its allowed values (e.g. a speech rate): a page in
+        # the reader's language, not Werkzeug's English one.
+        return render_template("errors/400.html"), 400
+
     @app.errorhandler(404)
     def not_found(_error):
         return render_template("errors/404.html"), 404

@@ -13,7 +13,7 @@ from wtforms.validators import StopValidation, ValidationError
 from ..platform import Option, Person, Question
 from ..uploads import sniff
 from . import identifiers
-from .fields import AddressField, CompoundField, DatePartsField
+from .fields import AddressField, CompoundField, DatePartsField, clean_text
 
 TEXTAREA_DEFAULT_MAX = 500
 NAME_MAX = 50
@@ -216,7 +216,7 @@ def build_field(question: Question, has_stored_file: bool = False):
         if kind == "name":
             validators.append(name_validator)
         validators.append(length_validator(question, 200))
-        return StringField(question.label, validators=validators, filters=[_strip])
+        return StringField(question.label, validators=validators, filters=[_clean])
     if kind == "id_number":
         validators.append(problem_validator(identifiers.id_number_problem, ID_MESSAGES))
         return StringField(question.label, validators=validators,
@@ -231,19 +231,23 @@ def build_field(question: Question, has_stored_file: bool = False):
                            filters=[text_only(identifiers.normalize_bank_account)])
     if kind == "textarea":
         validators.append(length_validator(question, TEXTAREA_DEFAULT_MAX))
-        return TextAreaField(question.label, validators=validators, filters=[_strip])
+        return TextAreaField(question.label, validators=validators, filters=[_clean_lines])
     if kind == "date":
         validators.append(date_validator(question))
         return DatePartsField(question.label, validators=validators)
     if kind == "address":
         validators.append(address_validator)
         return AddressField(question.label, validators=validators)
+    # A value that is not one of the options (a tampered form) gets the same message as
+    # no answer, in the reader's language, rather than WTForms' own that repeats the value.
     if kind in ("radio", "yesno"):
-        return RadioField(question.label, validators=validators, choices=choices_for(question))
+        return RadioField(question.label, validators=validators, choices=choices_for(question),
+                          invalid_choice_message=required_message(question))
     if kind == "checkboxes":
         validators.append(checkbox_validator(question))
         return SelectMultipleField(question.label, validators=validators,
-                                   choices=choices_for(question))
+                                   choices=choices_for(question),
+                                   invalid_choice_message=required_message(question))
     if kind == "file":
         validators.append(file_validator(question))
         return FileField(question.label, validators=validators)
@@ -255,7 +259,8 @@ def text_only(normalize):
     return lambda value: normalize(value) if isinstance(value, str) else value
 
 
-_strip = text_only(str.strip)
+_clean = text_only(clean_text)
+_clean_lines = text_only(lambda value: clean_text(value, multiline=True))
 
 
 class QuestionForm(FlaskForm):

@@ -1,10 +1,25 @@
 """WTForms fields made of several inputs: a date as year/month/day, and an address."""
 from __future__ import annotations
 
+import re
 from datetime import date
 
 from wtforms.fields import Field
 from wtforms.utils import unset_value
+
+# Never kept in an answer: control characters (NUL, escape …; a textarea keeps its line
+# breaks and tabs) and the invisible direction overrides that make text display in
+# another order than it was typed. (U+200E/U+200F marks stay: bidirectional typing.)
+_UNWANTED = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+_UNWANTED_IN_LINE = re.compile(r"[\t\n\r]")
+
+
+def clean_text(value: str, multiline: bool = False) -> str:
+    """Typed text as it is kept: without unwanted characters, and stripped."""
+    value = _UNWANTED.sub("", value)
+    if not multiline:
+        value = _UNWANTED_IN_LINE.sub(" ", value)
+    return value.strip()
 
 
 class CompoundField(Field):
@@ -25,7 +40,7 @@ class CompoundField(Field):
             self.data.update({k: str(v) for k, v in data.items() if k in self.parts})
         if formdata is not None:
             self.raw_data = [formdata.get(self.part_name(p), "") for p in self.parts]
-            self.data = {p: formdata.get(self.part_name(p), "").strip() for p in self.parts}
+            self.data = {p: clean_text(formdata.get(self.part_name(p), "")) for p in self.parts}
 
     def part_name(self, part: str) -> str:
         return f"{self.name}-{part}"
@@ -54,7 +69,7 @@ class DatePartsField(CompoundField):
     def as_date(self) -> date | None:
         try:
             return date(int(self.data["year"]), int(self.data["month"]), int(self.data["day"]))
-        except (ValueError, TypeError):
+        except (ValueError, TypeError, OverflowError):  # OverflowError: month 99999999999999999999
             return None
 
 

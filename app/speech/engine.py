@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import atexit
 import multiprocessing
+import multiprocessing.util
 import os
 import re
 import sys
@@ -86,6 +87,14 @@ def shutdown() -> None:
         pool, _pool = _pool, None
     if pool is not None:
         pool.shutdown(wait=True, cancel_futures=True)
+
+
+# A multiprocessing child (e.g. an audit worker running the app) runs no atexit
+# handlers, and on exit it joins its own child processes first - these workers, which
+# would wait forever. Its exit finalizers with a priority run before that join, highest
+# first; above 10, because at 10 the pool's own queue closes its feeder thread and the
+# workers' stop signals would never be sent.
+multiprocessing.util.Finalize(None, shutdown, exitpriority=100)
 
 
 def warm_up() -> None:
