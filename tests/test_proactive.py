@@ -52,8 +52,8 @@ def test_a_man_within_a_year_of_retirement_is_offered_the_retirement_bundle(plat
 
 def test_no_retirement_suggestion_long_before_or_long_after(platform):
     zhang = person(platform, ZHANG)
-    assert suggestions(zhang, date(2026, 3, 1), set()) == []   # 13 months ahead
-    assert suggestions(zhang, date(2027, 8, 1), set()) == []   # 4 months past
+    for day in (date(2026, 3, 1), date(2027, 8, 1)):  # 13 months ahead, 4 months past
+        assert "retirement" not in {s.reason for s in suggestions(zhang, day, set())}, day
 
 
 def test_a_licence_about_to_expire_suggests_renewing_it(platform):
@@ -113,7 +113,7 @@ def test_the_rules_come_from_the_data_file():
     assert rules.elderly_allowance.from_age == 80
     assert rules.newborn.within_months == 6
     assert [(r.licence, r.service, r.notice_days) for r in rules.renewals] == [
-        ("disability_card", "disability", 365), ("social_security_card", "social-security-card", 183)]
+        ("disability_card", "disability", 365), ("social_security_card", "social-security-card", 365)]
     assert rules.retirement.groups["female_50"].every_months == 2
 
 
