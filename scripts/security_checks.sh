@@ -37,7 +37,9 @@ elif [ "$audit_rc" -ne 0 ]; then
   echo "$audit_out" | tail -n 3
   echo "pip-audit: $skipped packages could not be audited (strict mode)"; status=1
 else
-  echo "pip-audit: no known vulnerabilities"
+  total=$("$VENV/python" -m pip list --format=freeze --exclude-editable 2>/dev/null | wc -l)
+  echo "pip-audit: no known vulnerabilities in the $((total - skipped)) of $total packages" \
+    "it could look up"
   [ "$skipped" -gt 0 ] && echo "pip-audit: warning: $skipped packages could not be looked up" \
     "(vulnerability service unreachable?); run with YIBAN_AUDIT_STRICT=1 to fail on this"
 fi
