@@ -66,6 +66,8 @@ def load(instance_path: str) -> dict:
         "OUTBOX_WORKER": _flag(os.environ.get("YIBAN_OUTBOX_WORKER")),
         "OUTBOX_POLL_SECONDS": float(os.environ.get("YIBAN_OUTBOX_POLL_SECONDS", "10")),
         "MAX_CONTENT_LENGTH": 12 * 1024 * 1024,
+        # The speech audio cache (DATA_DIR/speech): the clips used longest ago go first.
+        "SPEECH_CACHE_MB": int(os.environ.get("YIBAN_SPEECH_CACHE_MB", "1024")),
         # 服务找人: the rules that suggest services on the home page (app/proactive.py);
         # unset, the file shipped with the app. Checked at start-up.
         "PROACTIVE_RULES": os.environ.get("YIBAN_PROACTIVE_RULES") or None,

@@ -41,7 +41,8 @@ def init_app(app) -> None:
     app.config.setdefault("SPEECH_PREWARM", not app.testing)
     app.extensions["speech"] = Speech(
         ScriptStore(app.extensions["front_store"].db),
-        AudioCache(Path(app.config["DATA_DIR"]) / "speech"),
+        AudioCache(Path(app.config["DATA_DIR"]) / "speech",
+                   app.config["SPEECH_CACHE_MB"] * 1024 * 1024),
         Limiter(*app.config["SPEECH_LIMIT"]))
     app.after_request(attach_script)
     app.context_processor(lambda: {"speech_player": player_context})
