@@ -12,9 +12,10 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from .support import KEYBOARD, PNG_BYTES, send_application, sign_in, tab
+from .support import KEYBOARD, send_application, sign_in, tab
 from .test_keyboard import (
     active,
+    choose_file,
     continue_with_space,
     press,
     skip_link_first,
@@ -50,18 +51,7 @@ def test_answer_a_request_for_more_and_rate_with_the_keyboard_only(js, new_conte
     # 补正: type an answer, choose the file with the keyboard, send with Space.
     skip_link_first(page, follow=True)
     type_into(page, "answer", "照片见附件。")
-    tab_to(page, lambda a: a["id"] == "upload", "the file input")
-    photo = {"name": "photo.png", "mimeType": "image/png", "buffer": PNG_BYTES}
-    if js == "on":
-        with page.expect_file_chooser() as chooser:
-            page.keyboard.press("Space")
-        chooser.value.set_files(photo)
-    else:
-        # With scripting off, Playwright's file-chooser event does not fire (waiting
-        # for it times out): the system dialog, outside the page anyway, is stood in
-        # for by giving the input that has keyboard focus its file.
-        page.locator("#upload:focus").set_input_files(photo)
-    assert active(page)["id"] == "upload", "choosing the file moved focus away"
+    choose_file(page, js, "upload")
     continue_with_space(page)
     summary = page.locator("[data-error-summary]")
     assert not summary.count(), summary.inner_text()
