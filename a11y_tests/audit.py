@@ -846,9 +846,7 @@ class SiteAuditor:
             finally:
                 if fresh:
                     fresh[0].close()
-            yield {"state": state.id, "js": cell.js, "mode": cell.mode,
-                   "locale": cell.locale, "url": url, "findings": findings,
-                   "seconds": round(time.monotonic() - started, 2)}
+            yield self._run(cell, state.id, url, findings, started)
         if self.crawls(cell):
             yield from self.crawl_cell(cell)
 

@@ -52,6 +52,12 @@ def search_index() -> SearchIndex:
     return index
 
 
+def due_suggestions():
+    """What 服务找人 suggests to the signed-in citizen today, dismissed or not."""
+    applied = applied_services(platform().applications_of(g.user.id))
+    return suggestions(g.user, china_date(now()), applied)
+
+
 def suggestions_for_user(services) -> list[tuple]:
     """服务找人: (suggestion, service) for the signed-in citizen, or nobody. Not those
     the citizen dismissed (until their reason changes); for a helper acting for the
@@ -59,10 +65,9 @@ def suggestions_for_user(services) -> list[tuple]:
     if g.user is None:
         return []
     by_code = {s.code: s for s in services}
-    applied = applied_services(platform().applications_of(g.user.id))
     dismissed = store().dismissed_suggestions(g.user.id)
     acting = g.get("acting")
-    return [(s, by_code[s.service_code]) for s in suggestions(g.user, china_date(now()), applied)
+    return [(s, by_code[s.service_code]) for s in due_suggestions()
             if s.service_code in by_code and store().suggestion_hash(s.key) not in dismissed
             and (acting is None or acting.covers(s.service_code))]
 
@@ -108,8 +113,7 @@ def dismiss_suggestion():
     if g.user is None:
         return redirect(sign_in_url(url_for("catalogue.home")))
     key = request.form.get("key", "")
-    current = {s.key: s for s in suggestions(
-        g.user, china_date(now()), applied_services(platform().applications_of(g.user.id)))}
+    current = {s.key: s for s in due_suggestions()}
     if key in current:
         store().dismiss_suggestion(g.user.id, current[key].service_code, key)
         flash(_("This suggestion will no longer be shown. If your situation changes, we will suggest it again."))
