@@ -58,16 +58,21 @@ def setting_questions() -> dict[str, Question]:
             ("1.25", _("Fast"), None),
             ("1.5", _("Fastest"), None),
         ]),
+        "speech_voice": radio("speech_voice", _("Voice for reading aloud"), [
+            ("device", _("This device's voice"),
+             _("If your phone or computer has a voice for this language; otherwise the server's voice")),
+            ("server", _("Server voice"), _("The same voice on every device")),
+        ]),
         "chinese_voice": radio("chinese_voice", _("Voice for Traditional Chinese"), [
-            ("cmn", _("Mandarin"), None),
             ("yue", _("Cantonese"), None),
+            ("cmn", _("Mandarin"), None),
         ], hint=_("How pages in Traditional Chinese are read aloud")),
     }
 
 
 # Shown in the settings form; the voice for Traditional Chinese only where it is used.
 def shown_settings() -> tuple[str, ...]:
-    keys = ("text_size", "theme", "spacing", "layout", "aids", "speech_rate")
+    keys = ("text_size", "theme", "spacing", "layout", "aids", "speech_rate", "speech_voice")
     return keys + ("chinese_voice",) if locale() == "zh_Hant" else keys
 
 
@@ -86,14 +91,14 @@ class SettingField:
 def fields_for(prefs: DisplayPreferences) -> dict[str, SettingField]:
     fields = {key: SettingField(key, getattr(prefs, key))
               for key in ("text_size", "theme", "spacing", "layout", "speech_rate",
-                          "chinese_voice")}
+                          "speech_voice", "chinese_voice")}
     fields["aids"] = SettingField("aids", [aid for aid in AIDS if getattr(prefs, aid)])
     return fields
 
 
 def posted_preferences() -> DisplayPreferences:
     values = {key: request.form.get(key) for key in
-              ("text_size", "theme", "spacing", "layout", "speech_rate")}
+              ("text_size", "theme", "spacing", "layout", "speech_rate", "speech_voice")}
     # Only the 繁體中文 form asks for the voice; elsewhere the reader's choice stays.
     values["chinese_voice"] = request.form.get("chinese_voice") or preferences().chinese_voice
     aids = request.form.getlist("aids")

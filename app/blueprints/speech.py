@@ -20,6 +20,7 @@ from ..display import SPEECH_RATES, current_display
 from ..speech import audio, script, state
 from ..speech.engine import SynthesisError
 from ..speech.owner import current_owner, signed_in
+from ..speech.voices import DEVICE_LANGUAGES
 
 bp = Blueprint("speech", __name__, url_prefix="/speech")
 
@@ -104,14 +105,19 @@ def sentence_audio(script_id, n):
 
 @bp.get("/<script_id>.json")
 def script_json(script_id):
+    """The script as the player reads it: each sentence with what is said aloud
+    ("speech", numbers written out) and the espeak-ng voice that says it."""
     found = _script_or_404(script_id)
     rate = _rate()
-    return jsonify({
-        "id": found.id, "lang": found.lang, "rate": rate, "readable": script.READABLE,
-        "sentences": [{**s, "audio": url_for(".sentence_audio", script_id=found.id, n=n,
-                                             rate=rate)}
-                      for n, s in enumerate(found.sentences)],
-    })
+    chinese_voice = current_display().chinese_voice
+    sentences = []
+    for n, s in enumerate(found.sentences):
+        speech, voice = audio.spoken(s, chinese_voice)
+        sentences.append({**s, "speech": speech, "voice": voice, "audio": url_for(
+            ".sentence_audio", script_id=found.id, n=n, rate=rate)})
+    return jsonify({"id": found.id, "lang": found.lang, "rate": rate,
+                    "readable": script.READABLE, "sentences": sentences,
+                    "device_languages": DEVICE_LANGUAGES})
 
 
 @bp.get("/help")
