@@ -101,7 +101,7 @@ class DisplayPreferences:
 
 ELDER_PRESET = DisplayPreferences(
     text_size="larger", theme="high", spacing="wide", layout="simple",
-    large_cursor=True, reading_guide=False, speech=True, speech_rate="0.75", elder=True)
+    large_cursor=True, reading_guide=False, speech=True, speech_rate="1", elder=True)
 
 
 def preferences() -> DisplayPreferences:
