@@ -20,7 +20,7 @@ EN, UG = ("en", "en"), ("ug", "ug")
 TABLE = [
     # application numbers and codes: letters spelt, digits one by one, in fours
     (HANS, "办件编号：YB20261203000001", "办件编号：Y B，二零二六，一二零三，零零零零，零一"),
-    (HANT, "辦件編號：YB20261203000001", "辦件編號： Y B ，二零二六，一二零三，零零零零，零一"),
+    (HANT, "辦件編號：YB20261203000001", "辦件編號：Y B，二零二六，一二零三，零零零零，零一"),
     (EN, "Application number YB20261203000001",
      "Application number Y B, 2 0 2 6, 1 2 0 3, 0 0 0 0, 0 1"),
     (HANS, "帮办人编号 HB1001", "帮办人编号 H B，一零零一"),
@@ -59,6 +59,7 @@ TABLE = [
     (HANS, "文件格式为PDF / JPG / PNG，大小不超过10MB。", "文件格式为PDF、JPG、PNG，大小不超过十兆。"),
     (HANT, "檔案格式為PDF / JPG，大小不超過10MB。", "檔案格式為 P D F 、 J P G ，大小不超過十兆。"),
     (UG, "YB20261203000001", "Y B, 2 0 2 6, 1 2 0 3, 0 0 0 0, 0 1"),
+    (HANT, "沒有 JavaScript 時", "沒有 JavaScript 時"),
     # text without numbers is left as it is
     (HANS, "您想怎样退休？", "您想怎样退休？"),
 ]
@@ -86,3 +87,10 @@ def test_espeak_reads_every_normalised_chinese_sentence_with_chinese_sounds(voic
         spoken = [s for s in spoken if not any("A" <= c <= "Z" for c in s)]
     assert len(spoken) >= 3
     assert switching(spoken, voice) == {}
+
+
+@pytest.mark.parametrize("written", ["A 12345678901234", "編號 X20261203000001", "12345678901234567890"])
+def test_no_digit_reaches_the_cantonese_voice(written):
+    """espeak-ng's yue voice aborts on a letter followed by a long run of digits."""
+    spoken = for_speech(written, "zh-Hant", CANTONESE)
+    assert not any(c.isdigit() for c in spoken), spoken

@@ -47,7 +47,7 @@ _PERCENT = re.compile(r"(\d+(?:\.\d+)?)\s?[%％]")
 _THOUSANDS = re.compile(r"(?<!\d)\d{1,3}(?:,\d{3})+(?!\d)")
 _DECIMAL = re.compile(r"(?<![\d.])(\d+)\.(\d+)(?![\d.])")
 _NUMBER = re.compile(r"\d+")
-_LATIN_WORD = re.compile(r"[A-Za-z]+")
+_ACRONYM = re.compile(r"(?<![A-Za-z])[A-Z]{2,5}(?![A-Za-z])")
 # Between words, "/" means "or" (PDF / JPG): a pause, not "slash".
 _SLASH = re.compile(r"(?<!\d)\s*/\s*(?!\d)")
 _UNITS = {"MB": "兆", "KB": "K", "GB": "G"}
@@ -153,9 +153,10 @@ def for_speech(text: str, lang: str, voice: str) -> str:
     if say.chinese:
         text = _chinese_numbers(text, say)
     if voice == CANTONESE:
-        # Cantonese speakers say Latin letters by their English names; one by one, since
-        # espeak-ng's yue voice fails on some whole English words ("iPhone").
-        text = _LATIN_WORD.sub(lambda m: f" {say.spell(m.group(0))} ", text)
+        # Cantonese speakers say the letters of PDF or YB by their English names; espeak-ng's
+        # yue voice would read "YB" as a word. (Digits never reach it here: it aborts on a
+        # letter followed by a long run of digits.)
+        text = _ACRONYM.sub(lambda m: f" {say.spell(m.group(0))} ", text)
     return " ".join(text.split())
 
 
