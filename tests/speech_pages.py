@@ -16,14 +16,9 @@ from flask import url_for
 
 from conftest import (WANG, apply_and_submit, csrf_token, journey_of, path_of, sign_in_as,
                       valid_answer)
+from test_authorisation import WANG_ANSWERS
 
 SCRIPT_URL = re.compile(r'data-script-url="(/speech/[0-9a-f]{32}\.json)"')
-WANG_ANSWERS = {
-    "full_name": {"full_name": WANG.name},
-    "id_number": {"id_number": WANG.id_number},
-    "mobile": {"mobile": "13912345678"},
-    "is_only_child_parent": {"is_only_child_parent": "no"},
-}
 # Routes whose GET is not a page (audio, scripts, a redirect that only sets a cookie).
 NOT_PAGES = {"speech.script_json", "speech.page_audio", "speech.sentence_audio",
              "account.language", "apply.start"}
