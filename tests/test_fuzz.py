@@ -24,7 +24,7 @@ from urllib.parse import quote_from_bytes, urlsplit
 import pytest
 from hypothesis import HealthCheck, example, given, settings, strategies as st
 
-from app.display import CHOICES, COOKIE as DISPLAY_COOKIE, SWITCHES, DisplayPreferences
+from app.display.preferences import CHOICES, COOKIE as DISPLAY_COOKIE, SWITCHES, DisplayPreferences
 from conftest import (PDF_BYTES, PNG_BYTES, ROOT, WANG, ZHOU, _dispose, _make_app,
                       apply_and_submit, csrf_token, error_summary_links, say,
                       sign_in_as, sign_in_as_helper)

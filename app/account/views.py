@@ -1,62 +1,17 @@
 """Signing in and out (no CAPTCHA, no puzzle) and choosing the language."""
 from __future__ import annotations
 
-import math
-
 from flask import (Blueprint, abort, current_app, jsonify, redirect,
                    render_template, request, url_for)
-from flask_babel import gettext as _, lazy_gettext as _l, ngettext
-from flask_wtf import FlaskForm
-from wtforms import PasswordField, StringField
-from wtforms.validators import InputRequired
+from flask_babel import gettext as _
 
-from ..auth import extend, safe_next, seconds_left, sign_in, sign_out
-from ..deps import platform, store
-from ..i18n import apply_account_language, chose_language_before_sign_in, remember_choice
-from ..clock import utcnow
-from .apply import restore_parked_answers
+from ..core.auth import extend, safe_next, seconds_left, sign_in, sign_out
+from ..core.deps import platform
+from ..core.i18n import apply_account_language, chose_language_before_sign_in, remember_choice
+from ..apply.drafts import restore_parked_answers
+from .sign_in import SignInForm, attempt_sign_in
 
 bp = Blueprint("account", __name__)
-
-FREE_TRIES = 3
-MAX_WAIT_SECONDS = 300
-
-
-class SignInForm(FlaskForm):
-    login = StringField(_l("Mobile number or ID number"),
-                        validators=[InputRequired(_l("Enter your mobile number or ID number"))])
-    password = PasswordField(_l("Password"),
-                             validators=[InputRequired(_l("Enter your password"))])
-
-
-def wait_seconds(login: str) -> int:
-    """Failures past the free tries slow sign-in down (5 s, 10 s … 5 min); never a lock-out."""
-    row = store().failures(login)
-    if row is None or row.count < FREE_TRIES:
-        return 0
-    wait = min(5 * 2 ** (row.count - FREE_TRIES), MAX_WAIT_SECONDS)
-    elapsed = (utcnow() - row.last_at).total_seconds()
-    return max(0, math.ceil(wait - elapsed))
-
-
-def attempt_sign_in(form, authenticate, throttle_key: str, wrong_message: str):
-    """Check the credentials of a sign-in-like form (slowed down after failures, never
-    locked out). Returns who signed in, or None with the error put on the form."""
-    login = form.login.data.strip().upper()
-    waiting = wait_seconds(throttle_key + login)
-    if waiting:
-        form.login.errors.append(ngettext(
-            "Too many tries. Wait %(num)d second, then try again.",
-            "Too many tries. Wait %(num)d seconds, then try again.", waiting))
-        return None
-    who = authenticate(login, form.password.data)
-    if who is None:
-        store().record_failure(throttle_key + login)
-        form.password.errors.append(wrong_message)
-        return None
-    store().clear_failures(throttle_key + login)
-    return who
-
 
 @bp.route("/sign-in", methods=["GET", "POST"], endpoint="sign_in")
 def sign_in_page():

@@ -8,13 +8,13 @@ from flask import g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_wtf import FlaskForm
 
-from ..assisted import acting_helper_id
-from ..auth import login_required
-from ..deps import platform
+from ..assisted.acting import acting_helper_id
+from ..core.auth import login_required
+from ..core.deps import platform
 from ..forms.builder import build_field
 from ..platform import RATING_LEVELS, Option, Question, RatingRefused
-from ..templating import RATING_LABELS
-from .applications import bp, own_application
+from ..core.templating import RATING_LABELS
+from .blueprint import bp, own_application
 
 COMMENT_MAX = 500
 

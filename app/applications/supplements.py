@@ -2,7 +2,7 @@
 
 The citizen (or a helper acting for them) writes an answer, uploads a file, or both;
 a file is checked for its type and size and, if it is a picture, re-encoded without
-its metadata (app/uploads.py). The answer goes to the platform, and the department's
+its metadata (app/core/uploads.py). The answer goes to the platform, and the department's
 part goes back into review. Routes of the applications blueprint (我的办件)."""
 from __future__ import annotations
 
@@ -11,14 +11,14 @@ from flask_babel import gettext as _
 from flask_wtf import FlaskForm
 from werkzeug.datastructures import CombinedMultiDict
 
-from ..assisted import acting_helper_id
-from ..auth import login_required
-from ..clock import china_date
-from ..deps import now, platform
+from ..assisted.acting import acting_helper_id
+from ..core.auth import login_required
+from ..core.clock import china_date
+from ..core.deps import now, platform
 from ..forms.builder import build_field, is_blank
 from ..platform import Question, SupplementClosed
-from ..uploads import UploadUnreadable, store_upload
-from .applications import bp, own_application
+from ..core.uploads import UploadUnreadable, store_upload
+from .blueprint import bp, own_application
 
 ANSWER_MAX = 1000
 FILE_RULES = {"file_types": ["pdf", "jpg", "png"], "max_mb": 10}

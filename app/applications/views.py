@@ -1,27 +1,16 @@
 """我的办件: drafts in progress, submitted applications, their timeline and withdrawal."""
 from __future__ import annotations
 
-from flask import Blueprint, abort, g, redirect, render_template, url_for
+from flask import abort, g, redirect, render_template, url_for
 from flask_wtf import FlaskForm
 
-from ..answers import display_answer
-from ..assisted import acting_helper_id, covers
-from ..auth import login_required
-from ..bundles import journey
-from ..deps import locale, outbox, platform, store
+from ..apply.answers import display_answer
+from ..assisted.acting import acting_helper_id, covers
+from ..core.auth import login_required
+from ..apply.bundles import journey
+from ..core.deps import locale, outbox, platform, store
 from ..platform import WithdrawRefused
-
-bp = Blueprint("applications", __name__, url_prefix="/my")
-
-
-def own_application(number: str):
-    """The signed-in citizen's application, or 404: someone else's looks like nothing."""
-    application = platform().application(number, g.user.id)
-    if application is None:
-        abort(404)
-    service = platform().service(application.service_code, locale())
-    return application, service
-
+from .blueprint import bp, helpers_of, own_application
 
 @bp.get("/")
 @login_required
@@ -42,7 +31,7 @@ def index():
 def confirmation(number):
     application, service = own_application(number)
     return render_template("applications/confirmation.html", application=application,
-                           service=service)
+                           service=service, helpers=helpers_of(application))
 
 
 @bp.get("/applications/<number>")
@@ -54,7 +43,8 @@ def detail(number):
                for q in questions if q.key in application.answers]
     return render_template("applications/detail.html", application=application,
                            service=service, answers=answers,
-                           can_withdraw=application.can_withdraw)
+                           can_withdraw=application.can_withdraw,
+                           helpers=helpers_of(application))
 
 
 @bp.route("/applications/<number>/withdraw", methods=["GET", "POST"])
@@ -90,7 +80,3 @@ def submission(entry_id):
     return render_template("applications/submission.html", entry=entry,
                            service_name=service.name if service else entry.service_code)
 
-
-# More pages of 我的办件, kept in their own modules: answering a request for more (补正)
-# and rating a finished application (好差评).
-from . import ratings, supplements  # noqa: E402,F401

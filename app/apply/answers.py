@@ -3,10 +3,10 @@ from __future__ import annotations
 
 from flask_babel import gettext as _
 
-from .forms import identifiers
-from .forms.builder import options_for
-from .platform import Question
-from .templating import long_date
+from ..forms import identifiers
+from ..forms.builder import options_for
+from ..platform import Question
+from ..core.templating import long_date
 
 MASKS = {
     "id_number": identifiers.mask_id_number,

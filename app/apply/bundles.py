@@ -17,7 +17,7 @@ from dataclasses import replace
 
 from flask_babel import gettext as _
 
-from .platform import Matter, Option, Question, Service, condition_holds
+from ..platform import Matter, Option, Question, Service, condition_holds
 
 # The page (and answer) where the citizen chooses optional matters. The platform keeps
 # this key free (seed.check_service) and reads the answer to know which parts to open.

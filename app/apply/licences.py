@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .forms.builder import answer_value, build_form, prefill_value
-from .platform import Person, Question
+from ..forms.builder import answer_value, build_form, prefill_value
+from ..platform import Person, Question
 
 
 @dataclass(frozen=True)

@@ -4,136 +4,32 @@ from __future__ import annotations
 from pathlib import Path
 
 from flask import (Blueprint, abort, current_app, g, redirect, render_template, request,
-                   session, url_for)
+                   url_for)
 from flask_babel import gettext as _
 from werkzeug.datastructures import CombinedMultiDict, MultiDict
 
-from ..answers import display_answer
-from ..assisted import acting_helper_id
-from ..bundles import MATTERS_KEY, active_matters, always_done, by_topic, journey
-from ..auth import login_required, sign_in_url
-from ..deps import locale, outbox, platform, store
+from ..assisted.acting import acting_helper_id
+from ..core.auth import login_required, sign_in_url
+from ..core.deps import outbox, store
+from ..core.i18n import remember_choice
+from ..core.templating import licence_name
+from ..core.uploads import UploadUnreadable, store_upload
 from ..forms.builder import answer_value, build_form, is_blank, prefill_value
 from ..forms.fields import CompoundField
-from ..i18n import remember_choice
-from ..licences import from_licence, licence_fact
-from ..templating import licence_name
 from ..outbox import PENDING
-from ..platform import Question, condition_holds
-from ..uploads import UploadUnreadable, display_filename, store_upload  # noqa: F401
+from ..platform import Question
+from .answers import display_answer
+from .bundles import MATTERS_KEY, active_matters, always_done, by_topic
+from .drafts import KEPT_FOR, keep_unsaved_answers, language_switch, posted_answer_data
+from .journey import (active_questions, back_url, first_unanswered, load_service, next_url,
+                      question_url)
+from .licences import from_licence, licence_fact
 
 bp = Blueprint("apply", __name__, url_prefix="/apply")
 
 
-# ---- the schema, as pages -------------------------------------------------------
-def load_service(code: str):
-    """The service and its journey: for a bundle, the matters page first, and each
-    field once, asked while a matter that needs it is part of the application."""
-    service = platform().service(code, locale())
-    questions = journey(service, platform().form_schema(code, locale())) if service else []
-    if service is None or not questions:
-        abort(404)
-    return service, questions
-
-
-def is_shown(question: Question, answers: dict) -> bool:
-    """`show_if` asks a question only when an earlier answer matches (for a bundle's
-    field, also: only while a matter that needs it is part of the application)."""
-    return condition_holds(question.show_if, answers)
-
-
-def active_questions(questions: list[Question], answers: dict) -> list[Question]:
-    return [q for q in questions if is_shown(q, answers)]
-
-
-def first_unanswered(questions, answers, required_only=False) -> Question | None:
-    """The first question shown but never answered (an optional one answered blank
-    counts as answered)."""
-    return next((q for q in active_questions(questions, answers)
-                 if q.key not in answers and (q.required or not required_only)), None)
-
-
-def question_url(code: str, key: str, back_to_check: bool = False) -> str:
-    return url_for("apply.question", code=code, key=key,
-                   **({"return": "check"} if back_to_check else {}))
-
-
-def next_url(code, questions, answers, current_key, back_to_check) -> str:
-    """After an answer: the next question, or back to check answers (unless the new
-    answer opened a question that still needs one)."""
-    if back_to_check:
-        missing = first_unanswered(questions, answers, required_only=True)
-        if missing is None:
-            return url_for("apply.check", code=code)
-        return question_url(code, missing.key, back_to_check=True)
-    active = active_questions(questions, answers)
-    keys = [q.key for q in active]
-    position = keys.index(current_key) if current_key in keys else -1
-    if position + 1 < len(active):
-        return question_url(code, active[position + 1].key)
-    return url_for("apply.check", code=code)
-
-
-def back_url(code, questions, answers, current_key, back_to_check) -> str:
-    if back_to_check:
-        return url_for("apply.check", code=code)
-    keys = [q.key for q in active_questions(questions, answers)]
-    position = keys.index(current_key) if current_key in keys else 0
-    if position == 0:
-        return url_for("catalogue.service", code=code)
-    return question_url(code, keys[position - 1])
-
-
-# ---- keeping unsaved answers --------------------------------------------------------
-# On a question page the language switch is a set of buttons of the question's form
-# (templates/base.html, `language_form`), so switching sends what was typed: it is kept
-# unvalidated on the draft and shown again, in the new language, on the same question.
-LANGUAGE_FIELD = "yiban_language"
-KEPT_FOR = "_kept_for"  # why pending answers were kept: "language" shows no notice
-
-
-def posted_answer_data() -> dict:
-    return {k: v for k, v in request.form.to_dict(flat=False).items()
-            if k not in ("csrf_token", LANGUAGE_FIELD)}
-
-
-def language_switch() -> str | None:
-    """The language a question form was sent to switch to (None: an ordinary answer)."""
-    code = request.form.get(LANGUAGE_FIELD) if request.method == "POST" else None
-    return code if code in current_app.config["LOCALES"] else None
-
-
-def keep_unsaved_answers(code: str, key: str):
-    """The sign-in ended or the form token went stale: keep what was typed.
-
-    Signed in: the answers wait on the draft. Signed out: they are parked and come
-    back after sign-in. Either way the user returns to the same question."""
-    data = posted_answer_data()
-    target = question_url(code, key, request.args.get("return") == "check")
-    if g.get("user") is not None:
-        draft = store().start_draft(g.user.id, code)
-        store().keep_pending(draft.id, key, data)
-        return redirect(target)
-    session["parked"] = {"token": store().park(code, key, data), "return_to": target,
-                         "owner": session.get("expired_person_id")}
-    return redirect(sign_in_url(target))
-
-
-def restore_parked_answers(person) -> str | None:
-    """After sign-in: put parked answers on the person's draft; the question to go back to.
-
-    Answers typed under someone else's expired sign-in (a shared computer) are dropped."""
-    ticket = session.pop("parked", None) or {}
-    parked = store().unpark(ticket.get("token", ""))
-    if parked is None or ticket.get("owner") not in (None, person.id):
-        return None
-    draft = store().start_draft(person.id, parked.service_code)
-    store().keep_pending(draft.id, parked.question_key, parked.data)
-    return ticket["return_to"]
-
-
 def save_upload(upload) -> dict:
-    """Store a checked file (app/uploads.py: images re-encoded without their metadata)."""
+    """Store a checked file (app/core/uploads.py: images re-encoded without their metadata)."""
     return store_upload(upload, Path(current_app.config["UPLOAD_DIR"]))
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from flask import abort, g, request
 
-from .deps import consents, platform
+from ..core.deps import consents, platform
 
 # What a citizen-data page means in the access log, by endpoint and method. A POST
 # answered 200 showed the page again (a validation error): it counts as a view.

@@ -18,9 +18,9 @@ from sqlalchemy import JSON, DateTime, Integer, String, func, select, type_coerc
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
-from .clock import utcnow
-from .db import Database
-from .front_store import FrontBase
+from ..core.clock import utcnow
+from ..core.db import Database
+from ..core.front_store import FrontBase
 
 MIN_HOURS = 1
 MAX_HOURS = 30 * 24  # issue 5: an authorisation lasts at most 30 days

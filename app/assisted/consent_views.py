@@ -9,12 +9,12 @@ from wtforms import RadioField, SelectMultipleField, StringField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired
 
-from ..auth import citizen_required
-from ..consent import AuthorisationNotFound
-from ..deps import consents, locale, platform
-from ..messages import centre as message_centre
+from ..core.auth import citizen_required
+from .consent import AuthorisationNotFound
+from ..core.deps import consents, locale, platform
+from ..messages.access import centre as message_centre
 from ..platform import Option, Question
-from .assisted import duration_question
+from .forms import duration_question
 
 bp = Blueprint("consent", __name__, url_prefix="/my")
 
@@ -53,7 +53,7 @@ def helpers_by_id(ids) -> dict:
 @citizen_required
 def authorisations():
     granted = consents().authorisations_of_citizen(g.user.id)
-    return render_template("consent/authorisations.html", authorisations=granted,
+    return render_template("assisted/authorisations.html", authorisations=granted,
                            helpers=helpers_by_id(a.helper_id for a in granted),
                            services={s.code: s for s in platform().services(locale())})
 
@@ -78,7 +78,7 @@ def grant():
             message_centre().consent_changed(g.user.id, True, authorisation)
             flash(_("%(name)s can now apply for you.", name=helper.name))
             return redirect(url_for("consent.authorisations"))
-    return render_template("consent/grant.html", form=form)
+    return render_template("assisted/grant.html", form=form)
 
 
 @bp.post("/helpers/<int:authorisation_id>/end")
@@ -98,7 +98,7 @@ def end(authorisation_id):
 @citizen_required
 def access_log():
     entries = consents().access_log_of(g.user.id, limit=200)
-    return render_template("consent/access_log.html", entries=entries,
+    return render_template("assisted/access_log.html", entries=entries,
                            services={s.code: s for s in platform().services(locale())},
                            helpers=helpers_by_id(e.actor_id for e in entries
                                                  if e.actor_kind == "helper"))

@@ -3,47 +3,18 @@ authorised them, acting for one of them, and consent given in person on this dev
 from __future__ import annotations
 
 from flask import Blueprint, flash, g, redirect, render_template, request, url_for
-from flask_babel import gettext as _, lazy_gettext as _l
-from flask_wtf import FlaskForm
-from wtforms import PasswordField, RadioField, StringField
-from wtforms.fields.choices import SelectChoice
-from wtforms.validators import InputRequired
+from flask_babel import gettext as _
 
-from ..auth import act_for, helper_required, safe_next, sign_in_helper
-from ..consent import authorisation_ref
-from ..deps import consents, locale, platform, store
-from ..messages import centre as message_centre
-from ..platform import Option, Question
-from .account import SignInForm, attempt_sign_in
+from ..core.auth import act_for, helper_required, safe_next, sign_in_helper
+from .consent import authorisation_ref
+from ..core.deps import consents, locale, platform, store
+from ..messages.access import centre as message_centre
+from ..account.sign_in import attempt_sign_in
+from .forms import IN_PERSON_HOURS, HelperSignInForm, InPersonConsentForm, duration_question
 
 bp = Blueprint("assisted", __name__, url_prefix="/helper")
 
 OPEN_STATUSES = ("submitted", "accepted", "in_progress")
-# How long consent given at the counter lasts: this visit, a day, a week, a month.
-IN_PERSON_HOURS = ("4", "24", "168", "720")
-
-
-class HelperSignInForm(SignInForm):
-    login = StringField(_l("Helper code or mobile number"),
-                        validators=[InputRequired(_l("Enter your helper code or mobile number"))])
-
-
-class InPersonConsentForm(FlaskForm):
-    login = StringField(_l("The citizen's mobile number or ID number"),
-                        validators=[InputRequired(_l("Ask the citizen to enter their mobile number or ID number"))])
-    password = PasswordField(_l("The citizen's password"),
-                             validators=[InputRequired(_l("Ask the citizen to enter their password"))])
-    hours = RadioField(choices=[SelectChoice(h, h) for h in IN_PERSON_HOURS], default="4",
-                       validators=[InputRequired(_l("Choose how long the helper may act"))])
-
-
-def duration_question(key: str, values) -> Question:
-    labels = {"4": _("4 hours (this visit)"), "24": _("1 day"), "168": _("7 days"),
-              "720": _("30 days (the longest allowed)")}
-    return Question(key=key, type="radio", label=_("How long may the helper act for you?"),
-                    options=tuple(Option(v, labels[v]) for v in values))
-
-
 @bp.route("/sign-in", methods=["GET", "POST"])
 def sign_in():
     form = HelperSignInForm()

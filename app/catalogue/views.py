@@ -6,11 +6,11 @@ from flask import (Blueprint, abort, current_app, flash, g, redirect, render_tem
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
-from ..auth import sign_in_url
-from ..clock import china_date
-from ..deps import locale, now, platform, store
-from ..proactive import applied_services, suggestions
-from ..search import SearchEntry, SearchIndex
+from ..core.auth import sign_in_url
+from ..core.clock import china_date
+from ..core.deps import locale, now, platform, store
+from ..proactive.rules import applied_services, suggestions
+from .search import SearchEntry, SearchIndex
 
 bp = Blueprint("catalogue", __name__)
 

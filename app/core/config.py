@@ -52,10 +52,10 @@ def load(instance_path: str) -> dict:
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         # Forces Secure cookies and HSTS behind a proxy that ends HTTPS; a request that
-        # itself arrives over HTTPS gets them anyway (app/security.py).
+        # itself arrives over HTTPS gets them anyway (app/core/security.py).
         "SESSION_COOKIE_SECURE": os.environ.get("YIBAN_SECURE_COOKIES", "0") == "1",
         # Rate-limit counters: per process in memory by default; e.g. redis://host:6379
-        # when several app processes must share them (app/limits.py).
+        # when several app processes must share them (app/core/limits.py).
         "RATELIMIT_STORAGE_URI": os.environ.get("YIBAN_RATELIMIT_STORAGE_URI", "memory://"),
         # A form must not expire while an older person takes their time (WCAG 2.2.1);
         # the token lives as long as the session.
@@ -68,7 +68,7 @@ def load(instance_path: str) -> dict:
         "MAX_CONTENT_LENGTH": 12 * 1024 * 1024,
         # The speech audio cache (DATA_DIR/speech): the clips used longest ago go first.
         "SPEECH_CACHE_MB": int(os.environ.get("YIBAN_SPEECH_CACHE_MB", "1024")),
-        # 服务找人: the rules that suggest services on the home page (app/proactive.py);
+        # 服务找人: the rules that suggest services on the home page (app/proactive/rules.py);
         # unset, the file shipped with the app. Checked at start-up.
         "PROACTIVE_RULES": os.environ.get("YIBAN_PROACTIVE_RULES") or None,
         "BABEL_DEFAULT_LOCALE": "zh_Hans_CN",

@@ -116,7 +116,7 @@ def attach(engine: Engine, keyring: Keyring) -> None:
 def keyring_of(dialect: Dialect) -> Keyring:
     keyring = getattr(dialect, "yiban_keyring", None)
     if keyring is None:
-        raise RuntimeError("this database was opened without a keyring (app/db.py)")
+        raise RuntimeError("this database was opened without a keyring (app/core/db.py)")
     return keyring
 
 

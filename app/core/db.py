@@ -36,7 +36,7 @@ class Database:
             # parameters stay out of SQL logs and error messages.
             hide_parameters=True,
         )
-        # Encrypted columns find their keys on the engine (app/crypto.py).
+        # Encrypted columns find their keys on the engine (app/core/crypto.py).
         self.keyring = keyring or Keyring.for_database(url)
         attach(self.engine, self.keyring)
         hide_rows_from_logs()

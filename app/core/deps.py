@@ -1,12 +1,16 @@
 """Accessors for what create_app put on the app, so views do not reach into extensions."""
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from flask import current_app
 from flask_babel import get_locale
 
-from .consent import Consents
+from ..platform import PlatformClient
 from .front_store import FrontStore
-from .platform import PlatformClient
+
+if TYPE_CHECKING:  # the consent register is a feature's; core only hands it out
+    from ..assisted.consent import Consents
 
 
 def platform() -> PlatformClient:
@@ -26,7 +30,7 @@ def outbox():
     return current_app.extensions["outbox"]
 
 
-def consents() -> Consents:
+def consents() -> "Consents":
     return current_app.extensions["consents"]
 
 

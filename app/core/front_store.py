@@ -23,7 +23,7 @@ class Draft(FrontBase):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     owner_id: Mapped[str] = mapped_column(String(60), index=True)
     service_code: Mapped[str] = mapped_column(String(60))
-    # Answers are stored encrypted as a whole (app/crypto.py): identifiers can sit in
+    # Answers are stored encrypted as a whole (app/core/crypto.py): identifiers can sit in
     # any field, and the front never searches answers.
     answers: Mapped[dict] = mapped_column(EncryptedJSON, default=dict)
     # Posted but not yet validated answers, kept across an expired sign-in or form token.
@@ -61,7 +61,7 @@ class SignInFailures(FrontBase):
 
 class DismissedSuggestion(FrontBase):
     """A home-page suggestion (服务找人) the citizen asked not to see again. Kept by the
-    keyed hash of the suggestion's key (app/proactive.py, `Suggestion.key`), which
+    keyed hash of the suggestion's key (app/proactive/rules.py, `Suggestion.key`), which
     names its reason (a renewal's expiry date, a child's birth date): the date never
     sits here in clear, and a new reason has a new key, so it is shown again. A new
     table: `create_all` adds it to an older database at start-up, nothing to migrate."""

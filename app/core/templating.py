@@ -10,12 +10,12 @@ from babel.lists import format_list
 from markupsafe import Markup, escape
 
 from .auth import WARN_BEFORE_SECONDS, seconds_left
-from .deps import locale, platform
-from .display import current_display
-from .forms import identifiers
-from .forms.builder import options_for
+from .deps import locale
+from ..display.preferences import current_display
+from ..forms import identifiers
+from ..forms.builder import options_for
 from .i18n import LANGUAGES, html_lang, text_direction
-from .platform import LocalText
+from ..platform import LocalText
 
 STATUS_LABELS = {
     "submitted": _l("Submitted"),
@@ -191,8 +191,7 @@ def init_app(app):
                                  status_label=lambda s: STATUS_LABELS[s],
                                  helper_label=helper_label, licence_name=licence_name,
                                  rating_label=lambda level: RATING_LABELS[level],
-                                 access_action=ACCESS_ACTIONS.get,
-                                 helper_of=lambda helper_id: platform().helper(helper_id))
+                                 access_action=ACCESS_ACTIONS.get)
 
     @app.context_processor
     def page_context():

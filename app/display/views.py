@@ -8,12 +8,12 @@ from dataclasses import dataclass
 from flask import Blueprint, flash, make_response, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
-from ..auth import safe_next
-from ..deps import locale
-from ..display import (COOKIE, COOKIE_MAX_AGE, DisplayPreferences, preferences,
+from ..core.auth import safe_next
+from ..core.deps import locale
+from .preferences import (COOKIE, COOKIE_MAX_AGE, DisplayPreferences, preferences,
                        with_elder)
 from ..platform import Option, Question
-from ..security import cookie_options
+from ..core.security import cookie_options
 
 bp = Blueprint("display", __name__, url_prefix="/display")
 

@@ -6,7 +6,7 @@ allowance from the configured age.
 
 The tunable facts (notice windows, which licence is renewed by which service and how
 early, the allowance age, the newborn window, the retirement groups) are data, in
-`proactive_rules.yaml` (or the file YIBAN_PROACTIVE_RULES names), read and checked
+`rules.yaml` (or the file YIBAN_PROACTIVE_RULES names), read and checked
 once at start-up by `load_rules`. The retirement-age formula is law and stays code."""
 from __future__ import annotations
 
@@ -19,9 +19,9 @@ from pathlib import Path
 
 import yaml
 
-from .platform import Person
+from ..platform import Person
 
-DEFAULT_RULES_FILE = Path(__file__).with_name("proactive_rules.yaml")
+DEFAULT_RULES_FILE = Path(__file__).with_name("rules.yaml")
 CLOSED_STATUSES = ("withdrawn", "rejected")
 SERVICE_CODE = re.compile(r"^[a-z0-9][a-z0-9-]{0,59}$")
 LICENCE_TYPE = re.compile(r"^[a-z][a-z0-9_]{0,59}$")

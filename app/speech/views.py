@@ -16,10 +16,10 @@ from flask import (
 )
 from flask_babel import lazy_gettext as _l
 
-from ..display import SPEECH_RATES, current_display
-from ..speech import audio, script, state
-from ..speech.engine import SynthesisError
-from ..speech.owner import current_owner, signed_in
+from ..display.preferences import SPEECH_RATES, current_display
+from . import audio, script, state
+from .engine import SynthesisError
+from .owner import current_owner, signed_in
 
 bp = Blueprint("speech", __name__, url_prefix="/speech")
 

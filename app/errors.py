@@ -4,8 +4,8 @@ from __future__ import annotations
 from flask import render_template, request
 from flask_wtf.csrf import CSRFError
 
-from ..limits import seconds_to_wait
-from .apply import keep_unsaved_answers
+from .core.limits import seconds_to_wait
+from .apply.drafts import keep_unsaved_answers
 
 
 def init_app(app):
