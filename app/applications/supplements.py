@@ -56,51 +56,65 @@ def own_supplement(number: str, supplement_id: int):
     return application, service, supplement
 
 
+def send_answer(number: str, supplement_id: int, form, kept) -> str | None:
+    """Send a checked answer to the platform: "sent", "closed" (answered elsewhere or
+    closed meanwhile), or None with the error put on the form."""
+    text = (form.answer.data or "").strip()
+    file = kept
+    try:
+        if not is_blank(form.upload):
+            file = store_upload(form.upload.data)
+    except UploadUnreadable:
+        form.upload.errors.append(_("The file could not be opened – it may be damaged. Choose another file."))
+        return None
+    if not text and file is None:
+        form.answer.errors.append(_("Write an answer or choose a file to upload"))
+        return None
+    try:
+        platform().answer_supplement(number, g.user.id, supplement_id,
+                                     {"text": text, **({"file": file} if file else {})},
+                                     acted_by=acting_helper_id())
+    except SupplementClosed:
+        return "closed"
+    kept_files = session.get(KEPT, {})
+    kept_files.pop(str(supplement_id), None)
+    session[KEPT] = kept_files
+    return "sent"
+
+
+def keep_valid_file(supplement_id: int, form, kept):
+    """The answer had an error but the file was fine: keep it, so it is not asked
+    again. Returns the file kept for this supplement now."""
+    if form.upload.errors or is_blank(form.upload):
+        return kept
+    try:
+        kept = store_upload(form.upload.data)
+    except UploadUnreadable:
+        form.upload.errors.append(_("The file could not be opened – it may be damaged. Choose another file."))
+    else:
+        session[KEPT] = {**session.get(KEPT, {}), str(supplement_id): kept}
+    return kept
+
+
 @bp.route("/applications/<number>/supplements/<int:supplement_id>", methods=["GET", "POST"])
 @login_required
 def supplement(number, supplement_id):
     application, service, asked = own_supplement(number, supplement_id)
-    kept_files = session.get(KEPT, {})
-    kept = kept_files.get(str(supplement_id))
+    kept = session.get(KEPT, {}).get(str(supplement_id))
     questions = supplement_questions(asked.wants_file)
     answered = asked.answered_at is not None or application.status not in (
         "submitted", "accepted", "in_progress")
+    sent = request.method == "POST" and not answered
     form = supplement_form(questions, bool(kept),
-                           CombinedMultiDict((request.files, request.form))
-                           if request.method == "POST" and not answered else None)
-    if request.method == "POST" and not answered and form.validate():
-        text = (form.answer.data or "").strip()
-        file = kept
-        try:
-            if not is_blank(form.upload):
-                file = store_upload(form.upload.data)
-        except UploadUnreadable:
-            form.upload.errors.append(_("The file could not be opened – it may be damaged. Choose another file."))
-        else:
-            if not text and file is None:
-                form.answer.errors.append(_("Write an answer or choose a file to upload"))
-            else:
-                try:
-                    platform().answer_supplement(
-                        number, g.user.id, supplement_id,
-                        {"text": text, **({"file": file} if file else {})},
-                        acted_by=acting_helper_id())
-                except SupplementClosed:
-                    answered = True
-                else:
-                    kept_files.pop(str(supplement_id), None)
-                    session[KEPT] = kept_files
-                    return redirect(url_for("applications.detail", number=number,
-                                            answered=supplement_id))
-    elif request.method == "POST" and not answered and not form.upload.errors \
-            and not is_blank(form.upload):
-        # The answer had an error but the file was fine: keep it, so it is not asked again.
-        try:
-            kept = store_upload(form.upload.data)
-        except UploadUnreadable:
-            form.upload.errors.append(_("The file could not be opened – it may be damaged. Choose another file."))
-        else:
-            session[KEPT] = {**kept_files, str(supplement_id): kept}
+                           CombinedMultiDict((request.files, request.form)) if sent else None)
+    if sent and form.validate():
+        outcome = send_answer(number, supplement_id, form, kept)
+        if outcome == "sent":
+            return redirect(url_for("applications.detail", number=number,
+                                    answered=supplement_id))
+        answered = outcome == "closed"
+    elif sent:
+        kept = keep_valid_file(supplement_id, form, kept)
     today = china_date(now())
     return render_template(
         "applications/supplement.html", application=application, service=service,

@@ -20,6 +20,14 @@ def load_service(code: str):
     return service, questions
 
 
+def question_named(questions: list[Question], key: str) -> Question:
+    """The question with this key, or 404."""
+    question = next((q for q in questions if q.key == key), None)
+    if question is None:
+        abort(404)
+    return question
+
+
 def is_shown(question: Question, answers: dict) -> bool:
     """`show_if` asks a question only when an earlier answer matches (for a bundle's
     field, also: only while a matter that needs it is part of the application)."""

@@ -1,36 +1,28 @@
 """The application journey: one question per page, check answers, submit."""
 from __future__ import annotations
 
-from pathlib import Path
-
-from flask import (Blueprint, abort, current_app, g, redirect, render_template, request,
-                   url_for)
+from flask import Blueprint, abort, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from werkzeug.datastructures import CombinedMultiDict, MultiDict
+from werkzeug.datastructures import CombinedMultiDict
 
 from ..assisted.acting import acting_helper_id
-from ..core.auth import login_required, sign_in_url
+from ..core.auth import login_required
 from ..core.deps import outbox, store
-from ..core.i18n import remember_choice
 from ..core.templating import licence_name
-from ..core.uploads import UploadUnreadable, store_upload
-from ..forms.builder import answer_value, build_form, is_blank, prefill_value
+from ..forms.builder import build_form, is_blank
 from ..forms.fields import CompoundField
 from ..outbox import PENDING
 from ..platform import Question
+from .answering import (QuestionPage, ShownForm, answer_without_sign_in, form_to_show,
+                        keep_for_language_switch, page_context, save_sent_answer)
 from .answers import display_answer
-from .bundles import MATTERS_KEY, active_matters, always_done, by_topic
-from .drafts import KEPT_FOR, keep_unsaved_answers, language_switch, posted_answer_data
-from .journey import (active_questions, back_url, first_unanswered, load_service, next_url,
-                      question_url)
-from .licences import from_licence, licence_fact
+from .bundles import MATTERS_KEY, active_matters, by_topic
+from .drafts import language_switch
+from .journey import (active_questions, first_unanswered, load_service, next_url,
+                      question_named, question_url)
+from .licences import from_licence
 
 bp = Blueprint("apply", __name__, url_prefix="/apply")
-
-
-def save_upload(upload) -> dict:
-    """Store a checked file (app/core/uploads.py: images re-encoded without their metadata)."""
-    return store_upload(upload, Path(current_app.config["UPLOAD_DIR"]))
 
 
 # ---- sending ---------------------------------------------------------------------------
@@ -69,81 +61,21 @@ def start(code):
 @bp.route("/<code>/<key>", methods=["GET", "POST"])
 def question(code, key):
     service, questions = load_service(code)
-    q = next((x for x in questions if x.key == key), None)
-    if q is None:
-        abort(404)
+    q = question_named(questions, key)
     if g.user is None:
-        if g.helper is not None:
-            # A helper whose consent ended: nothing typed is kept for anyone.
-            return redirect(url_for("assisted.worklist"))
-        if request.method == "POST":
-            response = keep_unsaved_answers(code, key)
-            switch = language_switch()
-            return remember_choice(response, switch) if switch else response
-        return redirect(sign_in_url())
-
-    draft = store().start_draft(g.user.id, code, acted_by=acting_helper_id())
-    back_to_check = request.args.get("return") == "check"
-    stored = draft.answers.get(key)
-    stored_file = stored if q.type == "file" else None
-    restored = False
-    prefilled = False
-    # 免证: a fact from the citizen's licence is confirmed, not typed; "这不对？" opens
-    # the field (?correct=1) to correct it.
-    correcting = request.args.get("correct") == "1"
-    fact = None
-
+        return answer_without_sign_in(code, key)
+    page = QuestionPage.of_request(code, q)
     switch = language_switch()
     if switch:
-        store().keep_pending(draft.id, key, {**posted_answer_data(), KEPT_FOR: "language"})
-        return remember_choice(redirect(question_url(code, key, back_to_check)), switch)
+        return keep_for_language_switch(page, switch)
     if request.method == "POST":
-        form = build_form(q, stored, CombinedMultiDict((request.files, request.form)),
-                          has_stored_file=bool(stored_file))
-        if form.validate():
-            try:
-                if q.type == "file":
-                    value = (save_upload(form.field.data) if not is_blank(form.field)
-                             else stored_file)
-                else:
-                    value = answer_value(q, form.field)
-            except UploadUnreadable:
-                form.field.errors.append(_("The file could not be opened – it may be damaged. Choose another file."))
-            else:
-                store().save_answers(draft.id, {key: value}, acted_by=acting_helper_id())
-                answers = {**draft.answers, key: value}
-                return redirect(next_url(code, questions, answers, key, back_to_check))
-    elif key in draft.pending:
-        kept = dict(draft.pending[key])
-        restored = kept.pop(KEPT_FOR, None) != "language"
-        form = build_form(q, stored, MultiDict(kept), has_stored_file=bool(stored_file))
+        form, answers = save_sent_answer(page)
+        if answers is not None:
+            return redirect(next_url(code, questions, answers, key, page.back_to_check))
+        shown = ShownForm(form)
     else:
-        known = licence_fact(q, g.user)
-        if known is not None and not correcting and (
-                key not in draft.answers or from_licence(q, stored, g.user)):
-            fact = known
-            form = build_form(q, known.value)  # the page sends it back, confirmed
-        else:
-            initial = stored if key in draft.answers else prefill_value(q, g.user)
-            prefilled = key not in draft.answers and initial not in (None, "")
-            form = build_form(q, initial, has_stored_file=bool(stored_file))
-
-    position = [x.key for x in active_questions(questions, draft.answers)]
-    correcting_licence = licence_fact(q, g.user) if correcting else None
-    return render_template(
-        "apply/question.html", service=service, question=q, form=form,
-        back=back_url(code, questions, draft.answers, key, back_to_check),
-        action=url_for("apply.question", code=code, key=key,
-                       **({"return": "check"} if back_to_check else {}),
-                       **({"correct": 1} if correcting else {})),
-        stored_file=stored_file, restored=restored, prefilled=prefilled,
-        fact=fact, fact_lines=(display_answer(q, fact.value, masked=acting_helper_id() is not None)
-                               if fact else None),
-        correct_url=url_for("apply.question", code=code, key=key, correct=1,
-                            **({"return": "check"} if back_to_check else {})),
-        correcting_licence=correcting_licence,
-        always_included=always_done(service) if key == MATTERS_KEY else [],
-        step=(position.index(key) + 1 if key in position else None), steps=len(position))
+        shown = form_to_show(page)
+    return render_template("apply/question.html", **page_context(page, service, questions, shown))
 
 
 @bp.post("/<code>/<key>/validate")
@@ -155,9 +87,7 @@ def validate_field(code, key):
     if g.user is None:
         abort(401)
     _service, questions = load_service(code)
-    q = next((x for x in questions if x.key == key), None)
-    if q is None:
-        abort(404)
+    q = question_named(questions, key)
     form = build_form(q, None, CombinedMultiDict((request.files, request.form)),
                       has_stored_file=True)
     field = form.field
