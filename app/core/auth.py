@@ -11,7 +11,7 @@ from flask import abort, current_app, g, redirect, request, session, url_for
 from .deps import consents, platform
 
 TOUCH_EVERY_SECONDS = 60  # refresh "last seen" at most this often (fewer cookie writes)
-# The page warns this long before an idle sign-in ends (DESIGN §3: at least 2 minutes).
+# The page warns this long before an idle sign-in ends (at least 2 minutes, to read and answer it).
 WARN_BEFORE_SECONDS = 180
 EXPIRES_IN_HEADER = "Yiban-Session-Expires-In"
 
@@ -69,7 +69,7 @@ def tell_htmx_time_left(response):
     """An htmx request (inline validation, display settings) may have moved `seen`:
     the page's time-out warning reads the new count from this header."""
     left = seconds_left()
-    if left is not None and request.headers.get("HX-Request"):
+    if left is not None and request.htmx:
         response.headers[EXPIRES_IN_HEADER] = str(left)
     return response
 

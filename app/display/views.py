@@ -2,10 +2,10 @@
 citizen to where they were. htmx only makes the settings form instant."""
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 
-from flask import Blueprint, flash, make_response, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from htmx_flask import make_response as htmx_response
 from flask_babel import gettext as _
 
 from ..core.auth import safe_next
@@ -119,11 +119,10 @@ def save():
     """Saving one's own settings leaves 长辈版: the page then shows exactly what was chosen."""
     prefs = posted_preferences()
     message = _("Your display settings are saved.")
-    if request.headers.get("HX-Request"):
-        response = make_response(render_template("display/_saved.html", message=message))
+    if request.htmx:
         # yiban.js applies the new attributes to <html> at once.
-        response.headers["HX-Trigger"] = json.dumps(
-            {"yiban:display": prefs.html_attributes()})
+        response = htmx_response(render_template("display/_saved.html", message=message),
+                                 trigger={"yiban:display": prefs.html_attributes()})
         return with_cookie(response, prefs)
     flash(message)
     next_path = safe_next(request.form.get("next"), url_for("display.settings"))

@@ -48,7 +48,7 @@ def catch_up():
     """Before a signed-in citizen's page: new platform events become messages (and
     texts), and now and then their reminders are made."""
     if g.get("user") is None or request.endpoint in QUIET_ENDPOINTS \
-            or request.blueprint in QUIET_BLUEPRINTS or request.headers.get("HX-Request"):
+            or request.blueprint in QUIET_BLUEPRINTS or request.htmx:
         return
     try:
         centre().sync()
