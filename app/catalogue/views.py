@@ -7,9 +7,8 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from ..core.auth import sign_in_url
-from ..core.clock import china_date
-from ..core.deps import locale, now, platform, store
-from ..proactive.rules import applied_services, suggestions
+from ..core.deps import locale, platform, store
+from ..proactive.suggested import due_suggestions, suggestions_for_user
 from .search import SearchEntry, SearchIndex
 
 bp = Blueprint("catalogue", __name__)
@@ -50,26 +49,6 @@ def search_index() -> SearchIndex:
                     for key, page in SITE_PAGES.items()]
         index = current_app.extensions["search_index"] = SearchIndex(entries)
     return index
-
-
-def due_suggestions():
-    """What 服务找人 suggests to the signed-in citizen today, dismissed or not."""
-    applied = applied_services(platform().applications_of(g.user.id))
-    return suggestions(g.user, china_date(now()), applied)
-
-
-def suggestions_for_user(services) -> list[tuple]:
-    """服务找人: (suggestion, service) for the signed-in citizen, or nobody. Not those
-    the citizen dismissed (until their reason changes); for a helper acting for the
-    citizen, only those the consent's services cover."""
-    if g.user is None:
-        return []
-    by_code = {s.code: s for s in services}
-    dismissed = store().dismissed_suggestions(g.user.id)
-    acting = g.get("acting")
-    return [(s, by_code[s.service_code]) for s in due_suggestions()
-            if s.service_code in by_code and store().suggestion_hash(s.key) not in dismissed
-            and (acting is None or acting.covers(s.service_code))]
 
 
 @bp.get("/")
