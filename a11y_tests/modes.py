@@ -99,7 +99,7 @@ class Locale:
         return self.code
 
 
-# The languages of DESIGN.md §5 (app.config["LOCALES"]).
+# The languages the front offers (app.config["LOCALES"]).
 LOCALES = {loc.code: loc for loc in (
     Locale("zh_Hans_CN", "zh-CN", "zh-Hans-CN"),
     Locale("zh_Hant", "zh-TW", "zh-Hant"),

@@ -1,4 +1,4 @@
-"""Every page state in every display mode (issue 3, item 6; DESIGN.md §3–4).
+"""Every page state in every display mode.
 
 - axe (the tags of test_pages, color-contrast-enhanced included: 7:1 in every theme)
   on every page state in the large-text, high-contrast, dark and elder modes with

@@ -1,4 +1,4 @@
-"""Personal data at rest (issue 8, item 5): ID numbers, mobile numbers and bank
+"""Personal data at rest: ID numbers, mobile numbers and bank
 accounts are encrypted in both databases, found at sign-in by a keyed hash, shown
 masked where the full value is not needed, re-encrypted by `flask keys rotate`, and
 never written to a log."""

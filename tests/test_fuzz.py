@@ -1,4 +1,4 @@
-"""Fuzzing every form and query parameter (issue 8, item 8): Hypothesis sends overlong
+"""Fuzzing every form and query parameter: Hypothesis sends overlong
 text, malformed Unicode (lone surrogates, invalid UTF-8 bytes) in the body and the
 query string, NUL and other control characters, right-to-left overrides, lists where
 one value is expected, missing fields and missing or wrong CSRF tokens. Whatever comes,

@@ -21,7 +21,7 @@ ACCESS_ACTIONS = {
     ("applications.submission", "GET"): "view_application",
     ("applications.withdraw", "GET"): "view_application",
     ("applications.withdraw", "POST"): "withdraw",
-    # Issue 7: requests for more (补正), ratings, the message centre.
+    # After sending: requests for more (补正), ratings, the message centre.
     ("applications.supplement", "GET"): "view_application",
     ("applications.supplement", "POST"): "supplement",
     ("applications.rating", "GET"): "view_application",

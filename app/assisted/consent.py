@@ -23,7 +23,7 @@ from ..core.db import Database
 from ..core.front_store import FrontBase
 
 MIN_HOURS = 1
-MAX_HOURS = 30 * 24  # issue 5: an authorisation lasts at most 30 days
+MAX_HOURS = 30 * 24  # an authorisation lasts at most 30 days
 METHODS = ("remote", "in_person")  # granted from the citizen's account / on the helper's device
 STATES = ("active", "expired", "revoked")
 ACTOR_KINDS = ("citizen", "helper", "staff", "system")

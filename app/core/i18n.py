@@ -1,6 +1,6 @@
 """Locale choice, catalogue compilation, language tags and text direction.
 
-The locale of a request, first match wins (DESIGN §5, issue 6):
+The locale of a request, first match wins:
 1. the explicit choice in this browser: the `yiban_lang` cookie the language switch sets;
 2. the signed-in citizen's own preference, kept in the front's database when they
    switch while signed in (and put on the browser again at sign-in);

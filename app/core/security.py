@@ -1,5 +1,5 @@
 """Security headers on every response, a CSP nonce per request, and the flags of the
-cookies the front sets (§6 of DESIGN.md: strict CSP with no inline script or style)."""
+cookies the front sets (a strict CSP: no inline script or style)."""
 from __future__ import annotations
 
 import secrets
@@ -9,7 +9,7 @@ from flask.sessions import SecureCookieSessionInterface
 
 # Only our own files: no inline script or style anywhere (htmx is told not to inject
 # its indicator styles: meta htmx-config in base.html). data: images only for the
-# favicon `data:,`, which spares every first visit a /favicon.ico request (§7).
+# favicon `data:,`, which spares every first visit a /favicon.ico request.
 CSP = ("default-src 'none'; script-src 'self' 'nonce-{nonce}'; style-src 'self'; "
        "img-src 'self' data:; media-src 'self'; connect-src 'self'; "
        "form-action 'self'; frame-ancestors 'none'; base-uri 'none'; object-src 'none'")

@@ -27,7 +27,7 @@ STATUS_LABELS = {
     # Still in the front's outbox (app/outbox): not yet at the platform, or refused by it.
     "sending": _l("Sending"),
     "not_sent": _l("Not sent"),
-    # A department's part of an application (issue 7): in review, or waiting for the
+    # A department's part of an application: in review, or waiting for the
     # citizen to send more (补正).
     "in_review": _l("In review"),
     "supplement": _l("Waiting for you"),

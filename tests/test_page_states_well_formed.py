@@ -1,5 +1,5 @@
-"""Every new page state of issue 7 (bundles, licence facts, parts, supplements,
-messages, ratings) is well formed: one <h1>, the branded title (with "错误：" when the
+"""Every page state of bundles, licence facts, department parts, supplements,
+messages and ratings is well formed: one <h1>, the branded title (with "错误：" when the
 page shows errors), no inline script or style, and nothing of the citizen's answered
 by the page is lost. The same URLs are the states the browser audit should cover."""
 from __future__ import annotations
@@ -69,7 +69,7 @@ def assert_well_formed(html: str, errors: bool = False) -> None:
 
 
 @pytest.mark.parametrize("name", PAGES)
-def test_new_page_is_well_formed(site, name):
+def test_page_state_is_well_formed(site, name):
     response = site["client"].get(PAGES[name].format(**site))
     assert response.status_code == 200, response.status_code
     assert_well_formed(response.get_data(as_text=True))
@@ -93,7 +93,7 @@ ERROR_STATES = {
 
 
 @pytest.mark.parametrize("name", ERROR_STATES)
-def test_new_error_state_is_well_formed(site, name):
+def test_error_state_is_well_formed(site, name):
     url, data = ERROR_STATES[name]
     data = {k: (io.BytesIO(v[0]), v[1]) if isinstance(v, tuple) else v for k, v in data.items()}
     response = post(site, url.format(**site), data)
