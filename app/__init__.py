@@ -22,20 +22,20 @@ def create_app(overrides: dict | None = None, platform=None) -> Flask:
     app.config.update(overrides or {})
     app.config["BABEL_TRANSLATION_DIRECTORIES"] = str(ROOT / "locales")
 
-    from . import cli, messages, outbox, speech
+    # The rooms (docs/architecture.md); each page module brings its blueprint.
+    from . import cli, errors, messages, outbox, speech
     from .account import views as account
     from .applications import ratings, supplements, views as applications  # noqa: F401
     from .apply import views as apply
     from .assisted import acting as assisted, consent_views as consent, views as assisted_pages
+    from .assisted.consent import Consents
     from .catalogue import views as catalogue
-    from . import errors
     from .core import auth, limits, security, templating
+    from .core.crypto import Keyring
+    from .core.front_store import FrontStore
     from .display import views as display
     from .proactive import rules as proactive
     from .speech import views as speech_pages
-    from .assisted.consent import Consents
-    from .core.crypto import Keyring
-    from .core.front_store import FrontStore
     from .platform.embedded import EmbeddedPlatform
 
     # One keyring for the data folder (app/core/crypto.py): the front's store and, sharing
