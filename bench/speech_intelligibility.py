@@ -88,7 +88,7 @@ def main(argv=None) -> int:
 
     app = create_app({"TESTING": True, "SPEECH_PREWARM": False})
     scripts = visit_everything(app, make_world(app), args.locale)
-    from app.display import DisplayPreferences
+    from app.display.preferences import DisplayPreferences
     rows, bad, latin_only = measure(scripts, DisplayPreferences().chinese_voice)
     print(f"voices used for Chinese: {sorted({r[3] for r in rows})}")
     report("main pages", [r for r in rows if MAIN_PAGES.match(r[0])], bad, latin_only)

@@ -35,7 +35,7 @@ def main(argv=None) -> int:
     import miniaudio
 
     from app import create_app
-    from app.display import SPEECH_RATES, DisplayPreferences
+    from app.display.preferences import SPEECH_RATES, DisplayPreferences
 
     app = create_app({"TESTING": True, "SPEECH_PREWARM": False, "SPEECH_LIMIT": (10**9, 1)})
     client = app.test_client()

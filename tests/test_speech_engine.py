@@ -13,7 +13,7 @@ import threading
 import miniaudio
 import pytest
 
-from app.display import ELDER_PRESET
+from app.display.preferences import ELDER_PRESET
 from app.speech import encode, engine
 from app.speech.normalise import for_speech
 from app.speech.voices import MANDARIN, voice_for, words_per_minute

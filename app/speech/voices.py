@@ -13,7 +13,7 @@ espeak-ng reads most characters through its English rules ("我们" comes out as
 bench/speech_intelligibility.py and tests/test_speech_intelligibility.py check it."""
 from __future__ import annotations
 
-from ..display import CHINESE_VOICES, SPEECH_RATES
+from ..display.preferences import CHINESE_VOICES, SPEECH_RATES
 
 MANDARIN = "cmn-latn-pinyin"
 CANTONESE = "yue"
