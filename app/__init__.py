@@ -22,8 +22,8 @@ def create_app(overrides: dict | None = None, platform=None) -> Flask:
     app.config.update(overrides or {})
     app.config["BABEL_TRANSLATION_DIRECTORIES"] = str(ROOT / "locales")
 
-    from . import (assisted, auth, cli, limits, messages, outbox, proactive, security, speech,
-                   templating)
+    from . import (assisted, auth, cli, limits, messages, outbox, prepare, proactive,
+                   security, speech, templating)
     from .blueprints import (account, applications, apply, assisted as assisted_pages,
                              catalogue, consent, display, errors, speech as speech_pages)
     from .consent import Consents
@@ -31,33 +31,36 @@ def create_app(overrides: dict | None = None, platform=None) -> Flask:
     from .front_store import FrontStore
     from .platform.embedded import EmbeddedPlatform
 
-    # One keyring for the data folder (app/crypto.py): the front's store and, sharing
-    # the folder, the embedded platform.
-    keyring = app.extensions["keyring"] = Keyring.load(app.config["DATA_DIR"])
-    app.extensions["platform"] = platform or EmbeddedPlatform(
-        app.config["PLATFORM_DATABASE_URL"], keyring=keyring)
-    app.extensions["front_store"] = FrontStore(app.config["FRONT_DATABASE_URL"], keyring)
-    app.extensions["clock"] = utcnow
-    proactive.init_app(app)  # 服务找人 rules: a malformed file stops the start here
-    app.extensions["consents"] = Consents(app.extensions["front_store"].db)
-    outbox.init_app(app, app.extensions["front_store"].db)
-
-    compile_catalogues(ROOT / "locales")
-    babel.init_app(app, locale_selector=select_locale)
-    # Who is signed in is known before the CSRF check, so an expired form can keep
-    # a signed-in user's answers on their draft.
-    auth.init_app(app)
-    assisted.init_app(app)  # after auth: it needs to know who acts for whom
-    csrf.init_app(app)
-    htmx.init_app(app)
-    security.init_app(app)
-    templating.init_app(app)
-    speech.init_app(app)  # its after-request hook reads the rendered page
-    for blueprint in (catalogue.bp, account.bp, apply.bp, applications.bp, display.bp,
-                      assisted_pages.bp, consent.bp, speech_pages.bp):
-        app.register_blueprint(blueprint)
-    messages.init_app(app)  # 消息中心: its pages, the header count, catching up on events
-    limits.init_app(app)  # after the blueprints: it wraps their views
-    errors.init_app(app)
+    # Stores make their tables (and the platform its seed data) as they open, one
+    # process at a time (app/prepare.py); gunicorn's workers find them made.
+    with prepare.data_lock(app.config["DATA_DIR"]):
+        # One keyring for the data folder (app/crypto.py): the front's store and, sharing
+        # the folder, the embedded platform.
+        keyring = app.extensions["keyring"] = Keyring.load(app.config["DATA_DIR"])
+        app.extensions["platform"] = platform or EmbeddedPlatform(
+            app.config["PLATFORM_DATABASE_URL"], keyring=keyring)
+        app.extensions["front_store"] = FrontStore(app.config["FRONT_DATABASE_URL"], keyring)
+        app.extensions["clock"] = utcnow
+        proactive.init_app(app)  # 服务找人 rules: a malformed file stops the start here
+        app.extensions["consents"] = Consents(app.extensions["front_store"].db)
+        outbox.init_app(app, app.extensions["front_store"].db)
+        compile_catalogues(ROOT / "locales")
+        babel.init_app(app, locale_selector=select_locale)
+        # Who is signed in is known before the CSRF check, so an expired form can keep
+        # a signed-in user's answers on their draft.
+        auth.init_app(app)
+        assisted.init_app(app)  # after auth: it needs to know who acts for whom
+        csrf.init_app(app)
+        htmx.init_app(app)
+        security.init_app(app)
+        templating.init_app(app)
+        speech.init_app(app)  # its after-request hook reads the rendered page
+        for blueprint in (catalogue.bp, account.bp, apply.bp, applications.bp, display.bp,
+                          assisted_pages.bp, consent.bp, speech_pages.bp):
+            app.register_blueprint(blueprint)
+        messages.init_app(app)  # 消息中心: its pages, the header count, catching up on events
+        limits.init_app(app)  # after the blueprints: it wraps their views
+        errors.init_app(app)
     cli.init_app(app)
+    prepare.init_app(app)
     return app

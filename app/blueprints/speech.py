@@ -17,7 +17,7 @@ from flask import (
 from flask_babel import lazy_gettext as _l
 
 from ..display import SPEECH_RATES, current_display
-from ..speech import audio, script, state
+from ..speech import audio, on_demand, script, state
 from ..speech.engine import SynthesisError
 from ..speech.owner import current_owner, signed_in
 
@@ -112,6 +112,26 @@ def script_json(script_id):
                                              rate=rate)}
                       for n, s in enumerate(found.sentences)],
     })
+
+
+def _on_demand_script_id() -> str:
+    """The player's first request on a page rendered with speech off: read the page
+    now (app/speech/on_demand.py)."""
+    page = request.args.get("page")
+    if not page:
+        abort(404)
+    _rate()  # a wrong rate is refused before any work
+    return on_demand.script_id_for(page, current_owner(create=True))
+
+
+@bp.get("/page.mp3")
+def page_audio_on_demand():
+    return page_audio(_on_demand_script_id())
+
+
+@bp.get("/page.json")
+def script_json_on_demand():
+    return script_json(_on_demand_script_id())
 
 
 @bp.get("/help")

@@ -36,7 +36,9 @@ from dataclasses import dataclass
 
 from . import encode
 
-WORKERS = 2
+# Per web process; gunicorn.conf.py gives each web worker its share of the cores, so
+# speech processes do not multiply with web workers. Started on first synthesis.
+WORKERS = max(1, int(os.environ.get("YIBAN_SPEECH_WORKERS", "2")))
 BATCH_TIMEOUT = 60.0      # seconds for one request's batch
 UTTERANCE_TIMEOUT = 15.0  # seconds for one sentence inside a worker
 
