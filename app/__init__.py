@@ -7,7 +7,7 @@ from flask import Flask
 
 from . import config
 from .clock import utcnow
-from .extensions import babel, csrf, htmx
+from .extensions import babel, compress, csrf, htmx
 from .i18n import compile_catalogues, select_locale
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -23,7 +23,7 @@ def create_app(overrides: dict | None = None, platform=None) -> Flask:
     app.config["BABEL_TRANSLATION_DIRECTORIES"] = str(ROOT / "locales")
 
     from . import (assisted, auth, cli, limits, messages, outbox, prepare, proactive,
-                   security, speech, templating)
+                   security, speech, static_files, templating)
     from .blueprints import (account, applications, apply, assisted as assisted_pages,
                              catalogue, consent, display, errors, speech as speech_pages)
     from .consent import Consents
@@ -45,6 +45,8 @@ def create_app(overrides: dict | None = None, platform=None) -> Flask:
         app.extensions["consents"] = Consents(app.extensions["front_store"].db)
         outbox.init_app(app, app.extensions["front_store"].db)
         compile_catalogues(ROOT / "locales")
+        # First, so that its after-request hook runs last: it compresses the final page.
+        compress.init_app(app)
         babel.init_app(app, locale_selector=select_locale)
         # Who is signed in is known before the CSRF check, so an expired form can keep
         # a signed-in user's answers on their draft.
@@ -63,4 +65,5 @@ def create_app(overrides: dict | None = None, platform=None) -> Flask:
         errors.init_app(app)
     cli.init_app(app)
     prepare.init_app(app)
+    static_files.init_app(app)
     return app

@@ -1,16 +1,26 @@
 """Accessors for what create_app put on the app, so views do not reach into extensions."""
 from __future__ import annotations
 
-from flask import current_app
+from flask import current_app, g, has_request_context
 from flask_babel import get_locale
 
 from .consent import Consents
 from .front_store import FrontStore
 from .platform import PlatformClient
+from .platform_cache import RequestPlatform
 
 
 def platform() -> PlatformClient:
-    return current_app.extensions["platform"]
+    """The platform, as this request sees it: catalogue from memory, each read once
+    (app/platform_cache.py). Outside a request, the platform itself."""
+    real = current_app.extensions["platform"]
+    if not has_request_context():
+        return real
+    seen = g.get("_platform")
+    if seen is None or seen._platform is not real:
+        seen = g._platform = RequestPlatform(
+            real, current_app.config.get("CATALOGUE_CHECK_SECONDS", 5.0))
+    return seen
 
 
 def store() -> FrontStore:
