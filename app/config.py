@@ -80,6 +80,10 @@ def load(instance_path: str) -> dict:
         # How long the catalogue kept in memory is trusted before the platform's
         # catalogue version is asked again (app/platform_cache.py).
         "CATALOGUE_CHECK_SECONDS": float(os.environ.get("YIBAN_CATALOGUE_CHECK_SECONDS", "5")),
+        # How often a process reads the platform's event feed before a signed-in page:
+        # 0 (every page) unless set; gunicorn.conf.py sets 2 (`flask messages sync`
+        # from cron catches up in any case).
+        "MESSAGES_SYNC_SECONDS": float(os.environ.get("YIBAN_MESSAGES_SYNC_SECONDS", "0")),
         "BABEL_DEFAULT_LOCALE": "zh_Hans_CN",
         "BABEL_DEFAULT_TIMEZONE": "Asia/Shanghai",
         "LOCALES": ["zh_Hans_CN", "zh_Hant", "en", "ug"],

@@ -112,7 +112,8 @@ def wrk(url: str, seconds: int, cookie: str | None = None) -> float:
 def throughput(app_dir: Path, seconds: int, rounds: int) -> None:
     data = Path(tempfile.mkdtemp(prefix="yiban-bench-"))
     env = {"YIBAN_DATA_DIR": str(data), "YIBAN_OUTBOX_WORKER": "0",
-           "YIBAN_SPEECH_PREWARM": "0", "YIBAN_RATELIMIT_STORAGE_URI": "memory://"}
+           "YIBAN_SPEECH_PREWARM": "0", "YIBAN_RATELIMIT_STORAGE_URI": "memory://",
+           "YIBAN_MESSAGES_SYNC_SECONDS": "2"}  # as gunicorn.conf.py sets it
     hello = yiban = None
     try:
         prepare_data(app_dir, env)

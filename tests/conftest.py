@@ -98,7 +98,8 @@ def _make_app(monkeypatch, data_dir: Path, **overrides):
         monkeypatch.delenv(name, raising=False)
     # The catalogue's version is asked on every request, so a test that edits the
     # catalogue sees the change at once (app/platform_cache.py).
-    application = create_app({"TESTING": True, "CATALOGUE_CHECK_SECONDS": 0, **overrides})
+    application = create_app({"TESTING": True, "CATALOGUE_CHECK_SECONDS": 0,
+                              "MESSAGES_SYNC_SECONDS": 0, **overrides})
     application.jinja_env.bytecode_cache = _COMPILED_TEMPLATES
     return application
 
