@@ -25,7 +25,7 @@ wsgi_app = "app:create_app()"
 
 
 def on_starting(server):
-    """Before any worker forks: make the schema and seed the data, once (app/prepare.py),
+    """Before any worker forks: make the schema and seed the data, once (app/core/prepare.py),
     then tell the workers it is done, so they do not race to do it again."""
     subprocess.run([sys.executable, "-m", "flask", "--app", "app", "prepare-data"],
                    check=True)
@@ -42,6 +42,6 @@ def on_starting(server):
 def post_fork(server, worker):
     """With preload_app the worker inherits the master's database pools: drop them,
     so no two processes share a connection."""
-    db = sys.modules.get("app.db")
+    db = sys.modules.get("app.core.db")
     if db is not None:
         db.dispose_inherited_connections()

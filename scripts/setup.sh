@@ -35,9 +35,9 @@ if [ ! -f static/vendor/htmx.min.js ] || [ package-lock.json -nt static/vendor/h
   cp node_modules/htmx.org/dist/htmx.min.js static/vendor/htmx.min.js
 fi
 
-# Fingerprinted, gzip- and brotli-compressed copies of static/ (app/static_files.py),
+# Fingerprinted, gzip- and brotli-compressed copies of static/ (app/core/static_files.py),
 # made again when a file changed since.
 if [ ! -f static/cache_manifest.json ] || [ -n "$(find static -newer static/cache_manifest.json \
      -type f ! -name '*.gz' ! -name '*.br' -print -quit)" ]; then
-  .venv/bin/python -m app.static_files static >/dev/null
+  .venv/bin/python -m app.core.static_files static >/dev/null
 fi

@@ -99,7 +99,7 @@ TABLE = {
     # (app/speech/on_demand.py); without a page named there is nothing to read.
     ("speech.page_audio_on_demand", "GET"): everyone(NOT_FOUND),
     ("speech.script_json_on_demand", "GET"): everyone(NOT_FOUND),
-    # Issue 7: answering a request for more, rating a finished application, messages.
+    # After sending: answering a request for more, rating a finished application, messages.
     ("applications.supplement", "GET"): CITIZEN_DATA,
     ("applications.supplement", "POST"): each(SIGN_IN, OK, NOT_FOUND, WORKLIST, OK),  # blank: errors
     ("applications.rating", "GET"): CITIZEN_DATA,
