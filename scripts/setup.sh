@@ -5,7 +5,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-APT_PACKAGES=(chromium espeak-ng libespeak-ng1 fonts-wqy-microhei nodejs npm)
+APT_PACKAGES=(chromium espeak-ng libespeak-ng1 fonts-wqy-microhei nodejs npm wrk)
 missing=()
 for pkg in "${APT_PACKAGES[@]}"; do
   dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")
@@ -33,4 +33,11 @@ if [ ! -f static/vendor/htmx.min.js ] || [ package-lock.json -nt static/vendor/h
   npm ci --no-audit --no-fund --silent
   mkdir -p static/vendor
   cp node_modules/htmx.org/dist/htmx.min.js static/vendor/htmx.min.js
+fi
+
+# Fingerprinted, gzip- and brotli-compressed copies of static/ (app/core/static_files.py),
+# made again when a file changed since.
+if [ ! -f static/cache_manifest.json ] || [ -n "$(find static -newer static/cache_manifest.json \
+     -type f ! -name '*.gz' ! -name '*.br' -print -quit)" ]; then
+  .venv/bin/python -m app.core.static_files static >/dev/null
 fi

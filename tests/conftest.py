@@ -96,7 +96,10 @@ def _make_app(monkeypatch, data_dir: Path, **overrides):
                  "YIBAN_SESSION_IDLE_MINUTES", "YIBAN_SECURE_COOKIES", "YIBAN_DATA_KEYS",
                  "YIBAN_LOOKUP_KEY", "YIBAN_OUTBOX_WORKER"):
         monkeypatch.delenv(name, raising=False)
-    application = create_app({"TESTING": True, **overrides})
+    # The catalogue's version is asked on every request, so a test that edits the
+    # catalogue sees the change at once (app/platform_cache.py).
+    application = create_app({"TESTING": True, "CATALOGUE_CHECK_SECONDS": 0,
+                              "MESSAGES_SYNC_SECONDS": 0, **overrides})
     application.jinja_env.bytecode_cache = _COMPILED_TEMPLATES
     return application
 

@@ -128,8 +128,8 @@ class Consents:
         self.db = db
         self.clock = clock  # naive UTC; replaceable so tests can move time
         # The Database made only the FrontBase tables imported before it; make ours.
-        FrontBase.metadata.create_all(
-            db.engine, tables=[AuthorisationRow.__table__, AccessLogRow.__table__])
+        db.create_tables(
+            FrontBase.metadata, tables=[AuthorisationRow.__table__, AccessLogRow.__table__])
 
     # ---- authorisations ----
     def grant(self, citizen_id: str, helper_id: str, services: list[str] | None,

@@ -71,6 +71,19 @@ def load(instance_path: str) -> dict:
         # 服务找人: the rules that suggest services on the home page (app/proactive/rules.py);
         # unset, the file shipped with the app. Checked at start-up.
         "PROACTIVE_RULES": os.environ.get("YIBAN_PROACTIVE_RULES") or None,
+        # Flask-Compress: pages and JSON; brotli at a quality that costs little CPU.
+        "COMPRESS_MIMETYPES": ["text/html", "application/json"],
+        "COMPRESS_ALGORITHM": ["br", "gzip"],
+        "COMPRESS_BR_LEVEL": 4,
+        "COMPRESS_LEVEL": 6,
+        "COMPRESS_MIN_SIZE": 500,
+        # How long the catalogue kept in memory is trusted before the platform's
+        # catalogue version is asked again (app/core/platform_cache.py).
+        "CATALOGUE_CHECK_SECONDS": float(os.environ.get("YIBAN_CATALOGUE_CHECK_SECONDS", "5")),
+        # How often a process reads the platform's event feed before a signed-in page:
+        # 0 (every page) unless set; gunicorn.conf.py sets 2 (`flask messages sync`
+        # from cron catches up in any case).
+        "MESSAGES_SYNC_SECONDS": float(os.environ.get("YIBAN_MESSAGES_SYNC_SECONDS", "0")),
         "BABEL_DEFAULT_LOCALE": "zh_Hans_CN",
         "BABEL_DEFAULT_TIMEZONE": "Asia/Shanghai",
         "LOCALES": ["zh_Hans_CN", "zh_Hant", "en", "ug"],

@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 import logging
+import os
+import weakref
 from contextlib import contextmanager
 
 from sqlalchemy import Table, create_engine, event, inspect, text
@@ -26,8 +28,27 @@ def hide_rows_from_logs() -> None:
         engine_logger.addFilter(HideRows())
 
 
+def schema_prepared_elsewhere() -> bool:
+    """True in gunicorn's workers: `flask --app app prepare-data` made the schema and
+    seeded the data once before they forked (gunicorn.conf.py), so that N workers do
+    not race to do it. Unset (flask run, tests, tools), each store prepares itself."""
+    return os.environ.get("YIBAN_PREPARE_DATA", "1") == "0"
+
+
+_open_databases: weakref.WeakSet = weakref.WeakSet()
+
+
+def dispose_inherited_connections() -> None:
+    """After a fork: the child must not use the parent's pooled connections (two
+    processes on one socket or SQLite handle); it opens its own."""
+    for database in list(_open_databases):
+        database.engine.dispose(close=False)
+
+
 class Database:
     def __init__(self, url: str, base: type[DeclarativeBase], keyring: Keyring | None = None):
+        self.prepares_schema = not schema_prepared_elsewhere()
+        _open_databases.add(self)
         is_sqlite = url.startswith("sqlite")
         self.engine = create_engine(
             url,
@@ -49,8 +70,13 @@ class Database:
                 cursor.execute("PRAGMA foreign_keys=ON")
                 cursor.close()
 
-        base.metadata.create_all(self.engine)
+        self.create_tables(base.metadata)
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
+
+    def create_tables(self, metadata, tables=None) -> None:
+        """CREATE the missing tables, unless the schema was prepared before start-up."""
+        if self.prepares_schema:
+            metadata.create_all(self.engine, tables=tables)
 
     @contextmanager
     def session(self) -> Session:
@@ -68,6 +94,8 @@ class Database:
     def add_missing_columns(self, table: Table) -> None:
         """A column added to a model after its table was created: ALTER TABLE ADD it
         (nullable columns only), so an older database keeps its rows."""
+        if not self.prepares_schema:
+            return
         present = {c["name"] for c in inspect(self.engine).get_columns(table.name)}
         with self.engine.begin() as connection:
             for column in table.columns:

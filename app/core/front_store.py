@@ -79,6 +79,8 @@ class FrontStore:
         # Drafts are citizens' work and outlive upgrades: add new columns in place,
         # and encrypt what was stored before encryption (cheap once done: only values
         # that are not ciphertext yet are read).
+        if not self.db.prepares_schema:
+            return
         self.db.add_missing_columns(Draft.__table__)
         reencrypt(self.db.engine, FrontBase.metadata, only_plaintext=True)
         with self.db.session() as s:  # throttling rows from before hashing: short-lived

@@ -47,7 +47,7 @@ class MessageCentre:
         self.platform = platform  # a getter: tests replace the app's platform
         self.sender = sender
         self.clock = clock
-        FrontBase.metadata.create_all(db.engine, tables=[
+        db.create_tables(FrontBase.metadata, tables=[
             MessageRow.__table__, FeedCursor.__table__, OutgoingRow.__table__])
 
     # ---- making messages ------------------------------------------------------------

@@ -17,7 +17,7 @@ from flask import (
 from flask_babel import lazy_gettext as _l
 
 from ..display.preferences import SPEECH_RATES, current_display
-from . import audio, script, state
+from . import audio, on_demand, script, state
 from .engine import SynthesisError
 from .owner import current_owner, signed_in
 from .voices import DEVICE_LANGUAGES
@@ -118,6 +118,26 @@ def script_json(script_id):
     return jsonify({"id": found.id, "lang": found.lang, "rate": rate,
                     "readable": script.READABLE, "sentences": sentences,
                     "device_languages": DEVICE_LANGUAGES})
+
+
+def _on_demand_script_id() -> str:
+    """The player's first request on a page rendered with speech off: read the page
+    now (app/speech/on_demand.py)."""
+    page = request.args.get("page")
+    if not page:
+        abort(404)
+    _rate()  # a wrong rate is refused before any work
+    return on_demand.script_id_for(page, current_owner(create=True))
+
+
+@bp.get("/page.mp3")
+def page_audio_on_demand():
+    return page_audio(_on_demand_script_id())
+
+
+@bp.get("/page.json")
+def script_json_on_demand():
+    return script_json(_on_demand_script_id())
 
 
 @bp.get("/help")

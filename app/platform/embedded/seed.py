@@ -137,6 +137,8 @@ def _as_date(value) -> date | None:
 
 def prepare(db: Database) -> None:
     """Make the database match this code's schema, then seed it if it is empty."""
+    if not db.prepares_schema:
+        return
     with db.session() as session:
         usable = _is_current_or_empty(session)
     if not usable:
