@@ -22,8 +22,8 @@ def create_app(overrides: dict | None = None, platform=None) -> Flask:
     app.config.update(overrides or {})
     app.config["BABEL_TRANSLATION_DIRECTORIES"] = str(ROOT / "locales")
 
-    from . import (assisted, auth, cli, limits, messages, outbox, proactive, security, speech,
-                   templating)
+    from . import (assisted, auth, cli, limits, messages, migrations, outbox, proactive,
+                   security, speech, templating)
     from .blueprints import (account, applications, apply, assisted as assisted_pages,
                              catalogue, consent, display, errors, speech as speech_pages)
     from .consent import Consents
@@ -38,6 +38,7 @@ def create_app(overrides: dict | None = None, platform=None) -> Flask:
         app.config["PLATFORM_DATABASE_URL"], keyring=keyring)
     app.extensions["front_store"] = FrontStore(app.config["FRONT_DATABASE_URL"], keyring)
     app.extensions["clock"] = utcnow
+    migrations.at_start_up(app)  # before anything reads the stores
     proactive.init_app(app)  # 服务找人 rules: a malformed file stops the start here
     app.extensions["consents"] = Consents(app.extensions["front_store"].db)
     outbox.init_app(app, app.extensions["front_store"].db)

@@ -34,15 +34,28 @@ def _flag(value: str | None) -> bool | None:
     return None if value in (None, "") else value == "1"
 
 
+def auto_migrate(front_url: str, platform_url: str) -> bool:
+    """Migrate at start-up? Yes for the one-process default on SQLite files; with a
+    shared database, several instances must not race: `flask db upgrade` runs once."""
+    flag = _flag(os.environ.get("YIBAN_AUTO_MIGRATE"))
+    if flag is not None:
+        return flag
+    return front_url.startswith("sqlite") and platform_url.startswith("sqlite")
+
+
 def load(instance_path: str) -> dict:
     folder = data_dir(instance_path)
+    front_url = os.environ.get("YIBAN_DATABASE_URL", f"sqlite:///{folder / 'front.sqlite'}")
+    platform_url = os.environ.get("YIBAN_PLATFORM_DATABASE_URL",
+                                  f"sqlite:///{folder / 'platform.sqlite'}")
     return {
         "DATA_DIR": folder,
         "SECRET_KEY": secret_key(folder),
-        "PLATFORM_DATABASE_URL": os.environ.get(
-            "YIBAN_PLATFORM_DATABASE_URL", f"sqlite:///{folder / 'platform.sqlite'}"),
-        "FRONT_DATABASE_URL": os.environ.get(
-            "YIBAN_DATABASE_URL", f"sqlite:///{folder / 'front.sqlite'}"),
+        "PLATFORM_DATABASE_URL": platform_url,
+        "FRONT_DATABASE_URL": front_url,
+        # Schema migrations at start-up (app/migrations): on by default only when both
+        # stores are SQLite files; otherwise run `flask --app app db upgrade` once.
+        "AUTO_MIGRATE": auto_migrate(front_url, platform_url),
         "UPLOAD_DIR": folder / "uploads",
         # Signed-in sessions end after this much inactivity; drafts are saved at every
         # step, so an expired session loses nothing.

@@ -4,7 +4,7 @@ from __future__ import annotations
 import logging
 from contextlib import contextmanager
 
-from sqlalchemy import Table, create_engine, event, inspect, text
+from sqlalchemy import create_engine, event
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 
 from .crypto import Keyring, attach
@@ -27,7 +27,8 @@ def hide_rows_from_logs() -> None:
 
 
 class Database:
-    def __init__(self, url: str, base: type[DeclarativeBase], keyring: Keyring | None = None):
+    def __init__(self, url: str, base: type[DeclarativeBase] | None = None,
+                 keyring: Keyring | None = None):
         is_sqlite = url.startswith("sqlite")
         self.engine = create_engine(
             url,
@@ -49,7 +50,7 @@ class Database:
                 cursor.execute("PRAGMA foreign_keys=ON")
                 cursor.close()
 
-        base.metadata.create_all(self.engine)
+        # No create_all here: tables come from the migrations (app/migrations).
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
 
     @contextmanager
@@ -64,14 +65,3 @@ class Database:
             raise
         finally:
             session.close()
-
-    def add_missing_columns(self, table: Table) -> None:
-        """A column added to a model after its table was created: ALTER TABLE ADD it
-        (nullable columns only), so an older database keeps its rows."""
-        present = {c["name"] for c in inspect(self.engine).get_columns(table.name)}
-        with self.engine.begin() as connection:
-            for column in table.columns:
-                if column.name not in present:
-                    kind = column.type.compile(dialect=self.engine.dialect)
-                    connection.execute(text(
-                        f'ALTER TABLE "{table.name}" ADD COLUMN "{column.name}" {kind}'))

@@ -23,6 +23,7 @@ from werkzeug.security import generate_password_hash
 
 from app import create_app
 from app.platform.embedded import seed as seed_module
+from databases import drop_database, fresh_database, on_postgresql
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_LOCALE = "zh_Hans_CN"
@@ -91,11 +92,17 @@ _COMPILED_TEMPLATES = _CompiledTemplates()
 
 
 def _make_app(monkeypatch, data_dir: Path, **overrides):
+    """An app on its own data folder; its stores are SQLite files there, or fresh
+    PostgreSQL schemas when YIBAN_TEST_DATABASE_URL is set (tests/databases.py)."""
     monkeypatch.setenv("YIBAN_DATA_DIR", str(data_dir))
     for name in ("SECRET_KEY", "YIBAN_PLATFORM_DATABASE_URL", "YIBAN_DATABASE_URL",
                  "YIBAN_SESSION_IDLE_MINUTES", "YIBAN_SECURE_COOKIES", "YIBAN_DATA_KEYS",
-                 "YIBAN_LOOKUP_KEY", "YIBAN_OUTBOX_WORKER"):
+                 "YIBAN_LOOKUP_KEY", "YIBAN_OUTBOX_WORKER", "YIBAN_AUTO_MIGRATE"):
         monkeypatch.delenv(name, raising=False)
+    if on_postgresql():
+        monkeypatch.setenv("YIBAN_DATABASE_URL", fresh_database(data_dir, "front"))
+        monkeypatch.setenv("YIBAN_PLATFORM_DATABASE_URL", fresh_database(data_dir, "platform"))
+        monkeypatch.setenv("YIBAN_AUTO_MIGRATE", "1")
     application = create_app({"TESTING": True, **overrides})
     application.jinja_env.bytecode_cache = _COMPILED_TEMPLATES
     return application
@@ -104,6 +111,8 @@ def _make_app(monkeypatch, data_dir: Path, **overrides):
 def _dispose(app):
     app.extensions["platform"].db.engine.dispose()
     app.extensions["front_store"].db.engine.dispose()
+    drop_database(app.config["PLATFORM_DATABASE_URL"])
+    drop_database(app.config["FRONT_DATABASE_URL"])
 
 
 @pytest.fixture

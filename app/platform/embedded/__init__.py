@@ -20,7 +20,7 @@ from ...crypto import Keyring
 from ...db import Database
 from .models import (ApplicationRow, EventRow, HelperRow, LifeEventRow, PartRow, PersonRow,
                      PlatformBase, RatingRow, ServiceRow, SupplementRow)
-from .seed import phrasebook, prepare
+from .seed import phrasebook
 
 DEFAULT_LOCALE = "zh_Hans_CN"
 WITHDRAW_WINDOW = timedelta(minutes=10)  # MIIT: undo within 10 minutes of submitting
@@ -68,9 +68,9 @@ def add_working_days(start: date, days: int) -> date:
 class EmbeddedPlatform:
     def __init__(self, database_url: str, clock: Callable[[], datetime] = utcnow,
                  keyring: Keyring | None = None):
+        # Tables and demo seed come from `flask db upgrade` (app/migrations/platform).
         self.db = Database(database_url, PlatformBase, keyring)
         self.clock = clock  # naive UTC; replaceable so tests can move time
-        prepare(self.db)
 
     # ---- catalogue -------------------------------------------------------------
     def life_events(self, locale: str) -> list[LifeEvent]:
