@@ -22,8 +22,8 @@ def create_app(overrides: dict | None = None, platform=None) -> Flask:
     app.config.update(overrides or {})
     app.config["BABEL_TRANSLATION_DIRECTORIES"] = str(ROOT / "locales")
 
-    from . import (assisted, auth, cli, limits, messages, migrations, outbox, proactive,
-                   security, speech, templating)
+    from . import (assisted, auth, cli, limits, messages, migrations, operations, outbox,
+                   proactive, security, speech, templating)
     from .blueprints import (account, applications, apply, assisted as assisted_pages,
                              catalogue, consent, display, errors, speech as speech_pages)
     from .consent import Consents
@@ -58,6 +58,7 @@ def create_app(overrides: dict | None = None, platform=None) -> Flask:
                       assisted_pages.bp, consent.bp, speech_pages.bp):
         app.register_blueprint(blueprint)
     messages.init_app(app)  # 消息中心: its pages, the header count, catching up on events
+    operations.init_app(app)  # /healthz, /readyz, /metrics, request ids
     limits.init_app(app)  # after the blueprints: it wraps their views
     errors.init_app(app)
     cli.init_app(app)

@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 import logging
+import os
+import weakref
 from contextlib import contextmanager
 
 from sqlalchemy import create_engine, event
@@ -26,6 +28,22 @@ def hide_rows_from_logs() -> None:
         engine_logger.addFilter(HideRows())
 
 
+# Every engine of this process. A forking server (gunicorn) forks after the app is
+# made: a child must not use the pooled connections it inherited (their sockets are
+# shared with the parent), so each child starts with empty pools. close=False: the
+# parent's connections stay open for the parent.
+_ENGINES: weakref.WeakSet = weakref.WeakSet()
+
+
+def _fresh_pools_after_fork() -> None:
+    for engine in list(_ENGINES):
+        engine.dispose(close=False)
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_fresh_pools_after_fork)
+
+
 class Database:
     def __init__(self, url: str, base: type[DeclarativeBase] | None = None,
                  keyring: Keyring | None = None):
@@ -37,6 +55,7 @@ class Database:
             # parameters stay out of SQL logs and error messages.
             hide_parameters=True,
         )
+        _ENGINES.add(self.engine)
         # Encrypted columns find their keys on the engine (app/crypto.py).
         self.keyring = keyring or Keyring.for_database(url)
         attach(self.engine, self.keyring)

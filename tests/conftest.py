@@ -97,12 +97,14 @@ def _make_app(monkeypatch, data_dir: Path, **overrides):
     monkeypatch.setenv("YIBAN_DATA_DIR", str(data_dir))
     for name in ("SECRET_KEY", "YIBAN_PLATFORM_DATABASE_URL", "YIBAN_DATABASE_URL",
                  "YIBAN_SESSION_IDLE_MINUTES", "YIBAN_SECURE_COOKIES", "YIBAN_DATA_KEYS",
-                 "YIBAN_LOOKUP_KEY", "YIBAN_OUTBOX_WORKER", "YIBAN_AUTO_MIGRATE"):
+                 "YIBAN_LOOKUP_KEY", "YIBAN_OUTBOX_WORKER", "YIBAN_AUTO_MIGRATE",
+                 "YIBAN_REDIS_URL", "YIBAN_SINGLE_INSTANCE", "YIBAN_LOG_JSON"):
         monkeypatch.delenv(name, raising=False)
     if on_postgresql():
         monkeypatch.setenv("YIBAN_DATABASE_URL", fresh_database(data_dir, "front"))
         monkeypatch.setenv("YIBAN_PLATFORM_DATABASE_URL", fresh_database(data_dir, "platform"))
         monkeypatch.setenv("YIBAN_AUTO_MIGRATE", "1")
+        monkeypatch.setenv("YIBAN_SINGLE_INSTANCE", "1")  # keys in the test's folder
     application = create_app({"TESTING": True, **overrides})
     application.jinja_env.bytecode_cache = _COMPILED_TEMPLATES
     return application

@@ -74,6 +74,7 @@ def old_databases(tmp_path, monkeypatch):
     monkeypatch.setenv("YIBAN_DATABASE_URL", urls["front"])
     monkeypatch.setenv("YIBAN_PLATFORM_DATABASE_URL", urls["platform"])
     monkeypatch.setenv("YIBAN_AUTO_MIGRATE", "0")
+    monkeypatch.setenv("YIBAN_SINGLE_INSTANCE", "1")  # the fixture's keys, in the folder
     for name in ("SECRET_KEY", "YIBAN_DATA_KEYS", "YIBAN_LOOKUP_KEY", "YIBAN_OUTBOX_WORKER"):
         monkeypatch.delenv(name, raising=False)
     yield urls
