@@ -80,9 +80,10 @@ def predates_migrations(engine, store: str) -> bool:
         present & set(metadata(store).tables))
 
 
-def upgrade(db, store: str, revision: str = "head") -> None:
-    """Bring one store to `revision`. A database from before migrations may hold values
-    from before encryption: they are encrypted once, here (not at every start)."""
+def upgrade(db, store: str, revision: str = "head") -> int:
+    """Bring one store to `revision`; returns how many seed rows were added. A database
+    from before migrations may hold values from before encryption: they are encrypted
+    once, here (not at every start)."""
     from ..crypto import reencrypt
     older = predates_migrations(db.engine, store)
     with db.engine.begin() as connection:
@@ -95,7 +96,8 @@ def upgrade(db, store: str, revision: str = "head") -> None:
     if store == "platform":
         from ..platform.embedded.seed import seed_missing
         with db.session() as session:
-            seed_missing(session)
+            return seed_missing(session)
+    return 0
 
 
 def stores_of(app) -> list[tuple[str, object]]:
@@ -111,8 +113,9 @@ def stores_of(app) -> list[tuple[str, object]]:
 
 def upgrade_all(app) -> None:
     """What `flask --app app db upgrade` does (and a one-time prepare step may call)."""
-    for store, db in stores_of(app):
-        upgrade(db, store)
+    from ..shared_state import catalogue_changed
+    if sum(upgrade(db, store) for store, db in stores_of(app)):
+        catalogue_changed(app)  # seeded rows: every instance rebuilds its search index
 
 
 def behind(app) -> list[str]:
