@@ -23,7 +23,7 @@ from werkzeug.security import generate_password_hash
 
 from app import create_app
 from app.platform.embedded import seed as seed_module
-from databases import drop_database, fresh_database, on_postgresql
+from databases import database_of, drop_all, on_postgresql
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_LOCALE = "zh_Hans_CN"
@@ -73,6 +73,13 @@ def _fast_seed():
     mp.undo()
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _drop_test_databases():
+    """PostgreSQL schemas made for data folders go when the session ends."""
+    yield
+    drop_all()
+
+
 class _CompiledTemplates(jinja2.BytecodeCache):
     """Templates compiled once for the whole run rather than once per app. Buckets are
     checked against the template source, so an edited template is compiled again."""
@@ -101,8 +108,8 @@ def _make_app(monkeypatch, data_dir: Path, **overrides):
                  "YIBAN_REDIS_URL", "YIBAN_SINGLE_INSTANCE", "YIBAN_LOG_JSON"):
         monkeypatch.delenv(name, raising=False)
     if on_postgresql():
-        monkeypatch.setenv("YIBAN_DATABASE_URL", fresh_database(data_dir, "front"))
-        monkeypatch.setenv("YIBAN_PLATFORM_DATABASE_URL", fresh_database(data_dir, "platform"))
+        monkeypatch.setenv("YIBAN_DATABASE_URL", database_of(data_dir, "front"))
+        monkeypatch.setenv("YIBAN_PLATFORM_DATABASE_URL", database_of(data_dir, "platform"))
         monkeypatch.setenv("YIBAN_AUTO_MIGRATE", "1")
         monkeypatch.setenv("YIBAN_SINGLE_INSTANCE", "1")  # keys in the test's folder
     application = create_app({"TESTING": True, **overrides})
@@ -113,8 +120,6 @@ def _make_app(monkeypatch, data_dir: Path, **overrides):
 def _dispose(app):
     app.extensions["platform"].db.engine.dispose()
     app.extensions["front_store"].db.engine.dispose()
-    drop_database(app.config["PLATFORM_DATABASE_URL"])
-    drop_database(app.config["FRONT_DATABASE_URL"])
 
 
 @pytest.fixture

@@ -1,8 +1,9 @@
 """Where a test's databases live: SQLite files in its data folder by default; with
 YIBAN_TEST_DATABASE_URL (a PostgreSQL database, e.g.
 postgresql+psycopg://postgres@127.0.0.1/yiban_test) each store of each test gets its
-own schema in that database, created empty and dropped afterwards. A schema costs a
-few milliseconds where a database costs a second."""
+own schema in that database, created empty, kept for the data folder (an app made
+again on the same folder, as after a restart, finds its data) and dropped when the
+test session ends. A schema costs a few milliseconds where a database costs a second."""
 from __future__ import annotations
 
 import os
@@ -21,6 +22,25 @@ def on_postgresql() -> bool:
 
 def _admin():
     return create_engine(TEST_DATABASE_URL, poolclass=NullPool)
+
+
+_OF_FOLDER: dict[tuple[str, str], str] = {}  # (data folder, store) -> URL
+
+
+def database_of(folder, store: str) -> str:
+    """The database of one store of a test's data folder (made empty the first time)."""
+    if not TEST_DATABASE_URL:
+        return f"sqlite:///{folder / (store + '.sqlite')}"
+    key = (str(folder), store)
+    if key not in _OF_FOLDER:
+        _OF_FOLDER[key] = fresh_database(folder, store)
+    return _OF_FOLDER[key]
+
+
+def drop_all() -> None:
+    """At the end of the session: every schema made for a data folder."""
+    while _OF_FOLDER:
+        drop_database(_OF_FOLDER.popitem()[1])
 
 
 def fresh_database(folder, store: str) -> str:

@@ -19,6 +19,7 @@ from app.migrations import upgrade
 from conftest import (CHEN, VALID_ANSWERS, ZHANG, ZHOU, _COMPILED_TEMPLATES, _dispose,
                       _make_app, _seed_yaml, csrf_token, sign_in, sign_in_as, submit_check,
                       walk_service)
+from databases import on_postgresql
 from faults import FlakyPlatform
 
 CODE = "elderly-allowance"  # asks for an ID number and a bank account
@@ -65,6 +66,7 @@ def full_journey(client, app):
     return response
 
 
+@pytest.mark.skipif(on_postgresql(), reason="reads the SQLite files of the data folder")
 def test_no_identifier_is_stored_in_clear_anywhere_in_the_data_folder(app, client, tmp_path):
     full_journey(client, app)
     store = app.extensions["front_store"]

@@ -153,3 +153,19 @@ def test_db_current_names_each_store_s_revision(app):
     result = app.test_cli_runner().invoke(args=["db", "current"])
     assert result.output.splitlines() == [f"front: at {head('front')}",
                                           f"platform: at {head('platform')}"]
+
+
+@pytest.mark.parametrize("store", ["front", "platform"])
+def test_the_models_match_the_migrated_schema(app, store):
+    """A model changed without a revision fails here: the database `db upgrade` makes
+    must be the one the models describe (what `db revision --autogenerate` would write
+    is nothing)."""
+    from alembic.autogenerate import compare_metadata
+    from alembic.runtime.migration import MigrationContext
+
+    from app.migrations import metadata, ours_only, stores_of
+    db = dict(stores_of(app))[store]
+    with db.engine.connect() as connection:
+        context = MigrationContext.configure(connection, opts={
+            "compare_type": True, "include_name": ours_only(metadata(store))})
+        assert compare_metadata(context, metadata(store)) == []

@@ -50,12 +50,22 @@ def config(store: str, connection=None) -> Config:
     return cfg
 
 
+def ours_only(metadata):
+    """For autogenerate: a table the models do not know belongs to someone else (the
+    other store sharing the database, a library's own table such as server-side
+    sessions): never write a drop for it."""
+    def include_name(name, type_, _parent_names) -> bool:
+        return type_ != "table" or name in metadata.tables
+    return include_name
+
+
 def run_environment(context) -> None:
     """The body of both env.py files: migrate on the connection we were given."""
     attributes = context.config.attributes
     context.configure(connection=attributes["connection"],
                       target_metadata=attributes["metadata"],
                       version_table=attributes["version_table"],
+                      include_name=ours_only(attributes["metadata"]),
                       # SQLite cannot ALTER most things: autogenerate writes batch ops.
                       render_as_batch=True, compare_type=True)
     with context.begin_transaction():
