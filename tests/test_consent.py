@@ -8,9 +8,9 @@ from datetime import datetime, timedelta, timezone
 import pytest
 from sqlalchemy import event, text
 
-from app.consent import (MAX_HOURS, AuthorisationNotFound, Consents, GrantRefused,
+from app.assisted.consent import (MAX_HOURS, AuthorisationNotFound, Consents, GrantRefused,
                          authorisation_ref)
-from app.front_store import FrontStore
+from app.core.front_store import FrontStore
 from app.migrations import upgrade
 from conftest import LI, WANG, ZHAO, Clock
 

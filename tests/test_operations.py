@@ -8,8 +8,8 @@ import logging
 import pytest
 
 from app import create_app
-from app.config import SecretsNotConfigured
-from app.operations import JsonFormatter
+from app.core.config import SecretsNotConfigured
+from app.operations.views import JsonFormatter
 from conftest import ZHANG, _dispose, sign_in
 
 REDIS_DB = "redis://127.0.0.1:6379/3"

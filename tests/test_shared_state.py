@@ -4,7 +4,7 @@ from __future__ import annotations
 import redis
 
 from app.platform.embedded.models import ServiceRow
-from app.shared_state import CATALOGUE_VERSION
+from app.core.shared_state import CATALOGUE_VERSION
 from conftest import _dispose, _make_app
 
 REDIS_DB = "redis://127.0.0.1:6379/3"

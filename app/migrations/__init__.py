@@ -32,8 +32,9 @@ log = logging.getLogger(__name__)
 def metadata(store: str):
     """The store's models as this code has them (for autogenerate and re-encryption)."""
     if store == "front":
-        from .. import consent, i18n  # noqa: F401  (their tables join FrontBase)
-        from ..front_store import FrontBase
+        from ..assisted import consent  # noqa: F401  (their tables join FrontBase)
+        from ..core import i18n  # noqa: F401
+        from ..core.front_store import FrontBase
         from ..messages import model as _messages  # noqa: F401
         from ..outbox import model as _outbox  # noqa: F401
         from ..speech import store as _speech  # noqa: F401
@@ -94,7 +95,7 @@ def upgrade(db, store: str, revision: str = "head") -> int:
     """Bring one store to `revision`; returns how many seed rows were added. A database
     from before migrations may hold values from before encryption: they are encrypted
     once, here (not at every start)."""
-    from ..crypto import reencrypt
+    from ..core.crypto import reencrypt
     older = predates_migrations(db.engine, store)
     with db.engine.begin() as connection:
         if connection.dialect.name == "postgresql":
@@ -113,7 +114,7 @@ def upgrade(db, store: str, revision: str = "head") -> int:
 def stores_of(app) -> list[tuple[str, object]]:
     """(store, Database) of what this app owns: the front's store, and the embedded
     platform's unless a remote platform stands in for it."""
-    from ..db import Database
+    from ..core.db import Database
     stores = [("front", app.extensions["front_store"].db)]
     platform_db = getattr(app.extensions["platform"], "db", None)
     if isinstance(platform_db, Database):
@@ -123,7 +124,7 @@ def stores_of(app) -> list[tuple[str, object]]:
 
 def upgrade_all(app) -> None:
     """What `flask --app app db upgrade` does (and a one-time prepare step may call)."""
-    from ..shared_state import catalogue_changed
+    from ..core.shared_state import catalogue_changed
     if sum(upgrade(db, store) for store, db in stores_of(app)):
         catalogue_changed(app)  # seeded rows: every instance rebuilds its search index
 

@@ -11,7 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 from werkzeug.security import generate_password_hash
 
-from ...crypto import keyring_of
+from ...core.crypto import keyring_of
 from .. import HELPER_KINDS
 from .models import HelperRow, LicenceRow, LifeEventRow, PersonRow, ServiceRow
 
