@@ -25,11 +25,11 @@ wsgi_app = "app:create_app()"
 
 
 def on_starting(server):
-    """Before any worker forks: make the schema and seed the data, once (app/core/prepare.py),
-    then tell the workers it is done, so they do not race to do it again."""
+    """Before any worker forks: migrate and seed once (app/core/prepare.py), then tell
+    the workers it is done, so they only check the schema instead of racing to change it."""
     subprocess.run([sys.executable, "-m", "flask", "--app", "app", "prepare-data"],
                    check=True)
-    os.environ["YIBAN_PREPARE_DATA"] = "0"
+    os.environ["YIBAN_AUTO_MIGRATE"] = "0"
     # Speech synthesis processes start in a worker only when it first synthesises,
     # and each worker's share of the cores is what its pool may use.
     os.environ.setdefault("YIBAN_SPEECH_WORKERS",
@@ -38,10 +38,5 @@ def on_starting(server):
     # Under load, the event feed is read every 2 s per worker rather than on every page.
     os.environ.setdefault("YIBAN_MESSAGES_SYNC_SECONDS", "2")
 
-
-def post_fork(server, worker):
-    """With preload_app the worker inherits the master's database pools: drop them,
-    so no two processes share a connection."""
-    db = sys.modules.get("app.core.db")
-    if db is not None:
-        db.dispose_inherited_connections()
+# No post_fork: app/core/db.py empties inherited connection pools in every forked child
+# (os.register_at_fork), whoever forks it.

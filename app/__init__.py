@@ -23,7 +23,7 @@ def create_app(overrides: dict | None = None, platform=None) -> Flask:
     app.config["BABEL_TRANSLATION_DIRECTORIES"] = str(ROOT / "locales")
 
     # The rooms (docs/architecture.md); each page module brings its blueprint.
-    from . import cli, errors, messages, outbox, speech
+    from . import cli, errors, messages, migrations, outbox, speech
     from .account import views as account
     from .applications import ratings, supplements, views as applications  # noqa: F401
     from .apply import views as apply
@@ -34,43 +34,43 @@ def create_app(overrides: dict | None = None, platform=None) -> Flask:
     from .core.crypto import Keyring
     from .core.front_store import FrontStore
     from .display import views as display
+    from .operations import views as operations
     from .proactive import rules as proactive
     from .speech import views as speech_pages
     from .platform.embedded import EmbeddedPlatform
 
-    # Stores make their tables (and the platform its seed data) as they open, one
-    # process at a time (app/core/prepare.py); gunicorn's workers find them made.
-    with prepare.data_lock(app.config["DATA_DIR"]):
-        # One keyring for the data folder (app/core/crypto.py): the front's store and, sharing
-        # the folder, the embedded platform.
-        keyring = app.extensions["keyring"] = Keyring.load(app.config["DATA_DIR"])
-        app.extensions["platform"] = platform or EmbeddedPlatform(
-            app.config["PLATFORM_DATABASE_URL"], keyring=keyring)
-        app.extensions["front_store"] = FrontStore(app.config["FRONT_DATABASE_URL"], keyring)
-        app.extensions["clock"] = utcnow
-        proactive.init_app(app)  # 服务找人 rules: a malformed file stops the start here
-        app.extensions["consents"] = Consents(app.extensions["front_store"].db)
-        outbox.init_app(app, app.extensions["front_store"].db)
+    # One keyring for the data folder (app/core/crypto.py): the front's store and, sharing
+    # the folder, the embedded platform.
+    keyring = app.extensions["keyring"] = Keyring.load(app.config["DATA_DIR"])
+    app.extensions["platform"] = platform or EmbeddedPlatform(
+        app.config["PLATFORM_DATABASE_URL"], keyring=keyring)
+    app.extensions["front_store"] = FrontStore(app.config["FRONT_DATABASE_URL"], keyring)
+    app.extensions["clock"] = utcnow
+    migrations.at_start_up(app)  # before anything reads the stores
+    proactive.init_app(app)  # 服务找人 rules: a malformed file stops the start here
+    app.extensions["consents"] = Consents(app.extensions["front_store"].db)
+    outbox.init_app(app, app.extensions["front_store"].db)
 
-        compile_catalogues(ROOT / "locales")
-        # First, so that its after-request hook runs last: it compresses the final page.
-        compress.init_app(app)
-        babel.init_app(app, locale_selector=select_locale)
-        # Who is signed in is known before the CSRF check, so an expired form can keep
-        # a signed-in user's answers on their draft.
-        auth.init_app(app)
-        assisted.init_app(app)  # after auth: it needs to know who acts for whom
-        csrf.init_app(app)
-        htmx.init_app(app)
-        security.init_app(app)
-        templating.init_app(app)
-        speech.init_app(app)  # its after-request hook reads the rendered page
-        for blueprint in (catalogue.bp, account.bp, apply.bp, applications.bp, display.bp,
-                          assisted_pages.bp, consent.bp, speech_pages.bp):
-            app.register_blueprint(blueprint)
-        messages.init_app(app)  # 消息中心: its pages, the header count, catching up on events
-        limits.init_app(app)  # after the blueprints: it wraps their views
-        errors.init_app(app)
+    compile_catalogues(ROOT / "locales")
+    # First, so that its after-request hook runs last: it compresses the final page.
+    compress.init_app(app)
+    babel.init_app(app, locale_selector=select_locale)
+    # Who is signed in is known before the CSRF check, so an expired form can keep
+    # a signed-in user's answers on their draft.
+    auth.init_app(app)
+    assisted.init_app(app)  # after auth: it needs to know who acts for whom
+    csrf.init_app(app)
+    htmx.init_app(app)
+    security.init_app(app)
+    templating.init_app(app)
+    speech.init_app(app)  # its after-request hook reads the rendered page
+    for blueprint in (catalogue.bp, account.bp, apply.bp, applications.bp, display.bp,
+                      assisted_pages.bp, consent.bp, speech_pages.bp):
+        app.register_blueprint(blueprint)
+    messages.init_app(app)  # 消息中心: its pages, the header count, catching up on events
+    operations.init_app(app)  # /healthz, /readyz, /metrics, request ids
+    limits.init_app(app)  # after the blueprints: it wraps their views
+    errors.init_app(app)
     cli.init_app(app)
     prepare.init_app(app)
     static_files.init_app(app)

@@ -172,7 +172,7 @@ def serve(args) -> None:
                       YIBAN_OUTBOX_POLL_SECONDS="1", YIBAN_LOAD_DELAY=str(args.platform_delay),
                       YIBAN_LOAD_SLOW=args.slow)
     for name in ("SECRET_KEY", "YIBAN_DATABASE_URL", "YIBAN_PLATFORM_DATABASE_URL",
-                 "YIBAN_RATELIMIT_STORAGE_URI", "YIBAN_PREPARE_DATA"):
+                 "YIBAN_RATELIMIT_STORAGE_URI", "YIBAN_AUTO_MIGRATE"):
         os.environ.pop(name, None)
     app, slow = _load_app(args.citizens)
     ready = Path(args.serve) / "ready"

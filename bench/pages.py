@@ -118,7 +118,7 @@ def throughput(app_dir: Path, seconds: int, rounds: int) -> None:
     try:
         prepare_data(app_dir, env)
         hello = Server(ROOT, "bench.hello:app")
-        yiban = Server(app_dir, "app:create_app()", {**env, "YIBAN_PREPARE_DATA": "0"})
+        yiban = Server(app_dir, "app:create_app()", {**env, "YIBAN_AUTO_MIGRATE": "0"})
         cookie, urls = signed_in(yiban.base)
         pages = [("hello world", hello.base + "/", None), ("/", yiban.base + "/", None),
                  ("/services/retirement", yiban.base + "/services/retirement", None),
@@ -157,7 +157,7 @@ def browser_measures(app_dir: Path) -> None:
     yiban = None
     try:
         prepare_data(app_dir, env)
-        yiban = Server(app_dir, "app:create_app()", {**env, "YIBAN_PREPARE_DATA": "0"})
+        yiban = Server(app_dir, "app:create_app()", {**env, "YIBAN_AUTO_MIGRATE": "0"})
         cookie, urls = signed_in(yiban.base)
         pages = [("home", "/", False), ("service", "/services/retirement", False),
                  ("question (signed in)", urls["question"], True)]

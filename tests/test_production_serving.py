@@ -39,7 +39,7 @@ class Served:
         self.base = f"http://127.0.0.1:{self.port}"
         env = {**os.environ, "YIBAN_DATA_DIR": str(data_dir), "HOST": "127.0.0.1",
                "PORT": str(self.port), "WEB_CONCURRENCY": str(workers)}
-        env.pop("YIBAN_PREPARE_DATA", None)
+        env.pop("YIBAN_AUTO_MIGRATE", None)
         self.log = open(data_dir.parent / f"gunicorn-{self.port}.log", "w+")  # noqa: SIM115
         self.process = subprocess.Popen(
             [str(GUNICORN), "-c", "gunicorn.conf.py"], cwd=ROOT, env=env,

@@ -110,6 +110,10 @@ TABLE = {
     ("speech.script_json", "GET"): HER_SCRIPT,
     ("speech.page_audio", "GET"): HER_SCRIPT,
     ("speech.sentence_audio", "GET"): HER_SCRIPT,
+    # For the load balancer and Prometheus: no personal data (the proxy keeps /metrics in).
+    ("operations.healthz", "GET"): everyone(OK),
+    ("operations.readyz", "GET"): everyone(OK),
+    ("operations.metrics", "GET"): everyone(OK),
 }
 
 

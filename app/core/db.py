@@ -6,7 +6,7 @@ import os
 import weakref
 from contextlib import contextmanager
 
-from sqlalchemy import Table, create_engine, event, inspect, text
+from sqlalchemy import create_engine, event
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 
 from .crypto import Keyring, attach
@@ -28,27 +28,25 @@ def hide_rows_from_logs() -> None:
         engine_logger.addFilter(HideRows())
 
 
-def schema_prepared_elsewhere() -> bool:
-    """True in gunicorn's workers: `flask --app app prepare-data` made the schema and
-    seeded the data once before they forked (gunicorn.conf.py), so that N workers do
-    not race to do it. Unset (flask run, tests, tools), each store prepares itself."""
-    return os.environ.get("YIBAN_PREPARE_DATA", "1") == "0"
+# Every engine of this process. A forking server (gunicorn) forks after the app is
+# made: a child must not use the pooled connections it inherited (their sockets are
+# shared with the parent), so each child starts with empty pools. close=False: the
+# parent's connections stay open for the parent.
+_ENGINES: weakref.WeakSet = weakref.WeakSet()
 
 
-_open_databases: weakref.WeakSet = weakref.WeakSet()
+def _fresh_pools_after_fork() -> None:
+    for engine in list(_ENGINES):
+        engine.dispose(close=False)
 
 
-def dispose_inherited_connections() -> None:
-    """After a fork: the child must not use the parent's pooled connections (two
-    processes on one socket or SQLite handle); it opens its own."""
-    for database in list(_open_databases):
-        database.engine.dispose(close=False)
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_fresh_pools_after_fork)
 
 
 class Database:
-    def __init__(self, url: str, base: type[DeclarativeBase], keyring: Keyring | None = None):
-        self.prepares_schema = not schema_prepared_elsewhere()
-        _open_databases.add(self)
+    def __init__(self, url: str, base: type[DeclarativeBase] | None = None,
+                 keyring: Keyring | None = None):
         is_sqlite = url.startswith("sqlite")
         self.engine = create_engine(
             url,
@@ -57,6 +55,7 @@ class Database:
             # parameters stay out of SQL logs and error messages.
             hide_parameters=True,
         )
+        _ENGINES.add(self.engine)
         # Encrypted columns find their keys on the engine (app/core/crypto.py).
         self.keyring = keyring or Keyring.for_database(url)
         attach(self.engine, self.keyring)
@@ -70,13 +69,8 @@ class Database:
                 cursor.execute("PRAGMA foreign_keys=ON")
                 cursor.close()
 
-        self.create_tables(base.metadata)
+        # No create_all here: tables come from the migrations (app/migrations).
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
-
-    def create_tables(self, metadata, tables=None) -> None:
-        """CREATE the missing tables, unless the schema was prepared before start-up."""
-        if self.prepares_schema:
-            metadata.create_all(self.engine, tables=tables)
 
     @contextmanager
     def session(self) -> Session:
@@ -90,16 +84,3 @@ class Database:
             raise
         finally:
             session.close()
-
-    def add_missing_columns(self, table: Table) -> None:
-        """A column added to a model after its table was created: ALTER TABLE ADD it
-        (nullable columns only), so an older database keeps its rows."""
-        if not self.prepares_schema:
-            return
-        present = {c["name"] for c in inspect(self.engine).get_columns(table.name)}
-        with self.engine.begin() as connection:
-            for column in table.columns:
-                if column.name not in present:
-                    kind = column.type.compile(dialect=self.engine.dialect)
-                    connection.execute(text(
-                        f'ALTER TABLE "{table.name}" ADD COLUMN "{column.name}" {kind}'))

@@ -37,7 +37,8 @@ def init_app(app) -> None:
     app.extensions["messages"] = MessageCentre(
         app.extensions["front_store"].db, lambda: app.extensions["platform"], sender,
         clock=lambda: app.extensions["clock"](), app=app)
-    app.extensions["messages"].start()
+    if not app.extensions.get("schema_behind"):  # else `db upgrade` must run first
+        app.extensions["messages"].start()
     app.before_request(catch_up)
     app.context_processor(unread_in_header)
     app.cli.add_command(messages_cli)

@@ -49,7 +49,7 @@ def script_id(owner: str, lang: str, sentences: list[Sentence]) -> str:
 class ScriptStore:
     def __init__(self, db: Database):
         self.db = db
-        db.create_tables(FrontBase.metadata, tables=[SpeechScript.__table__])
+        SpeechScript.__table__.create(db.engine, checkfirst=True)
         self._known: OrderedDict[str, float] = OrderedDict()  # id -> when stored (monotonic)
         self._lock = threading.Lock()
         self._new = 0

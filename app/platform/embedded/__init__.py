@@ -21,7 +21,7 @@ from ...core.crypto import Keyring, reencrypt
 from ...core.db import Database
 from .models import (ApplicationRow, EventRow, HelperRow, LifeEventRow, MetaRow, PartRow,
                      PersonRow, PlatformBase, RatingRow, ServiceRow, SupplementRow)
-from .seed import phrasebook, prepare
+from .seed import phrasebook
 
 DEFAULT_LOCALE = "zh_Hans_CN"
 CATALOGUE_VERSION = "catalogue_version"
@@ -81,9 +81,9 @@ def add_working_days(start: date, days: int) -> date:
 class EmbeddedPlatform:
     def __init__(self, database_url: str, clock: Callable[[], datetime] = utcnow,
                  keyring: Keyring | None = None):
+        # Tables and demo seed come from `flask db upgrade` (app/migrations/platform).
         self.db = Database(database_url, PlatformBase, keyring)
         self.clock = clock  # naive UTC; replaceable so tests can move time
-        prepare(self.db)
         bump_catalogue_version_on_change(self.db)
 
     def catalogue_version(self) -> str:
