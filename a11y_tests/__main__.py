@@ -34,8 +34,9 @@ def main(argv=None) -> int:
                         "Accept-Language (default: " + ",".join(DEFAULT_LOCALES) + ")")
     parser.add_argument("--crawl", choices=["standard", "all", "none"], default="standard",
                         help="also follow every link from / and /my/ and audit the pages "
-                        "no scripted state covers, and report broken links: in the "
-                        "standard display mode only (default), in every mode, or not")
+                        "no scripted state covers, and report broken links, in the "
+                        "standard display mode: once per JS setting in the first language "
+                        "(default), in every language, or not")
     parser.add_argument("--workers", type=int, default=None,
                         help="audit processes sharing the matrix (default: one more "
                         "than the cores, at most 4, on the local app; 1 with --base-url)")

@@ -1,13 +1,15 @@
 """The accessibility audit as one command (`python -m a11y_tests`): every page state of
 states.py, in every display mode and language (modes.py), JavaScript on and/or off,
-through axe (the same options as the pytest suite) and the structure checks of
-checks.py; every finding mapped to WCAG 2.2, the MIIT 适老化 specification and GB/T
+through axe (the same options as the pytest suite), IBM Equal Access, the Nu HTML
+Checker (engines.py) and the structure checks of checks.py; every finding mapped to WCAG 2.2, the MIIT 适老化 specification and GB/T
 37668 (rules.yaml), with a screenshot of the element; an HTML, JSON and JUnit report; a
 baseline of accepted findings.
 
-The matrix (states × modes × languages × JS) is split by its columns ("cells": one
-JS setting, language and mode) among worker processes, each with its own browser and,
-for the local app, its own server and data folder.
+The matrix (states × modes × languages × JS) is split into units (one JS setting and
+language, a slice of the states, every display mode: each state is reached once and
+audited in every mode) among worker processes, each with its own browser and, for the
+local app, its own server and data folder. The Nu HTML Checker runs once at the end,
+over every page view's HTML (engines.py).
 
 The pieces are usable one by one (the tests in test_audit_command.py use them on
 fixture pages): `PageAuditor.audit(page, state_id, js, mode, locale)` -> findings,
@@ -590,8 +592,9 @@ dd { margin: 0; }
 RULE_KINDS = {"check": "structure check of the audit (checks.py)",
               "audit": "the audit could not reach the page state",
               "crawl": "a link found by the crawl leads to an error"}
-CRAWL_POLICIES = {"standard": "in the standard display mode of each JS setting and language",
-                  "all": "in every display mode, language and JS setting",
+CRAWL_POLICIES = {"standard": "once per JS setting, in the standard display mode and the "
+                               "first language",
+                  "all": "in the standard display mode of every language and JS setting",
                   "none": "off"}
 
 
@@ -940,7 +943,8 @@ class SiteAuditor:
         """The unit's states, each reached once and then audited in every display mode
         (a cookie and emulated media, applied by reloading the page; a GET page only,
         and only while it still shows the state, otherwise it is reached again). Yields
-        runs like run_cell; then the crawl, if this unit crawls."""
+        {state, js, mode, locale, url, findings, html_source, seconds} as each is done;
+        then the crawl's, if this unit crawls."""
         locale = LOCALES[unit.locale] if unit.locale else None
         for key in [k for k in self.contexts if k != (unit.js, unit.locale)]:
             for context, _ in self.contexts.pop(key).values():
@@ -953,7 +957,7 @@ class SiteAuditor:
 
     def crawls_unit(self, unit: Unit) -> bool:
         """The crawl runs once per JS setting (the first language's first part) in the
-        standard display mode, or ("all") in every mode and language."""
+        standard display mode, or ("all") in every language."""
         if self.crawl == "all":
             return unit.part == 0
         return (self.crawl == "standard" and unit.part == 0
@@ -1019,60 +1023,6 @@ class SiteAuditor:
         bring_to_state(page, state, seed)
         self.views["reached"] += 1
 
-    def run_cell(self, cell: Cell):
-        """Every state in the cell: yields {state, js, mode, locale, url, findings,
-        seconds} as each is done."""
-        from .seeding import Seed, bring_to_state
-
-        mode, locale = self._mode_and_locale(cell)
-        for key in [k for k in self.contexts if k != (cell.js, cell.locale)]:
-            # Done with that JS setting and language (the matrix goes in that order).
-            for context, _ in self.contexts.pop(key).values():
-                context.close()
-        for context, _ in self.contexts.get((cell.js, cell.locale), {}).values():
-            apply(context, self.base_url, mode, locale)
-        for state in self.states:
-            if cell.js not in state.modes:
-                continue
-            started = time.monotonic()
-            fresh = None
-            url = self.base_url + state.url
-            try:
-                if state.who == "fresh":
-                    context, seed = fresh = self._new_context(cell.js, locale), Seed(cell.js)
-                    apply(context, self.base_url, mode, locale)
-                else:
-                    context, seed = self._context_for(state.who, cell)
-                page = tab(context)
-                url = self.base_url + state.url_for(seed)
-                problem = seed.problem(urlsplit(state.url_for(seed)).path)
-                if problem:
-                    raise RuntimeError(f"its history could not be seeded: {problem}")
-                bring_to_state(page, state, seed)
-                kept = state.keeps_display_mode
-                problem = mode_problem(page, mode if kept else None, locale)
-                if problem:
-                    raise RuntimeError(problem)
-                findings = self.auditor.audit(page, state.id, cell.js, mode, locale,
-                                              mode_kept=kept)
-                url = page.url
-            except Exception as error:  # noqa: BLE001 - reported as a finding
-                reason = f"{type(error).__name__}: {str(error).strip()[:500]}"
-                findings = [not_reached(state.id, cell.js, url, reason, cell.mode,
-                                        cell.locale)]
-            finally:
-                if fresh:
-                    fresh[0].close()
-            yield self._run(cell, state.id, url, findings, started)
-        if self.crawls(cell):
-            yield from self.crawl_cell(cell)
-
-    def crawls(self, cell: Cell) -> bool:
-        """crawl "all": in every cell; "standard": in the standard display mode of
-        each JS setting and language (the display modes change the look, not the
-        links); "none": never."""
-        return self.crawl == "all" or (self.crawl == "standard" and cell.mode == "standard")
-
     def _run(self, cell: Cell, state_id: str, url: str, findings: list, started: float):
         # The HTML this view was audited on (if it was), for the Nu checker at the end.
         source, self.auditor.last_source = self.auditor.last_source, None
@@ -1084,7 +1034,7 @@ class SiteAuditor:
         """Follow every same-origin link (GET only, never a form), signed out from the
         home page and signed in as the seeded applicant from /my/; audit each page
         that no scripted state covers (crawl_key) as "crawled:<key>". A link answering
-        4xx/5xx is a broken-link finding. Yields runs like run_cell."""
+        4xx/5xx is a broken-link finding. Yields runs like run_unit."""
         from .seeding import Seed
 
         mode, locale = self._mode_and_locale(cell)
@@ -1299,7 +1249,7 @@ def _fresh_shots(report_dir) -> Path:
 # ---- the matrix shared among worker processes ------------------------------------------
 def _worker_main(index: int, config: dict, tasks, results) -> None:
     """A worker process: its own browser and (for the local app) its own app, server
-    and data folder; audits the cells it takes from `tasks` until it gets None."""
+    and data folder; audits the units it takes from `tasks` until it gets None."""
     from playwright.sync_api import sync_playwright
 
     from . import states as states_module
