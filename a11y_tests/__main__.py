@@ -43,7 +43,8 @@ def main(argv=None) -> int:
     parser.add_argument("--engines", default=",".join(ENGINES),
                         help="comma-separated checkers (default: all of "
                         + ",".join(ENGINES) + "): axe-core and IBM Equal Access in each "
-                        "page, the Nu HTML Checker once over every page's HTML")
+                        "page, the Nu HTML Checker once over every page's HTML, the "
+                        "site's own structure checks")
     parser.add_argument("--shard", default="1/1", metavar="K/N",
                         help="audit only the K-th of N equal parts of the page states "
                         "(every language, mode and JS setting of them); N runs with "
@@ -54,7 +55,7 @@ def main(argv=None) -> int:
                         help="folder for index.html, report.json, junit.xml and shots/ "
                         "(default: a11y-report)")
     parser.add_argument("--baseline", help="YAML list of accepted findings: "
-                        "{rule, state (or *), js, mode, locale (optional, globs), reason, "
+                        "{rule, state (or *), js, mode, locale, engine (optional, globs), reason, "
                         "expires: YYYY-MM-DD}")
     parser.add_argument("-v", "--verbose", action="store_true",
                         help="print each state as it is audited")

@@ -1,9 +1,9 @@
 """The accessibility audit as one command (`python -m a11y_tests`): every page state of
 states.py, in every display mode and language (modes.py), JavaScript on and/or off,
-through axe (the same options as the pytest suite), IBM Equal Access, the Nu HTML
-Checker (engines.py) and the structure checks of checks.py; every finding mapped to WCAG 2.2, the MIIT 适老化 specification and GB/T
-37668 (rules.yaml), with a screenshot of the element; an HTML, JSON and JUnit report; a
-baseline of accepted findings.
+through axe, IBM Equal Access, the Nu HTML Checker (engines.py) and the structure
+checks of checks.py; every finding mapped to WCAG 2.2, the MIIT 适老化 specification
+and GB/T 37668 (rules.yaml), with a screenshot of the element; an HTML, JSON and JUnit
+report; a baseline of accepted findings.
 
 The matrix (states × modes × languages × JS) is split into units (one JS setting and
 language, a slice of the states, every display mode: each state is reached once and
@@ -138,7 +138,7 @@ class PageAuditor:
         self.wording_for = wording_for
         self.tags = list(tags)
         self.shots_dir = shots_dir
-        self.structure = structure
+        self.structure = structure and "check" in engines
         self.axe = _TaggedAuditor(browser, base_url, self.tags)
         self.axe_runs = 0
         self.needs_review: dict[str, set] = {}
@@ -394,17 +394,21 @@ def load_baseline(path) -> list[dict]:
             expires = date.fromisoformat(str(expires))
         loaded.append({"rule": str(entry["rule"]), "state": str(entry.get("state", "*")),
                        "js": str(entry.get("js", "*")), "mode": str(entry.get("mode", "*")),
-                       "locale": str(entry.get("locale", "*")), "reason": str(entry["reason"]),
+                       "locale": str(entry.get("locale", "*")),
+                       "engine": str(entry.get("engine", "*")),  # axe, ibm, nu, check …
+                       "reason": str(entry["reason"]),
                        "expires": expires.isoformat(), "used": 0,
                        "status": "active"})
     return loaded
 
 
 def _baseline_matches(entry: dict, f: dict) -> bool:
-    return (entry["rule"] == f["rule"] and fnmatch.fnmatchcase(f["state"], entry["state"])
+    return (fnmatch.fnmatchcase(f["rule"], entry["rule"])
+            and fnmatch.fnmatchcase(f["state"], entry["state"])
             and fnmatch.fnmatchcase(f["js"], entry["js"])
             and fnmatch.fnmatchcase(f.get("mode") or "standard", entry.get("mode", "*"))
-            and fnmatch.fnmatchcase(f.get("locale") or "", entry.get("locale", "*")))
+            and fnmatch.fnmatchcase(f.get("locale") or "", entry.get("locale", "*"))
+            and fnmatch.fnmatchcase(f.get("source") or "", entry.get("engine", "*")))
 
 
 def apply_baseline(findings: list[dict], baseline: list[dict],
@@ -764,7 +768,8 @@ def write_html(result: AuditResult, path: Path) -> None:
                        f'<td>{e(b["status"])}</td><td>{b["used"]}</td></tr>')
         out.append('</tbody></table></div>')
     if result.needs_review:
-        out.append('<h2 id="review">Needs review (axe could not decide; not failures)</h2><ul>')
+        out.append('<h2 id="review">Needs review (what axe could not decide, IBM Equal '
+                   'Access\'s potential and manual results; not failures)</h2><ul>')
         out += [f'<li>{e(rule)}: {e(", ".join(sorted(where)[:10]))}'
                 f'{" …" if len(where) > 10 else ""}</li>'
                 for rule, where in sorted(result.needs_review.items())]

@@ -20,7 +20,8 @@ ROOT = Path(__file__).resolve().parent.parent
 ACE_JS = ROOT / "node_modules" / "accessibility-checker-engine" / "ace.js"
 VNU_JAR = ROOT / "node_modules" / "vnu-jar" / "build" / "dist" / "vnu.jar"
 
-ENGINES = ("axe", "ibm", "nu")
+# "check": the site's own structure checklist (checks.py), on by default like the others.
+ENGINES = ("axe", "ibm", "nu", "check")
 IBM_POLICIES = ["WCAG_2_2", "IBM_Accessibility"]
 IBM_HELP = "https://able.ibm.com/rules/archives/latest/doc/en-US/{rule}.html"
 

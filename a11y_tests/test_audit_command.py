@@ -490,6 +490,17 @@ def test_the_baseline_can_name_a_display_mode_and_language(tmp_path, axe_finding
     assert {f["status"] for f in elsewhere} == {"failed"}
 
 
+def test_the_baseline_can_name_an_engine(tmp_path):
+    path = tmp_path / "baseline.yaml"
+    path.write_text("- rule: 'nu:*'\n  engine: nu\n  reason: a validator bug, reported\n"
+                    f"  expires: {(date.today() + timedelta(30)).isoformat()}\n",
+                    encoding="utf-8")
+    nu = {"rule": "nu:attribute-x-not-allowed", "source": "nu", "state": "home", "js": "on"}
+    elsewhere = dict(nu, source="ibm")  # (no such rule there: the engine must match too)
+    apply_baseline([nu, elsewhere], load_baseline(path))
+    assert (nu["status"], elsewhere["status"]) == ("accepted", "failed")
+
+
 def test_reports_give_the_matrix_of_modes_and_languages(tmp_path, axe_findings, browser):
     """Runs in two modes and two languages: each finding says where it was, the JUnit
     cases are named by language, mode and JS, the summary tables are pages × modes."""
