@@ -12,6 +12,6 @@ if [[ "${1:-}" == "--quick" ]]; then
   shift
   .venv/bin/python -m pytest -p no:cacheprovider -q -n auto tests "$@"
   exec .venv/bin/python -m a11y_tests --js both --modes standard --locales zh_Hans_CN \
-      --crawl none --report a11y-report-quick
+      --crawl none --baseline a11y_tests/baseline.yaml --report a11y-report-quick
 fi
 exec .venv/bin/python -m pytest "$@"

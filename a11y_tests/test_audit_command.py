@@ -429,7 +429,9 @@ def baseline_file(tmp_path, expires):
 
 @pytest.fixture(scope="module")
 def axe_findings(contexts, auditor):
-    return audit_fixture(contexts, auditor, AXE_BROKEN, "no-alt")
+    # (IBM Equal Access finds the missing alt too, as img_alt_valid: axe's alone here.)
+    return [f for f in audit_fixture(contexts, auditor, AXE_BROKEN, "no-alt")
+            if f["source"] == "axe"]
 
 
 def test_the_baseline_accepts_until_it_expires(tmp_path, axe_findings):
@@ -467,7 +469,7 @@ def test_exit_code_and_reports(tmp_path, axe_findings, clean_findings, browser):
         page = context.new_page()
         page.goto(index.as_uri())
         assert page.locator("h1").count() == 1
-        report_auditor = PageAuditor(browser, index.as_uri(), wording_for, structure=False)
+        report_auditor = PageAuditor(browser, index.as_uri(), wording_for, engines=["axe"])
         try:
             assert report_auditor.audit(page, "report", "on") == []
         finally:
@@ -537,7 +539,7 @@ def test_reports_give_the_matrix_of_modes_and_languages(tmp_path, axe_findings, 
         header = page.locator("#pages-1 + .table-wrap thead").inner_text()
         assert "standard" in header and "elder" in header and "JS off" in header
         assert "elder, en, JS off" in page.locator("#findings ~ section").first.inner_text()
-        report_auditor = PageAuditor(browser, index.as_uri(), wording_for, structure=False)
+        report_auditor = PageAuditor(browser, index.as_uri(), wording_for, engines=["axe"])
         try:
             assert report_auditor.audit(page, "report", "on") == []
         finally:
