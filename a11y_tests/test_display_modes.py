@@ -245,7 +245,7 @@ def test_every_mode_is_described_and_distinct():
     """The modes are data (modes.py): each one applied gives a different <html>."""
     signatures = {(m.cookie, tuple(sorted(m.emulation().items()))) for m in MODES.values()}
     assert len(signatures) == len(MODES)
-    from app.display import DisplayPreferences
+    from app.display.preferences import DisplayPreferences
     for mode in MODES.values():
         prefs = DisplayPreferences.from_cookie(mode.cookie).effective()
         attributes = prefs.html_attributes()
@@ -254,7 +254,7 @@ def test_every_mode_is_described_and_distinct():
 
 def test_every_language_of_the_app_can_be_audited(live_server):
     """--locales takes every language the app serves, each with its <html lang>."""
-    from app.i18n import html_lang
+    from app.core.i18n import html_lang
 
     from .modes import LOCALES
     for code in live_server.app.config["LOCALES"]:
