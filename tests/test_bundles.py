@@ -22,12 +22,6 @@ NONE_CHOSEN = {"matters": {}}
 
 
 @pytest.fixture
-def zhang(client):
-    sign_in_as(client, ZHANG)
-    return client
-
-
-@pytest.fixture
 def wang(client):
     sign_in_as(client, WANG)
     return client

@@ -32,12 +32,6 @@ def upload(content: bytes, filename: str) -> dict:
     return {"only_child_certificate": (io.BytesIO(content), filename)}
 
 
-@pytest.fixture
-def zhang(client):
-    sign_in_as(client, ZHANG)
-    return client
-
-
 def draft_answers(app, owner_id: str, code: str) -> dict:
     draft = app.extensions["front_store"].open_draft(owner_id, code)
     return draft.answers if draft else {}

@@ -17,12 +17,6 @@ NONE_CHOSEN = {"matters": {}}
 
 
 @pytest.fixture
-def zhang(client):
-    sign_in_as(client, ZHANG)
-    return client
-
-
-@pytest.fixture
 def number(zhang, app):
     return apply_and_submit(zhang, app, "retirement", NONE_CHOSEN)
 

@@ -21,12 +21,6 @@ ASK = "请补充1990年以前在国营工厂工作的证明"
 
 
 @pytest.fixture
-def zhang(client):
-    sign_in_as(client, ZHANG)
-    return client
-
-
-@pytest.fixture
 def number(zhang, app):
     number = apply_and_submit(zhang, app, "retirement",
                               {"matters": {"matters": ["medical_years"]}})

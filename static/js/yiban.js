@@ -145,7 +145,7 @@
     function extend() {
       if (pending) return;
       pending = true;
-      var headers = JSON.parse(body.getAttribute("hx-headers") || "{}");
+      var headers = JSON.parse(body.getAttribute("data-hx-headers") || "{}");
       fetch(dialog.dataset.extendUrl, {
         method: "POST", credentials: "same-origin",
         headers: { "X-CSRFToken": headers["X-CSRFToken"], "Accept": "application/json" }
