@@ -22,10 +22,11 @@ def create_app(overrides: dict | None = None, platform=None) -> Flask:
     app.config.update(overrides or {})
     app.config["BABEL_TRANSLATION_DIRECTORIES"] = str(ROOT / "locales")
 
-    from . import (assisted, auth, cli, limits, messages, outbox, proactive, security, speech,
-                   templating)
+    from . import (assisted, auth, cli, limits, messages, offline_apply, outbox, proactive,
+                   security, speech, templating)
     from .blueprints import (account, applications, apply, assisted as assisted_pages,
-                             catalogue, consent, display, errors, speech as speech_pages)
+                             catalogue, consent, display, errors, offline as offline_pages,
+                             speech as speech_pages)
     from .consent import Consents
     from .crypto import Keyring
     from .front_store import FrontStore
@@ -54,8 +55,10 @@ def create_app(overrides: dict | None = None, platform=None) -> Flask:
     templating.init_app(app)
     speech.init_app(app)  # its after-request hook reads the rendered page
     for blueprint in (catalogue.bp, account.bp, apply.bp, applications.bp, display.bp,
-                      assisted_pages.bp, consent.bp, speech_pages.bp):
+                      assisted_pages.bp, consent.bp, speech_pages.bp, offline_pages.bp):
         app.register_blueprint(blueprint)
+    offline_apply.init_app(app)
+    app.jinja_env.globals["offline_attributes"] = offline_pages.body_attributes
     messages.init_app(app)  # 消息中心: its pages, the header count, catching up on events
     limits.init_app(app)  # after the blueprints: it wraps their views
     errors.init_app(app)

@@ -28,6 +28,8 @@ ACCESS_ACTIONS = {
     ("applications.rating", "POST"): "rate",
     ("messages.index", "GET"): "view_messages",
     ("messages.detail", "GET"): "view_messages",
+    # An answer entered offline and sent later (201: applied).
+    ("offline.send", "POST"): "save_answer",
 }
 CITIZEN_DATA_BLUEPRINTS = ("apply", "applications")
 

@@ -1,0 +1,186 @@
+"""Offline entry (离线录入, static/js/offline.js + the service worker): the journeys of
+issue "fill in with no signal, send with one press", in Debian's Chromium.
+
+Each journey uses its own persistent browser profile (a folder), so "restart the
+browser" is real: the browser is closed and started again on the same profile, and
+what survives is what a phone would keep (IndexedDB, the service worker, its cache).
+The network is cut with context.set_offline, which in this Chromium also cuts the
+service worker's own fetches (test_going_offline_cuts_the_service_workers_fetches_too
+checks that, so the journeys would not pass on a network that is secretly still up)."""
+from __future__ import annotations
+
+import re
+from contextlib import contextmanager
+from datetime import timedelta
+
+import pytest
+from playwright.sync_api import sync_playwright
+
+from .support import CHROMIUM, CHROMIUM_ARGS, CONTEXT_OPTIONS, PNG_BYTES, id_number
+
+PASSWORD = {"13800000001": "yiban-demo-1", "13800000002": "yiban-demo-2",
+            "13800000005": "yiban-demo-5", "13800000006": "yiban-demo-6"}
+BANK = "6222021234567890123"
+ADDRESS = {"region": "湖南省长沙市芙蓉区", "detail": "示例路1号"}
+
+
+@pytest.fixture(scope="module")
+def playwright():
+    with sync_playwright() as p:
+        yield p
+
+
+class Device:
+    """A phone: one browser profile that can be closed and started again."""
+
+    def __init__(self, playwright, folder, base_url):
+        self.playwright, self.folder, self.base_url = playwright, folder, base_url
+        self.context = self.page = None
+        self.start()
+
+    def start(self, offline=False):
+        self.context = self.playwright.chromium.launch_persistent_context(
+            str(self.folder), executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True,
+            base_url=self.base_url, **CONTEXT_OPTIONS)
+        self.context.set_default_timeout(20_000)
+        self.context.set_offline(offline)
+        self.page = self.context.pages[0] if self.context.pages else self.context.new_page()
+        self.errors = []
+        self.page.on("response", lambda r: r.status >= 500 and self.errors.append(r.url))
+
+    def restart(self, offline):
+        self.context.close()
+        self.start(offline)
+
+    def close(self):
+        self.context.close()
+
+    def offline(self, value=True):
+        self.context.set_offline(value)
+
+    def goto(self, path):
+        self.page.goto(path)
+        self.wait_ready()
+
+    def wait_ready(self):
+        """offline.js has loaded (after the page's load event) and, online, has kept
+        the application's pages for offline use."""
+        if self.page.evaluate("navigator.onLine"):
+            self.page.wait_for_function("() => document.documentElement.dataset.offlineReady"
+                                        " === '1' || !document.body.dataset.offlineCode")
+        self.page.wait_for_function(
+            "() => !!document.querySelector('script[src*=\"offline\"]')")
+        self.page.wait_for_timeout(300)
+
+    def press_continue(self):
+        with self.page.expect_navigation():
+            self.page.locator("main form button[type=submit]").first.click()
+        self.wait_ready()
+
+    def sign_in(self, mobile):
+        self.page.goto("/sign-in")
+        self.page.fill("#login", mobile)
+        self.page.fill("#password", PASSWORD[mobile])
+        with self.page.expect_navigation():
+            self.page.locator("main form button[type=submit]").click()
+
+    def entries(self) -> int:
+        return self.page.evaluate("""() => new Promise(ok => {
+            const r = indexedDB.open('yiban-offline', 1);
+            r.onupgradeneeded = () => { r.transaction.abort(); };
+            r.onerror = () => ok(-1);
+            r.onsuccess = () => { const db = r.result;
+              if (!db.objectStoreNames.contains('entries')) { db.close(); ok(0); return; }
+              const q = db.transaction('entries').objectStore('entries').count();
+              q.onsuccess = () => { db.close(); ok(q.result); }; };
+        })""")
+
+    def databases(self) -> list[str]:
+        return self.page.evaluate("indexedDB.databases().then(l => l.map(x => x.name))")
+
+    def status(self) -> str:
+        return self.page.locator("#offline-status").inner_text()
+
+
+@pytest.fixture
+def device(playwright, live_server, tmp_path):
+    phone = Device(playwright, tmp_path / "profile", live_server.url)
+    yield phone
+    phone.close()
+
+
+def applications(live_server, citizen_id, code):
+    return [a for a in live_server.app.extensions["platform"].applications_of(citizen_id)
+            if a.service_code == code]
+
+
+def person_id(live_server, mobile):
+    return live_server.app.extensions["platform"].authenticate(mobile, PASSWORD[mobile]).id
+
+
+def test_going_offline_cuts_the_service_workers_fetches_too(device):
+    device.sign_in("13800000006")
+    device.goto("/apply/remote-medical-filing")
+    device.offline()
+    reached = device.page.evaluate(
+        "fetch('/offline/status', {cache: 'no-store'}).then(() => 'network', () => 'cut')")
+    # /offline/status is never kept, so only the network could answer it.
+    assert reached == "cut"
+
+
+def answer_remote_medical_filing_offline(device):
+    """Online up to the first question after the licence facts, then offline: three
+    answers, one of them a file."""
+    page = device.page
+    device.goto("/apply/remote-medical-filing")
+    while "/filing_type" not in page.url:
+        device.press_continue()
+    device.offline()
+    page.locator("#offline-status").filter(has_text="网络已断开").wait_for()
+    page.locator("input[name=filing_type]").first.check()
+    device.press_continue()
+    assert "/destination" in page.url
+    page.fill("#destination", "广东省深圳市")
+    device.press_continue()
+    page.fill("#start_date-year", "2027")
+    page.fill("#start_date-month", "1")
+    page.fill("#start_date-day", "15")
+    device.press_continue()
+    assert "/residence_proof" in page.url
+    page.locator("input[type=file]").set_input_files(
+        {"name": "居住证明.png", "mimeType": "image/png", "buffer": PNG_BYTES})
+    device.press_continue()
+    assert "/mobile" in page.url
+
+
+def test_a_single_matter_answered_offline_survives_reload_and_restart_and_is_sent_with_one_press(
+        device, live_server):
+    device.sign_in("13800000006")
+    before = len(applications(live_server, person_id(live_server, "13800000006"),
+                              "remote-medical-filing"))
+    answer_remote_medical_filing_offline(device)
+    page = device.page
+    page.reload()
+    device.wait_ready()
+    assert device.entries() == 4
+    device.restart(offline=True)
+    device.goto("/apply/remote-medical-filing/destination")
+    assert page.input_value("#destination") if False else True
+    page = device.page
+    assert device.page.input_value("#destination") == "广东省深圳市"
+    assert "保存在这台设备上" in device.page.locator("main").inner_text()
+    device.offline(False)
+    device.page.locator("#offline-send").wait_for()
+    assert "这台设备上有 1 份未提交的申请" in device.status()
+    with device.page.expect_navigation(url=re.compile(r"/apply/remote-medical-filing/check$")):
+        device.page.locator("#offline-send").click()
+    check = device.page.locator("main").inner_text()
+    for answer in ("广东省深圳市", "2027", "居住证明.png"):
+        assert answer in check
+    assert device.entries() == 0
+    with device.page.expect_navigation():
+        device.page.locator("main form button[type=submit]").last.click()
+    assert re.search(r"YB\d{14}", device.page.locator("main").inner_text())
+    after = applications(live_server, person_id(live_server, "13800000006"),
+                         "remote-medical-filing")
+    assert len(after) == before + 1
