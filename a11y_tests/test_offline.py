@@ -187,3 +187,102 @@ def test_a_single_matter_answered_offline_survives_reload_and_restart_and_is_sen
     after = applications(live_server, person_id(live_server, "13800000006"),
                          "remote-medical-filing")
     assert len(after) == before + 1
+
+
+# ---- 退休一件事: the matters chosen online decide what is asked offline ---------------
+def answer_retirement_offline(device):
+    page = device.page
+    device.goto("/apply/retirement")
+    page.locator("input[name=matters][value=only_child_reward]").check()
+    device.press_continue()
+    while "/retire_kind" not in page.url:
+        device.press_continue()
+    device.offline()
+    page.locator("#offline-status").filter(has_text="网络已断开").wait_for()
+    page.locator("input[name=retire_kind][value=normal]").check()
+    device.press_continue()
+    # Asked because of a matter chosen online: the device learnt it while online.
+    assert "/only_child_certificate" in page.url
+    page.locator("input[type=file]").set_input_files(
+        {"name": "独生子女证.png", "mimeType": "image/png", "buffer": PNG_BYTES})
+    device.press_continue()
+    assert "/bank_account" in page.url
+    page.fill("#bank_account", BANK)
+    device.press_continue()
+    page.fill("#home_address-region", ADDRESS["region"])
+    page.fill("#home_address-detail", ADDRESS["detail"])
+    device.press_continue()
+    assert page.url.endswith("/apply/retirement/check")
+
+
+def send_and_submit(device, code):
+    with device.page.expect_navigation(url=re.compile(rf"/apply/{code}/check$")):
+        device.page.locator("#offline-send").click()
+    check = device.page.locator("main").inner_text()
+    with device.page.expect_navigation():
+        device.page.locator("main form button[type=submit]").last.click()
+    assert re.search(r"YB\d{14}", device.page.locator("main").inner_text()), \
+        device.page.locator("main").inner_text()
+    return check
+
+
+def test_retirement_answered_offline_survives_restart_and_is_one_application(device, live_server):
+    device.sign_in("13800000001")
+    citizen = person_id(live_server, "13800000001")
+    before = len(applications(live_server, citizen, "retirement"))
+    answer_retirement_offline(device)
+    device.page.reload()
+    device.wait_ready()
+    device.restart(offline=True)
+    device.goto("/apply/retirement/bank_account")
+    assert device.page.input_value("#bank_account") == BANK
+    assert device.entries() == 4
+    device.offline(False)
+    device.page.locator("#offline-send").wait_for()
+    check = send_and_submit(device, "retirement")
+    for answer in ("正常退休", "独生子女证.png", BANK[-4:], ADDRESS["detail"]):
+        assert answer in check
+    assert "还没有回答" not in check
+    assert device.entries() == 0
+    assert len(applications(live_server, citizen, "retirement")) == before + 1
+
+
+# ---- flaky and slow networks ------------------------------------------------------------
+def test_a_send_cut_off_at_the_second_answer_resumes_where_it_stopped(device, live_server):
+    device.sign_in("13800000005")
+    citizen = person_id(live_server, "13800000005")
+    before = len(applications(live_server, citizen, "remote-medical-filing"))
+    answer_remote_medical_filing_offline(device)
+    device.offline(False)
+    device.page.locator("#offline-send").wait_for()
+    sends = []
+
+    def second_fails(route):
+        sends.append(route.request.url)
+        route.abort("connectionreset") if len(sends) == 2 else route.continue_()
+    device.page.route("**/offline/send/**", second_fails)
+    device.page.locator("#offline-send").click()
+    device.page.locator("#offline-status").filter(has_text="发送已暂停").wait_for()
+    assert device.entries() == 4  # the first was taken; nothing else is lost
+    check = send_and_submit(device, "remote-medical-filing")
+    for answer in ("广东省深圳市", "居住证明.png", "2027"):
+        assert answer in check
+    assert len(applications(live_server, citizen, "remote-medical-filing")) == before + 1
+
+
+def test_sending_over_a_slow_network_works(device, live_server):
+    device.sign_in("13800000002")
+    citizen = person_id(live_server, "13800000002")
+    before = len(applications(live_server, citizen, "remote-medical-filing"))
+    answer_remote_medical_filing_offline(device)
+    device.offline(False)
+    cdp = device.context.new_cdp_session(device.page)
+    cdp.send("Network.enable")
+    # 400 kbit/s both ways, 400 ms round trip.
+    cdp.send("Network.emulateNetworkConditions", {
+        "offline": False, "latency": 400, "downloadThroughput": 50_000,
+        "uploadThroughput": 50_000})
+    device.page.reload()
+    device.page.locator("#offline-send").wait_for(timeout=60_000)
+    send_and_submit(device, "remote-medical-filing")
+    assert len(applications(live_server, citizen, "remote-medical-filing")) == before + 1

@@ -45,7 +45,7 @@ def manifest():
     icon = url_for("static", filename="img/icon.svg")
     body = jsonify(name=_("Yiban"), short_name=_("Yiban"), start_url="/", scope="/",
                    display="standalone", lang=request.accept_languages.best or "zh-CN",
-                   background_color="#ffffff", theme_color="#0b3d91",
+                   background_color="#ffffff", theme_color="#0b0c0c",
                    icons=[{"src": icon, "sizes": "any", "type": "image/svg+xml"},
                           {"src": url_for("static", filename="img/icon-192.png"),
                            "sizes": "192x192", "type": "image/png"},
