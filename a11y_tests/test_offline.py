@@ -19,6 +19,7 @@ from playwright.sync_api import sync_playwright
 from .support import CHROMIUM, CHROMIUM_ARGS, CONTEXT_OPTIONS, PNG_BYTES, id_number
 
 PASSWORD = {"13800000001": "yiban-demo-1", "13800000002": "yiban-demo-2",
+            "13800000003": "yiban-demo-3", "13800000004": "yiban-demo-4",
             "13800000005": "yiban-demo-5", "13800000006": "yiban-demo-6"}
 BANK = "6222021234567890123"
 ADDRESS = {"region": "湖南省长沙市芙蓉区", "detail": "示例路1号"}
@@ -42,7 +43,7 @@ class Device:
         self.context = self.playwright.chromium.launch_persistent_context(
             str(self.folder), executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True,
             base_url=self.base_url, **CONTEXT_OPTIONS)
-        self.context.set_default_timeout(20_000)
+        self.context.set_default_timeout(30_000)
         self.context.set_offline(offline)
         self.page = self.context.pages[0] if self.context.pages else self.context.new_page()
         self.errors = []
@@ -286,3 +287,152 @@ def test_sending_over_a_slow_network_works(device, live_server):
     device.page.locator("#offline-send").wait_for(timeout=60_000)
     send_and_submit(device, "remote-medical-filing")
     assert len(applications(live_server, citizen, "remote-medical-filing")) == before + 1
+
+
+# ---- a helper under consent -------------------------------------------------------------
+def helper_acts(device, live_server, helper_code, password):
+    device.page.goto("/helper/sign-in")
+    device.page.fill("#login", helper_code)
+    device.page.fill("#password", password)
+    with device.page.expect_navigation():
+        device.page.locator("main form button[type=submit]").click()
+    with device.page.expect_navigation():
+        device.page.locator("main .card form button").first.click()
+
+
+def test_a_helpers_offline_entry_waits_while_the_consent_is_revoked_then_is_sent(
+        device, live_server):
+    app = live_server.app
+    consents, store = app.extensions["consents"], app.extensions["front_store"]
+    platform = app.extensions["platform"]
+    helper = platform.authenticate_helper("HB1003", "yiban-helper-3")
+    citizen = platform.authenticate("13800000004", "yiban-demo-4").id
+    before = len(applications(live_server, citizen, "remote-medical-filing"))
+    grant = consents.grant(citizen, helper.id, None, 24, "remote")
+    helper_acts(device, live_server, "HB1003", "yiban-helper-3")
+    answer_remote_medical_filing_offline(device)
+    consents.revoke(grant.id, citizen)  # the citizen ends it while the helper is offline
+
+    device.offline(False)
+    device.page.locator("#offline-send").click()
+    status = device.page.locator("#offline-status")
+    status.filter(has_text="授权已结束").wait_for()
+    assert device.page.locator("#offline-delete").is_visible()
+    assert device.entries() == 5  # nothing lost
+    draft = store.open_draft(citizen, "remote-medical-filing")
+    assert draft is None or "destination" not in draft.answers  # nothing stored
+
+    # The citizen authorises the helper again: the entry goes, and leaves the device.
+    consents.grant(citizen, helper.id, None, 24, "remote")
+    device.page.goto("/helper/")
+    with device.page.expect_navigation():
+        device.page.locator("main .card form button").first.click()
+    device.wait_ready()
+    send_and_submit(device, "remote-medical-filing")
+    assert device.entries() == 0
+    sent = applications(live_server, citizen, "remote-medical-filing")
+    assert len(sent) == before + 1
+
+
+# ---- the device copy is deleted -----------------------------------------------------
+def test_signing_out_deletes_the_device_copy(device):
+    device.sign_in("13800000003")
+    device.goto("/apply/remote-medical-filing")
+    answer_remote_medical_filing_offline(device)
+    assert device.entries() == 5
+    device.offline(False)
+    device.goto("/services/remote-medical-filing")
+    with device.page.expect_navigation():
+        device.page.get_by_role("button", name="退出登录").click()
+    device.wait_ready()
+    assert "yiban-offline" not in device.databases()
+
+
+def test_the_device_copy_is_deleted_after_the_offline_limit(device, live_server):
+    """Past YIBAN_OFFLINE_KEEP_DAYS (3) since the device last reached the site signed
+    in, the next page it opens deletes the copy (the key with it), online or not."""
+    device.sign_in("13800000003")
+    answer_remote_medical_filing_offline(device)
+    assert device.entries() == 5
+    device.page.clock.install(time=device.page.evaluate("Date.now()") + 4 * 86_400_000)
+    device.goto("/apply/remote-medical-filing/mobile")
+    assert "yiban-offline" not in device.databases()
+
+
+# ---- the browser's checks are the server's ------------------------------------------
+CHILD = id_number("11010120250301002")
+RULE_CASES = [  # (service, question, {field: value}), each checked offline and by the server
+    ("childcare-subsidy", "child_name", {"child_name": ""}),
+    ("childcare-subsidy", "child_name", {"child_name": "张小明2"}),
+    ("childcare-subsidy", "child_name", {"child_name": "张小明２"}),
+    ("childcare-subsidy", "child_name", {"child_name": "张" * 51}),
+    ("childcare-subsidy", "child_name", {"child_name": " 张小明 "}),
+    ("childcare-subsidy", "child_id_number", {"child_id_number": "123"}),
+    ("childcare-subsidy", "child_id_number", {"child_id_number": CHILD[:-1] + "Y"}),
+    ("childcare-subsidy", "child_id_number",
+     {"child_id_number": CHILD[:-1] + ("0" if CHILD[-1] != "0" else "1")}),
+    ("childcare-subsidy", "child_id_number", {"child_id_number": "110101209901010011"}),
+    ("childcare-subsidy", "child_id_number", {"child_id_number": CHILD.lower()}),
+    ("childcare-subsidy", "child_birth_date",
+     {"child_birth_date-year": "", "child_birth_date-month": "", "child_birth_date-day": ""}),
+    ("childcare-subsidy", "child_birth_date",
+     {"child_birth_date-year": "2025", "child_birth_date-month": "", "child_birth_date-day": "1"}),
+    ("childcare-subsidy", "child_birth_date",
+     {"child_birth_date-year": "2025", "child_birth_date-month": "13", "child_birth_date-day": "1"}),
+    ("childcare-subsidy", "child_birth_date",
+     {"child_birth_date-year": "25", "child_birth_date-month": "3", "child_birth_date-day": "1"}),
+    ("childcare-subsidy", "child_birth_date",
+     {"child_birth_date-year": "2025", "child_birth_date-month": "2", "child_birth_date-day": "30"}),
+    ("childcare-subsidy", "child_birth_date",
+     {"child_birth_date-year": "2099", "child_birth_date-month": "1", "child_birth_date-day": "1"}),
+    ("childcare-subsidy", "child_birth_date",
+     {"child_birth_date-year": "2025", "child_birth_date-month": "3", "child_birth_date-day": "1"}),
+    ("childcare-subsidy", "bank_account", {"bank_account": "123"}),
+    ("childcare-subsidy", "bank_account", {"bank_account": "6222 0212 3456 7890"}),
+    ("childcare-subsidy", "bank_account", {"bank_account": "62220a12345678"}),
+    ("childcare-subsidy", "mobile", {"mobile": "1380000000"}),
+    ("childcare-subsidy", "mobile", {"mobile": "23800000001"}),
+    ("childcare-subsidy", "mobile", {"mobile": "+86 138 0000 0001"}),
+    ("childcare-subsidy", "mobile", {"mobile": "１３８０００００００１"}),
+    ("childcare-subsidy", "mobile", {"mobile": "138-0000-000a"}),
+    ("remote-medical-filing", "destination", {"destination": ""}),
+    ("remote-medical-filing", "destination", {"destination": "深" * 201}),
+    ("remote-medical-filing", "destination", {"destination": "深圳"}),
+]
+
+
+def server_verdict(app, code, key, values):
+    """What the question page's own form says about the answer (its first error)."""
+    from werkzeug.datastructures import MultiDict
+
+    from app.blueprints.apply import load_service
+    from app.forms.builder import form_class
+    with app.test_request_context(headers={"Accept-Language": "zh-CN"}):
+        _service, questions = load_service(code)
+        q = next(x for x in questions if x.key == key)
+        form = form_class(q)(formdata=MultiDict(values), meta={"csrf": False})
+        return None if form.validate() else form.field.errors[0]
+
+
+def test_offline_checks_give_the_same_verdict_and_message_as_the_server(device, live_server):
+    device.sign_in("13800000003")
+    for code in ("childcare-subsidy", "remote-medical-filing"):
+        device.goto(f"/apply/{code}")
+    device.offline()
+    page = device.page
+    differences = []
+    for code, key, values in RULE_CASES:
+        device.goto(f"/apply/{code}/{key}")
+        for name, value in values.items():
+            page.fill(f'[name="{name}"]', value)
+        before = page.url
+        page.locator("main form button[type=submit]").first.click()
+        page.wait_for_function(
+            "(before) => location.href !== before || !!document.querySelector('[data-offline-error]')",
+            arg=before)
+        shown = (page.locator(".error-summary[data-offline-error] a").inner_text()
+                 if page.url == before else None)
+        expected = server_verdict(live_server.app, code, key, values)
+        if shown != expected:
+            differences.append((key, values, shown, expected))
+    assert differences == []

@@ -83,9 +83,9 @@ def known_answers(code: str, questions) -> dict:
 class Refused(Exception):
     """Nothing was applied; `result` says why, for the device to show."""
 
-    def __init__(self, status: int, **result):
-        super().__init__(result.get("status"))
-        self.http_status, self.result = status, result
+    def __init__(self, http_status: int, **result):
+        super().__init__(result["status"])
+        self.http_status, self.result = http_status, result
 
 
 def check_sender(code: str, entry_for: str) -> None:
