@@ -106,6 +106,17 @@ TABLE = {
     ("speech.script_json", "GET"): HER_SCRIPT,
     ("speech.page_audio", "GET"): HER_SCRIPT,
     ("speech.sentence_audio", "GET"): HER_SCRIPT,
+    # Offline entry: what a device may keep is the same for everyone (nothing personal).
+    ("offline.service_worker", "GET"): everyone(OK),
+    ("offline.manifest", "GET"): everyone(OK),
+    ("offline.rules", "GET"): everyone(OK),
+    ("offline.blank_question", "GET"): everyone(OK),
+    ("offline.page", "GET"): everyone(OK),
+    ("offline.status", "GET"): everyone(OK),  # tags and a form token, nothing of hers
+    ("offline.known", "GET"): each(UNAUTHORISED, OK, OK, UNAUTHORISED, OK),
+    # Sending a saved answer: 400 without its idempotency key (the matrix sends none);
+    # a helper whose consent ended is told so (409), nothing stored.
+    ("offline.send", "POST"): each(UNAUTHORISED, "400", "400", "409", "400"),
 }
 
 

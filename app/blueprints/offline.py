@@ -9,6 +9,7 @@ from flask_babel import gettext as _
 from flask_wtf.csrf import generate_csrf
 
 from .. import offline_apply
+from ..assisted import covers
 from ..forms.browser_rules import question_rules
 from ..forms.builder import form_class
 from .apply import load_service, question_url, save_upload
@@ -149,6 +150,8 @@ def known(code):
     show_if), so the device can walk the journey offline. Personal: never cached."""
     if g.user is None:
         return jsonify({}), 401
+    if not covers(code):
+        abort(403)
     _service, questions = load_service(code)
     response = jsonify(offline_apply.known_answers(code, questions))
     response.headers["Cache-Control"] = "no-store"
