@@ -73,7 +73,8 @@
   }
 
   // ---- the rules of a service (the same the server checks with) ----
-  const rulesOf = (url) => fetch(url, { credentials: 'same-origin' }).then((r) => r.json());
+  const rulesOf = (url) => fetch(url, { credentials: 'same-origin' })
+    .catch(() => caches.match(url)).then((r) => r.json());
   const code = ds.offlineCode, form = $('question-form');
   const questionKey = form && code ? form.action.split('/').pop().split('?')[0] : null;
   const entryId = (key) => [meta.for || '', code, key].join('|');
