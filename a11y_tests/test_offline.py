@@ -405,7 +405,7 @@ def server_verdict(app, code, key, values):
     """What the question page's own form says about the answer (its first error)."""
     from werkzeug.datastructures import MultiDict
 
-    from app.blueprints.apply import load_service
+    from app.apply.journey import load_service
     from app.forms.builder import form_class
     with app.test_request_context(headers={"Accept-Language": "zh-CN"}):
         _service, questions = load_service(code)

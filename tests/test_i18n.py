@@ -14,12 +14,12 @@ from babel import Locale
 from babel.messages.pofile import read_po
 from flask_babel import force_locale, ngettext
 
-from app.i18n import locale_for_tag, negotiate, stored_language, text_direction
+from app.core.i18n import locale_for_tag, negotiate, stored_language, text_direction
 from app.platform.embedded.seed import phrasebook
 from app.speech import audio as speech_audio
 from app.speech import engine, script
 from app.speech.voices import voice_for
-from app.templating import long_date, month_year
+from app.core.templating import long_date, month_year
 from conftest import (BRAND, WANG, ZHANG, ZHOU, csrf_token, html_lang, input_value, path_of,
                       sign_in_as, sign_in_as_helper, text_of, title)
 

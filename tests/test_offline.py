@@ -67,7 +67,7 @@ def test_the_signed_in_question_page_stays_no_store(liu):
 def test_the_rules_the_browser_gets_are_the_form_builders(app):
     rules = app.test_client().get("/offline/rules/retirement.json").json
     with app.test_request_context(headers={"Accept-Language": "zh-CN"}):
-        from app.blueprints.apply import load_service
+        from app.apply.journey import load_service
         _service, questions = load_service("retirement")
         assert rules["questions"] == json.loads(json.dumps(
             [question_rules(q) for q in questions]))

@@ -157,7 +157,7 @@ class Helper:
     """Someone who applies for citizens who authorised them.
 
     The platform knows who helpers are; what a helper may do for whom is the
-    citizen's consent, which the front keeps (app/consent.py)."""
+    citizen's consent, which the front keeps (app/assisted/consent.py)."""
 
     id: str
     name: str
@@ -336,3 +336,7 @@ class PlatformClient(Protocol):
     def feed_position(self) -> int: ...
     # open supplement requests due by a day: (number, owner id, service code, request)
     def supplements_due(self, by: date) -> list[tuple[str, str, str, Supplement]]: ...
+
+    # data keys (`flask keys rotate`): re-encrypt what the platform keeps on this machine
+    # under the newest key; how many values, or None when it keeps nothing here
+    def reencrypt_stored_data(self) -> int | None: ...

@@ -52,7 +52,7 @@ def init_app(app) -> None:
 
 def player_context() -> SimpleNamespace:
     """What templates/speech/player.html needs (called only where it is included)."""
-    from ..display import current_display
+    from ..display.preferences import current_display
 
     prefs = current_display()
     return SimpleNamespace(

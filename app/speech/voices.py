@@ -7,7 +7,7 @@ zh-TW) is read in Mandarin or Cantonese, as the reader chose in the display sett
 (`chinese_voice`); Simplified Chinese always in Mandarin."""
 from __future__ import annotations
 
-from ..display import CHINESE_VOICES, SPEECH_RATES
+from ..display.preferences import CHINESE_VOICES, SPEECH_RATES
 
 # Language tag (lower case, longest prefix wins) -> espeak-ng voice.
 VOICES = {
