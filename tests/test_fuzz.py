@@ -59,6 +59,7 @@ FUZZED = {
     ("consent.end", "POST"): "test_buttons_without_fields_need_a_good_token",
     ("messages.read_all", "POST"): "test_buttons_without_fields_need_a_good_token",
     ("catalogue.dismiss_suggestion", "POST"): "test_dismissing_a_suggestion_needs_a_real_key",
+    ("offline.send", "POST"): "test_an_answer_sent_from_offline_keeps_junk_out_of_the_draft",
 }
 EXCLUDED = {
     ("speech.page_audio", "GET"): "synthesises audio (espeak-ng, seconds per example); its "
@@ -499,6 +500,34 @@ def test_question_keeps_junk_out_of_the_draft(world, code, key, kind, data):
     # Whatever was kept unvalidated (a stale token, a language switch) shows again safely.
     page = client.get(f"/apply/{code}/{key}")
     assert page.status_code == 200, page.status_code
+
+
+@pytest.mark.parametrize("code,key,kind", [q for q in QUESTIONS if q[2] != "file"])
+@FUZZ
+@given(data=st.data())
+def test_an_answer_sent_from_offline_keeps_junk_out_of_the_draft(world, code, key, kind, data):
+    """The offline sending endpoint (static/js/offline.js) with the question's fields as
+    junk, any idempotency key: the draft gets a clean answer or nothing, never a 5xx."""
+    fields = {name: data.draw(strategy)
+              for name, strategy in question_fields(world, code, key, kind).items()}
+    fields.update(data.draw(junk_fields()))
+    mode = data.draw(CSRF_MODES)
+    fields = with_token(fields, token_of(world, "citizen"), mode, data.draw)
+    key_header = data.draw(st.text(alphabet="abcdef0123456789-", max_size=80))
+    before = draft_answers(world, code)
+    response = browser(world, "citizen").post(
+        f"/offline/send/{code}/{key}", data=urlencode_raw(pairs_of(fields)),
+        content_type="application/x-www-form-urlencoded",
+        headers={"Idempotency-Key": key_header})
+    assert_no_server_error(response)
+    after = draft_answers(world, code)
+    if response.status_code == 201:
+        assert mode in ("valid", "twice") and 0 < len(key_header) <= 64
+        assert {k: v for k, v in after.items() if k != key} == \
+            {k: v for k, v in before.items() if k != key}
+        assert_clean(after[key], MAX_LENGTH.get(kind))
+    elif response.status_code != 200:  # 200: that key was applied before
+        assert after == before, "a refused answer changed the draft"
 
 
 @pytest.mark.parametrize("code,key,kind", [q for q in QUESTIONS if q[2] != "file"])

@@ -233,9 +233,13 @@ def assert_all_wrapped(url: str, response) -> None:
 
 def html_routes():
     """(endpoint, role that may open it) for every GET route of the route matrix that
-    answers a page (the speech audio and scripts are not pages)."""
+    answers a page (the speech audio and scripts are not pages, nor are offline entry's
+    worker, manifest and JSON)."""
+    not_pages = ("offline.service_worker", "offline.manifest", "offline.rules",
+                 "offline.status", "offline.known")
     for (endpoint, method), outcomes in sorted(TABLE.items()):
-        if method != "GET" or endpoint.startswith("speech.") and endpoint != "speech.help":
+        if method != "GET" or endpoint.startswith("speech.") and endpoint != "speech.help" \
+                or endpoint in not_pages:
             continue
         role = next((r for r in ("citizen", "helper_acting", "helper_without_consent",
                                  "anonymous") if outcomes[r] == OK), None)

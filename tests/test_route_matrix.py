@@ -114,6 +114,17 @@ TABLE = {
     ("operations.healthz", "GET"): everyone(OK),
     ("operations.readyz", "GET"): everyone(OK),
     ("operations.metrics", "GET"): everyone(OK),
+    # Offline entry: what a device may keep is the same for everyone (nothing personal).
+    ("offline.service_worker", "GET"): everyone(OK),
+    ("offline.manifest", "GET"): everyone(OK),
+    ("offline.rules", "GET"): everyone(OK),
+    ("offline.blank_question", "GET"): everyone(OK),
+    ("offline.page", "GET"): everyone(OK),
+    ("offline.status", "GET"): everyone(OK),  # tags and a form token, nothing of hers
+    ("offline.known", "GET"): each(UNAUTHORISED, OK, OK, UNAUTHORISED, OK),
+    # Sending a saved answer: 400 without its idempotency key (the matrix sends none);
+    # a helper whose consent ended is told so (409), nothing stored.
+    ("offline.send", "POST"): each(UNAUTHORISED, "400", "400", "409", "400"),
 }
 
 

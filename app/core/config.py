@@ -95,6 +95,9 @@ def load(instance_path: str) -> dict:
         "SESSION_IDLE_TIMEOUT": timedelta(
             minutes=int(os.environ.get("YIBAN_SESSION_IDLE_MINUTES", "30"))),
         "PERMANENT_SESSION_LIFETIME": timedelta(days=7),
+        # Answers entered offline stay (encrypted) on the device at most this long after
+        # the device last reached the site signed in (static/js/offline.js).
+        "OFFLINE_KEEP_DAYS": int(os.environ.get("YIBAN_OFFLINE_KEEP_DAYS", "3")),
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         # Forces Secure cookies and HSTS behind a proxy that ends HTTPS; a request that

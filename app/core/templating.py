@@ -205,6 +205,7 @@ def init_app(app):
             "current_user": g.get("user"),
             "current_helper": g.get("helper"),
             "acting": g.get("acting"),
+            "offline_blank": g.get("offline_blank", False),
             "display": current_display(),
             # For the time-out warning (base.html, yiban.js); None when signed out.
             "session_expires_in": seconds_left(),

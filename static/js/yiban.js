@@ -211,4 +211,15 @@
     readingGuide();
     sessionTimeout();
   });
+
+  // Offline entry (static/js/offline.js) is fetched only once the page is usable.
+  var nonce = document.currentScript && document.currentScript.nonce;
+  window.addEventListener("load", function () {
+    var src = document.body.getAttribute("data-offline-script");
+    if (!src || !("serviceWorker" in navigator)) return;
+    var script = document.createElement("script");
+    script.src = src;
+    script.nonce = nonce;
+    document.body.appendChild(script);
+  });
 })();
