@@ -34,7 +34,7 @@ def create_app(overrides: dict | None = None, platform=None) -> Flask:
     from .core.crypto import Keyring
     from .core.front_store import FrontStore
     from .display import views as display
-    from .offline import sending as offline_sending, views as offline_pages
+    from .offline import views as offline_pages
     from .operations import views as operations
     from .proactive import rules as proactive
     from .speech import views as speech_pages
@@ -68,7 +68,6 @@ def create_app(overrides: dict | None = None, platform=None) -> Flask:
     for blueprint in (catalogue.bp, account.bp, apply.bp, applications.bp, display.bp,
                       assisted_pages.bp, consent.bp, speech_pages.bp, offline_pages.bp):
         app.register_blueprint(blueprint)
-    offline_sending.init_app(app)
     app.jinja_env.globals["offline_attributes"] = offline_pages.body_attributes
     messages.init_app(app)  # 消息中心: its pages, the header count, catching up on events
     operations.init_app(app)  # /healthz, /readyz, /metrics, request ids

@@ -38,6 +38,7 @@ def metadata(store: str):
         from ..core import i18n  # noqa: F401
         from ..core.front_store import FrontBase
         from ..messages import model as _messages  # noqa: F401
+        from ..offline import sending as _offline  # noqa: F401
         from ..outbox import model as _outbox  # noqa: F401
         from ..speech import store as _speech  # noqa: F401
         return FrontBase.metadata

@@ -25,8 +25,8 @@ from ..core.uploads import UploadUnreadable
 
 
 class OfflineApplied(FrontBase):
-    """The idempotency keys of saved answers already applied. A new table: created at
-    start-up (init_app), nothing to migrate."""
+    """The idempotency keys of saved answers already applied (its table comes from the
+    front's migrations)."""
 
     __tablename__ = "offline_applied"
     key: Mapped[str] = mapped_column(String(64), primary_key=True)
@@ -34,10 +34,6 @@ class OfflineApplied(FrontBase):
     service_code: Mapped[str] = mapped_column(String(60))
     question_key: Mapped[str] = mapped_column(String(60))
     applied_at: Mapped[datetime] = mapped_column(DateTime)
-
-
-def init_app(app):
-    OfflineApplied.__table__.create(app.extensions["front_store"].db.engine, checkfirst=True)
 
 
 def device_tag(kind: str, identifier: str) -> str:
