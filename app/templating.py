@@ -12,6 +12,7 @@ from markupsafe import Markup, escape
 from .auth import WARN_BEFORE_SECONDS, seconds_left
 from .deps import locale, platform
 from .display import current_display
+from . import numbers
 from .forms import identifiers
 from .forms.builder import options_for
 from .i18n import LANGUAGES, html_lang, text_direction
@@ -181,6 +182,8 @@ def init_app(app):
         long_date=long_date,
         local_datetime=local_datetime,
         mask_id=identifiers.mask_id_number,
+        masked_number=lambda value, kind="id_number": numbers.masked(kind, value),
+        grouped_number=lambda value, kind="id_number": numbers.grouped(kind, value),
         mask_mobile=identifiers.mask_mobile,
         mask_account=identifiers.mask_bank_account,
         mask_name=lambda name: isolate(identifiers.mask_name(name)),
