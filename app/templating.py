@@ -158,6 +158,15 @@ def ltr(value) -> Markup:
     return Markup('<bdi class="number" dir="ltr">%s</bdi>') % value
 
 
+# 12345, the government service hotline (政务服务便民热线): answers for every department.
+GENERAL_HOTLINE = "12345"
+
+
+def phone_link(number: str) -> Markup:
+    """A phone number a phone can call with one tap."""
+    return Markup('<a class="number" dir="ltr" href="tel:%s">%s</a>') % (number, number)
+
+
 def local_datetime(value: datetime) -> str:
     return format_datetime(value.replace(tzinfo=UTC), "medium")
 
@@ -189,6 +198,7 @@ def init_app(app):
         mask_name=lambda name: isolate(identifiers.mask_name(name)),
         isolate=isolate,
     )
+    app.jinja_env.globals.update(GENERAL_HOTLINE=GENERAL_HOTLINE, phone_link=phone_link)
     app.jinja_env.globals.update(lang_mark=lang_mark, options_for=options_for,
                                  error_list=error_list,
                                  status_label=lambda s: STATUS_LABELS[s],

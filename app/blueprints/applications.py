@@ -1,7 +1,8 @@
 """我的办件: drafts in progress, submitted applications, their timeline and withdrawal."""
 from __future__ import annotations
 
-from flask import Blueprint, abort, g, redirect, render_template, url_for
+from flask import Blueprint, abort, flash, g, redirect, render_template, url_for
+from flask_babel import gettext as _
 from flask_wtf import FlaskForm
 
 from ..answers import display_answer
@@ -9,6 +10,7 @@ from ..assisted import acting_helper_id, covers
 from ..auth import login_required
 from ..bundles import journey
 from ..deps import locale, outbox, platform, store
+from ..messages.texting import text_application_number
 from ..platform import WithdrawRefused
 
 bp = Blueprint("applications", __name__, url_prefix="/my")
@@ -43,6 +45,21 @@ def confirmation(number):
     application, service = own_application(number)
     return render_template("applications/confirmation.html", application=application,
                            service=service)
+
+
+@bp.post("/applications/<number>/text-number")
+@login_required
+def text_number(number):
+    """Send the application number to the citizen's own mobile (the message sender)."""
+    form = FlaskForm()
+    if not form.validate_on_submit():
+        abort(400)
+    application, service = own_application(number)
+    if not text_application_number(application, service):
+        flash(_("We could not send the text. Please write the number down."))
+    else:
+        flash(_("We sent the application number to your mobile phone."))
+    return redirect(url_for("applications.confirmation", number=number))
 
 
 @bp.get("/applications/<number>")

@@ -105,6 +105,7 @@ class Service:
     before: dict | None = None
     after: dict | None = None
     topics: tuple[Topic, ...] = ()  # the topics its questions use, in catalogue order
+    hotlines: tuple[tuple[str, str], ...] = ()  # (department, its service hotline)
 
     @property
     def is_bundle(self) -> bool:

@@ -203,7 +203,27 @@
     tick();
   }
 
+  // 复制 and 打印 on the confirmation: shown only when they can work.
+  function keepNumber() {
+    var status = document.querySelector("[data-copy-status]");
+    document.querySelectorAll("[data-copy-target]").forEach(function (button) {
+      if (!navigator.clipboard || !window.isSecureContext) return;
+      button.hidden = false;
+      button.addEventListener("click", function () {
+        var text = document.getElementById(button.dataset.copyTarget).textContent.trim();
+        navigator.clipboard.writeText(text).then(function () {
+          if (status) status.textContent = button.dataset.textCopied;
+        });
+      });
+    });
+    document.querySelectorAll("[data-print]").forEach(function (button) {
+      button.hidden = false;
+      button.addEventListener("click", function () { window.print(); });
+    });
+  }
+
   document.addEventListener("DOMContentLoaded", function () {
+    keepNumber();
     preventDoubleClicks();
     characterCounts();
     syncInvalidState();

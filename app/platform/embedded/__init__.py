@@ -130,7 +130,8 @@ class EmbeddedPlatform:
                                      licence=m.get("licence"))
                             for m in d.get("materials", [])),
             before=d.get("before"), after=d.get("after"),
-            topics=tuple(Topic(t["key"], text(t["name"], locale)) for t in d.get("topics", [])))
+            topics=tuple(Topic(t["key"], text(t["name"], locale)) for t in d.get("topics", [])),
+            hotlines=tuple((dept, number) for dept, number in d.get("hotlines", [])))
 
     # ---- identity --------------------------------------------------------------
     def authenticate(self, login: str, password: str) -> Person | None:

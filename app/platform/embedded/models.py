@@ -12,7 +12,7 @@ from ...crypto import EncryptedJSON, EncryptedString
 # Bump on any change to these tables. The embedded database only holds demo data, so a
 # database of another version is dropped, re-created and seeded again on start-up
 # rather than migrated (developers keep old SQLite files around).
-SCHEMA_VERSION = 5  # 4: application parts, supplements, ratings (issue 7); 5: demo seed
+SCHEMA_VERSION = 6  # 4: application parts, supplements, ratings (issue 7); 5: demo seed; 6: hotlines in the seed
 # gains a birth medical certificate (服务找人 newborn), so an older demo database is reseeded
 
 
