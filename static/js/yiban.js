@@ -136,6 +136,9 @@
     }
     function end() {
       ended = true;
+      // The dialog's name and body say the same thing: no "stay signed in?" over "signed out".
+      dialog.querySelector(".session-dialog__title").textContent =
+        texts.querySelector("[data-ended-title]").textContent;
       say("[data-ended]");
       stay.hidden = true;
       signIn.hidden = false;
