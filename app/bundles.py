@@ -78,6 +78,11 @@ def always_done(service: Service) -> list[Matter]:
     return [m for m in service.matters if not m.optional and not m.applies_if]
 
 
+def longest_days(service: Service) -> int:
+    """What a service promises: a bundle is done when its slowest matter is."""
+    return max([service.promise_days, *(m.days for m in service.matters)])
+
+
 REQUEST_TOPIC = "request"  # the catalogue topic of answers about what is applied for
 
 

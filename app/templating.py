@@ -13,6 +13,7 @@ from .auth import WARN_BEFORE_SECONDS, seconds_left
 from .deps import locale, platform
 from .display import current_display
 from . import numbers
+from .bundles import longest_days
 from .forms import identifiers
 from .forms.builder import options_for
 from .i18n import LANGUAGES, html_lang, text_direction
@@ -198,7 +199,8 @@ def init_app(app):
         mask_name=lambda name: isolate(identifiers.mask_name(name)),
         isolate=isolate,
     )
-    app.jinja_env.globals.update(GENERAL_HOTLINE=GENERAL_HOTLINE, phone_link=phone_link)
+    app.jinja_env.globals.update(GENERAL_HOTLINE=GENERAL_HOTLINE, phone_link=phone_link,
+                                 longest_days=longest_days)
     app.jinja_env.globals.update(lang_mark=lang_mark, options_for=options_for,
                                  error_list=error_list,
                                  status_label=lambda s: STATUS_LABELS[s],
