@@ -1,9 +1,12 @@
 """Forms are data: build a one-question WTForms form from a platform `Question`."""
 from __future__ import annotations
 
+import calendar
+
 from datetime import date
 
-from flask_babel import gettext as _, lazy_gettext as _l, ngettext
+from babel.dates import get_month_names
+from flask_babel import gettext as _, get_locale, lazy_gettext as _l, ngettext
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from wtforms import RadioField, SelectMultipleField, StringField, TextAreaField
@@ -127,7 +130,7 @@ def date_validator(question: Question):
             raise ValidationError(_("The year must have 4 digits"))
         value = field.as_date()
         if value is None:
-            raise ValidationError(_("Enter a real date"))
+            raise ValidationError(impossible_date_message(field.data))
         today = date.today()
         if rules.get("date") == "past" and value >= today:
             raise ValidationError(_("The date must be in the past"))
@@ -145,6 +148,23 @@ def date_validator(question: Question):
                                            "This service is for people up to %(num)d years old",
                                            rules["max_age"]))
     return validate
+
+
+def impossible_date_message(parts: dict) -> str:
+    """2月30日: say how many days that month has (29 for February in a leap year)."""
+    year, month, day = (int(parts[p]) for p in ("year", "month", "day"))
+    if 1 <= month <= 12 and day > 28:
+        days = calendar.monthrange(year, month)[1]
+        here = get_locale()
+        months = get_month_names("abbreviated" if here.language == "zh" else "wide", locale=here)
+        return _("%(month)s has only %(days)d days", month=months[month], days=days)
+    return _("Enter a real date")
+
+
+def too_big_message(size: int, max_mb: int) -> str:
+    """Both sizes, and how to make the file smaller."""
+    return _("The file is %(size)s MB, more than the %(mb)d MB allowed. Make it smaller: take the photo again at a lower quality, or scan it in black and white.",
+             size=f"{size / 1024 / 1024:.1f}", mb=max_mb)
 
 
 def age_on(birth: date, day: date) -> int:
@@ -187,7 +207,7 @@ def file_validator(question: Question):
         if size == 0:
             raise ValidationError(_("The selected file is empty"))
         if size > max_mb * 1024 * 1024:
-            raise ValidationError(_("The file must be smaller than %(mb)d MB", mb=max_mb))
+            raise ValidationError(too_big_message(size, max_mb))
         # Named .png but not a picture (a renamed document, a program): what it is counts.
         head = upload.stream.read(16)
         upload.stream.seek(0)
