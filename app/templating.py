@@ -159,6 +159,13 @@ def ltr(value) -> Markup:
     return Markup('<bdi class="number" dir="ltr">%s</bdi>') % value
 
 
+def acting_for_label(person) -> str:
+    """Whom a helper acts for: the full name and the last four digits of the ID."""
+    return gettext("You are applying for %(citizen)s (ID ending in %(digits)s)",
+                   citizen=isolate(person.name),
+                   digits=identifiers.normalize_id_number(person.id_number or "")[-4:])
+
+
 # 12345, the government service hotline (政务服务便民热线): answers for every department.
 GENERAL_HOTLINE = "12345"
 
@@ -200,6 +207,7 @@ def init_app(app):
         isolate=isolate,
     )
     app.jinja_env.globals.update(GENERAL_HOTLINE=GENERAL_HOTLINE, phone_link=phone_link,
+                                 acting_for_label=acting_for_label,
                                  longest_days=longest_days)
     app.jinja_env.globals.update(lang_mark=lang_mark, options_for=options_for,
                                  error_list=error_list,
