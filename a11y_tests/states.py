@@ -283,7 +283,7 @@ STATES = [
 ]
 
 
-# ---- 我的办件 after sending: a bundle's parts, 补正, 好差评, messages (issue 7) -------------
+# ---- 我的办件 after sending: a bundle's parts, 补正, 好差评, messages -------------
 # The seed's bundles (seeding.py): `bundle` has parts accepted, in review and done and
 # one waiting for the citizen's answer (`supplement`); `finished` had a part refused, a
 # request for more answered (`answered`) and is done, not rated; `rated` is a finished

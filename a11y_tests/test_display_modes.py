@@ -1,4 +1,4 @@
-"""Every page state in every display mode (issue 3, item 6; DESIGN.md §3–4).
+"""Every page state in every display mode.
 
 - axe (the tags of test_pages, color-contrast-enhanced included: 7:1 in every theme)
   on every page state in the large-text, high-contrast, dark and elder modes with
@@ -281,7 +281,7 @@ def test_every_mode_is_described_and_distinct():
     """The modes are data (modes.py): each one applied gives a different <html>."""
     signatures = {(m.cookie, tuple(sorted(m.emulation().items()))) for m in MODES.values()}
     assert len(signatures) == len(MODES)
-    from app.display import DisplayPreferences
+    from app.display.preferences import DisplayPreferences
     for mode in MODES.values():
         prefs = DisplayPreferences.from_cookie(mode.cookie).effective()
         attributes = prefs.html_attributes()
@@ -290,7 +290,7 @@ def test_every_mode_is_described_and_distinct():
 
 def test_every_language_of_the_app_can_be_audited(live_server):
     """--locales takes every language the app serves, each with its <html lang>."""
-    from app.i18n import html_lang
+    from app.core.i18n import html_lang
 
     from .modes import LOCALES
     for code in live_server.app.config["LOCALES"]:

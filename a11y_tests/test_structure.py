@@ -1,4 +1,4 @@
-"""The structure every page state must have, JS on and off (DESIGN.md §3), as a checklist:
+"""The structure every page state must have, JS on and off, as a checklist:
 
 - exactly one <h1>; the landmarks banner (header), navigation, main and contentinfo
   (footer); <html lang> (and dir) set

@@ -5,10 +5,10 @@ from pathlib import Path
 
 from flask import Flask
 
-from . import config
-from .clock import utcnow
-from .extensions import babel, csrf, htmx
-from .i18n import compile_catalogues, select_locale
+from .core import config
+from .core.clock import utcnow
+from .core.extensions import babel, csrf, htmx
+from .core.i18n import compile_catalogues, select_locale
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -22,16 +22,23 @@ def create_app(overrides: dict | None = None, platform=None) -> Flask:
     app.config.update(overrides or {})
     app.config["BABEL_TRANSLATION_DIRECTORIES"] = str(ROOT / "locales")
 
-    from . import (assisted, auth, cli, limits, messages, outbox, proactive, security, speech,
-                   templating)
-    from .blueprints import (account, applications, apply, assisted as assisted_pages,
-                             catalogue, consent, display, errors, speech as speech_pages)
-    from .consent import Consents
-    from .crypto import Keyring
-    from .front_store import FrontStore
+    # The rooms (docs/architecture.md); each page module brings its blueprint.
+    from . import cli, errors, messages, outbox, speech
+    from .account import views as account
+    from .applications import ratings, supplements, views as applications  # noqa: F401
+    from .apply import views as apply
+    from .assisted import acting as assisted, consent_views as consent, views as assisted_pages
+    from .assisted.consent import Consents
+    from .catalogue import views as catalogue
+    from .core import auth, limits, security, templating
+    from .core.crypto import Keyring
+    from .core.front_store import FrontStore
+    from .display import views as display
+    from .proactive import rules as proactive
+    from .speech import views as speech_pages
     from .platform.embedded import EmbeddedPlatform
 
-    # One keyring for the data folder (app/crypto.py): the front's store and, sharing
+    # One keyring for the data folder (app/core/crypto.py): the front's store and, sharing
     # the folder, the embedded platform.
     keyring = app.extensions["keyring"] = Keyring.load(app.config["DATA_DIR"])
     app.extensions["platform"] = platform or EmbeddedPlatform(

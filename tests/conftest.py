@@ -49,7 +49,7 @@ WU = Citizen("wu-jing", "吴静", "13900000002", "yiban-helper-2", None)  # 窗�
 
 APPLICATION_NUMBER = re.compile(r"YB\d{8}\d{6}")
 
-# A valid 1×1 PNG (uploaded images are decoded and re-encoded: app/uploads.py) and a
+# A valid 1×1 PNG (uploaded images are decoded and re-encoded: app/core/uploads.py) and a
 # tiny PDF.
 PNG_BYTES = bytes.fromhex(
     "89504e470d0a1a0a0000000d49484452000000010000000108060000001f15c489"
@@ -152,7 +152,7 @@ class Clock:
     """A replaceable clock: starts at the real now and moves when told."""
 
     def __init__(self, start: datetime | None = None):
-        from app.clock import utcnow
+        from app.core.clock import utcnow
         self.now = start or utcnow()
 
     def __call__(self) -> datetime:
@@ -418,7 +418,7 @@ def valid_answer(question, html: str) -> dict:
 
 def journey_of(app, code: str) -> list:
     """The questions of a service as the front asks them (a bundle's matters page first)."""
-    from app.bundles import journey
+    from app.apply.bundles import journey
     platform = app.extensions["platform"]
     with app.test_request_context("/"):
         return journey(platform.service(code, DEFAULT_LOCALE),

@@ -183,7 +183,7 @@ def test_a_helper_applies_and_both_identities_are_on_the_record(acting, app, wan
     timeline = text_of(wang.get(f"/my/applications/{number}").get_data(as_text=True))
     helper = app.extensions["platform"].helper(ZHOU.id)
     with app.test_request_context():
-        from app.templating import helper_label
+        from app.core.templating import helper_label
         label = helper_label(helper)
     assert translate(app, "Done on the citizen's behalf by %(helper)s", helper=label) in timeline
 

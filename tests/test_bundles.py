@@ -9,7 +9,7 @@ import re
 
 import pytest
 
-from app.bundles import count_questions, journey
+from app.apply.bundles import count_questions, journey
 from app.platform.embedded import add_working_days
 from app.platform.embedded import seed as seed_module
 from conftest import (DEFAULT_LOCALE, WANG, ZHANG, apply_and_submit, checked_values, h1s,
@@ -86,7 +86,7 @@ def test_a_shared_field_is_asked_once_whatever_is_chosen(zhang, app):
 
 def test_a_field_is_asked_only_while_a_matter_that_needs_it_is_part(app):
     questions = journey_of(app, "retirement")
-    from app.blueprints.apply import active_questions
+    from app.apply.journey import active_questions
     keys = lambda answers: [q.key for q in active_questions(questions, answers)]  # noqa: E731
     assert "only_child_certificate" not in keys({"matters": []})
     assert "only_child_certificate" in keys({"matters": ["only_child_reward"]})

@@ -9,10 +9,10 @@ import pytest
 from sqlalchemy import event, text
 from sqlalchemy.orm import DeclarativeBase
 
-from app.consent import (MAX_HOURS, AuthorisationNotFound, Consents, GrantRefused,
+from app.assisted.consent import (MAX_HOURS, AuthorisationNotFound, Consents, GrantRefused,
                          authorisation_ref)
-from app.db import Database
-from app.front_store import FrontStore
+from app.core.db import Database
+from app.core.front_store import FrontStore
 from conftest import LI, WANG, ZHAO, Clock
 
 ZHOU, WU = "zhou-jianhua", "wu-jing"  # seeded helper ids

@@ -1,4 +1,4 @@
-"""Personal data at rest (issue 8, item 5): ID numbers, mobile numbers and bank
+"""Personal data at rest: ID numbers, mobile numbers and bank
 accounts are encrypted in both databases, found at sign-in by a keyed hash, shown
 masked where the full value is not needed, re-encrypted by `flask keys rotate`, and
 never written to a log."""
@@ -12,9 +12,9 @@ from cryptography.fernet import Fernet
 from sqlalchemy import text
 
 from app import create_app
-from app.crypto import KEYS_ENV, LOOKUP_ENV, DecryptionFailed, Keyring, is_token
+from app.core.crypto import KEYS_ENV, LOOKUP_ENV, DecryptionFailed, Keyring, is_token
 from app.forms.identifiers import mask_bank_account, mask_id_number
-from app.front_store import FrontStore
+from app.core.front_store import FrontStore
 from conftest import (CHEN, VALID_ANSWERS, ZHANG, ZHOU, _COMPILED_TEMPLATES, _dispose,
                       _make_app, _seed_yaml, csrf_token, sign_in, sign_in_as, submit_check,
                       walk_service)

@@ -15,7 +15,7 @@ from flask import current_app
 from flask_babel import get_locale
 from werkzeug.datastructures import FileStorage, MultiDict
 
-from app.blueprints.apply import active_questions, is_shown
+from app.apply.journey import active_questions, is_shown
 from app.forms.builder import answer_value, build_form, is_blank, prefill_value
 from app.platform import LocalText, Option, Question
 

@@ -1,4 +1,4 @@
-"""Fuzzing every form and query parameter (issue 8, item 8): Hypothesis sends overlong
+"""Fuzzing every form and query parameter: Hypothesis sends overlong
 text, malformed Unicode (lone surrogates, invalid UTF-8 bytes) in the body and the
 query string, NUL and other control characters, right-to-left overrides, lists where
 one value is expected, missing fields and missing or wrong CSRF tokens. Whatever comes,
@@ -24,7 +24,7 @@ from urllib.parse import quote_from_bytes, urlsplit
 import pytest
 from hypothesis import HealthCheck, example, given, settings, strategies as st
 
-from app.display import CHOICES, COOKIE as DISPLAY_COOKIE, SWITCHES, DisplayPreferences
+from app.display.preferences import CHOICES, COOKIE as DISPLAY_COOKIE, SWITCHES, DisplayPreferences
 from conftest import (PDF_BYTES, PNG_BYTES, ROOT, WANG, ZHOU, _dispose, _make_app,
                       apply_and_submit, csrf_token, error_summary_links, say,
                       sign_in_as, sign_in_as_helper)

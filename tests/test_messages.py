@@ -105,7 +105,7 @@ def test_a_new_message_centre_does_not_text_about_the_past(app, monkeypatch, tmp
     front = tmp_path / "other-front.sqlite"
     monkeypatch.setenv("YIBAN_DATABASE_URL", f"sqlite:///{front}")
     from app.messages.centre import MessageCentre
-    from app.front_store import FrontStore
+    from app.core.front_store import FrontStore
     store = FrontStore(f"sqlite:///{front}", app.extensions["keyring"])
     fresh = MessageCentre(store.db, lambda: platform, centre(app).sender)
     fresh.start()
@@ -229,7 +229,7 @@ def test_a_request_due_soon_gets_a_reminder_once(zhang, app, platform, number):
 
 def test_a_licence_due_for_renewal_gets_a_reminder(client, app):
     from app.messages import centre as _centre  # noqa: F401 (the app's, below)
-    from app.proactive import Suggestion
+    from app.proactive.rules import Suggestion
     centre(app).remind_renewals(WANG.id, [Suggestion("disability", "renewal",
                                                      licence_type="disability_card",
                                                      until=date(2027, 3, 15))])

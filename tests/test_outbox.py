@@ -1,4 +1,4 @@
-"""Submission that survives faults (issue 8, item 1): stored in the front's outbox
+"""Submission that survives faults: stored in the front's outbox
 first, then delivered with its idempotency key and retried with back-off. Each fault
 (time-out, error, the platform down for minutes, an answer lost after the platform
 took it, the process killed between store and deliver, a double click, two delivery

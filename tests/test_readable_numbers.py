@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 
-from app.numbers import grouped, masked
+from app.forms.numbers import grouped, masked
 
 from conftest import LI, sign_in_as, walk_service
 

@@ -95,7 +95,7 @@ TABLE = {
     ("display.save", "POST"): everyone(GO),
     ("display.elder", "POST"): everyone(GO),
     ("speech.help", "GET"): everyone(OK),
-    # Issue 7: answering a request for more, rating a finished application, messages.
+    # After sending: answering a request for more, rating a finished application, messages.
     ("applications.supplement", "GET"): CITIZEN_DATA,
     ("applications.supplement", "POST"): each(SIGN_IN, OK, NOT_FOUND, WORKLIST, OK),  # blank: errors
     ("applications.rating", "GET"): CITIZEN_DATA,

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from app.security import CSP, HEADERS, HSTS
+from app.core.security import CSP, HEADERS, HSTS
 from conftest import WANG, ZHANG, csrf_token, post_with_csrf, sign_in_as
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -14,6 +14,7 @@ from conftest import (
     ZHANG,
     _render,
     answer_question,
+    csrf_token,
     error_summary_links,
     question_of,
     sign_in_as,
@@ -57,7 +58,7 @@ def name_question(client) -> str:
 
 
 # ---- what is read ------------------------------------------------------------------
-def test_question_page_with_an_error_is_read_in_dom_order(client, app):
+def test_question_page_with_an_error_reads_the_question_first_then_errors_and_hint(client, app):
     sign_in_as(client, ZHANG)
     url = name_question(client)
     response = answer_question(client, app, url, {"full_name": ""})
@@ -67,20 +68,32 @@ def test_question_page_with_an_error_is_read_in_dom_order(client, app):
     question = question_of(app, "retirement", "full_name")
     script = client.get(player_urls(html)["json"]).get_json()
     main = [s["text"] for s in script["sentences"] if s["main"]]
+    assert main[0] == str(question.label)                         # the question (label in h1)
     order = [main.index(translate(app, "There is a problem")),
              main.index(message),                                 # the summary's link
-             main.index(str(question.label)),                     # the question (label in h1)
              main.index(str(question.hint)),
-             next(i for i, t in enumerate(main) if t.endswith(message) and t != message),
-             main.index(translate(app, "Continue"))]
+             next(i for i, t in enumerate(main) if t.endswith(message) and t != message)]
     assert order == sorted(order)
-    error_line = main[order[4]]
+    error_line = main[order[3]]
     assert error_line.startswith(translate(app, "Error:"))  # visually hidden, read
-    elements = [s["element"] for s in script["sentences"]]
-    assert elements == sorted(elements)
+    # The button is read when pointed at (指读), not by continuous reading.
+    assert translate(app, "Continue") not in main
+    assert translate(app, "Continue") in [s["text"] for s in script["sentences"]]
     assert all(s["lang"].startswith("zh") for s in script["sentences"] if s["main"])
     # the header and footer are there for 指读, but not read by continuous reading
     assert any(not s["main"] for s in script["sentences"])
+
+
+def test_each_sentence_names_its_voice_and_what_is_said_with_numbers_written_out(client, app):
+    sign_in_as(client, WANG)
+    client.get("/apply/retirement")
+    script = script_of(client, "/apply/retirement/mobile")
+    assert {s["voice"] for s in script["sentences"] if s["main"]} == {"cmn-latn-pinyin"}
+    assert script["device_languages"]["cmn-latn-pinyin"][0] == "zh-CN"
+    numbered = [s for s in script["sentences"] if re.search(r"\d", s["text"])]
+    assert numbered, "the page shows numbers (the question's step)"
+    for sentence in numbered:
+        assert not re.search(r"\d", sentence["speech"]), sentence
 
 
 def test_chinese_page_audio_is_speech_and_the_second_request_is_a_cache_hit(client):
@@ -274,6 +287,24 @@ def test_the_player_without_javascript_is_a_link_and_with_speech_on_an_audio_con
                      html)
     assert "<audio" not in html  # speech off: just the link
     assert "<template data-speech-controls>" in html
+
+
+def test_the_player_is_in_main_with_no_landmark_and_no_live_region_while_idle(client):
+    html = client.get("/speech/help").get_data(as_text=True)
+    between = html[html.index("</header>"):html.index("<main")]
+    assert "data-speech-player" not in between and "aria-label" not in between
+    player = html[html.index("data-speech-player"):html.index("</template>")]
+    assert 'role="status"' not in player and "aria-live" not in player
+
+
+@pytest.mark.parametrize("choice", ["device", "server"])
+def test_the_choice_of_voice_is_kept_and_reaches_the_player(client, app, choice):
+    html = client.get("/display").get_data(as_text=True)
+    assert 'data-voice-source="device"' in html  # the device's voice unless told otherwise
+    client.post("/display", data={"csrf_token": csrf_token(html), "speech_voice": choice})
+    html = client.get("/display").get_data(as_text=True)
+    assert f'data-voice-source="{choice}"' in html
+    assert re.search(rf'name="speech_voice"\s+type="radio" value="{choice}" checked', html)
 
 
 def test_pages_without_the_player_and_other_responses_are_untouched(client, app):

@@ -14,7 +14,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import StopValidation, ValidationError
 
 from ..platform import Option, Person, Question
-from ..uploads import sniff
+from ..core.uploads import sniff
 from . import identifiers
 from .fields import AddressField, CompoundField, DatePartsField, clean_text
 

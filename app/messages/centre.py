@@ -18,9 +18,9 @@ from flask import has_app_context
 from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 
-from ..clock import utcnow
-from ..db import Database
-from ..front_store import FrontBase
+from ..core.clock import utcnow
+from ..core.db import Database
+from ..core.front_store import FrontBase
 from ..platform import PlatformClient
 from .model import FeedCursor, MessageRow, OutgoingRow
 from .senders import Outgoing, Sender

@@ -6,7 +6,7 @@ import logging
 from flask import current_app, g
 from flask_babel import force_locale, gettext as _
 
-from ..templating import GENERAL_HOTLINE
+from ..core.templating import GENERAL_HOTLINE
 from .senders import Outgoing
 from .text import SMS_LOCALE
 

@@ -52,11 +52,12 @@ def init_app(app) -> None:
 
 def player_context() -> SimpleNamespace:
     """What templates/speech/player.html needs (called only where it is included)."""
-    from ..display import current_display
+    from ..display.preferences import current_display
 
     prefs = current_display()
     return SimpleNamespace(
-        on=prefs.speech, rate=prefs.speech_rate, readable=script.READABLE,
+        on=prefs.speech, rate=prefs.speech_rate, voice_source=prefs.speech_voice,
+        readable=script.READABLE,
         skip=script.SKIP_SELECTOR,
         audio_url=url_for("speech.page_audio", script_id=PLACEHOLDER, rate=prefs.speech_rate),
         script_url=url_for("speech.script_json", script_id=PLACEHOLDER),

@@ -35,6 +35,7 @@ from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 
 from . import encode
+from .voices import DEFAULT_VOICE
 
 WORKERS = 2
 BATCH_TIMEOUT = 60.0      # seconds for one request's batch
@@ -144,7 +145,7 @@ def _start_worker() -> None:
     _engine = pyttsx3.init("espeak")
     _finished = threading.Event()
     _engine.connect("finished-utterance", lambda name, completed: _finished.set())
-    _speak(WARM_UP_TEXT, "cmn", 175)  # the driver's first runAndWait is not waited on
+    _speak(WARM_UP_TEXT, DEFAULT_VOICE, 175)  # the driver's first runAndWait is not waited on
 
 
 def _ping() -> int:

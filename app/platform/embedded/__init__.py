@@ -15,9 +15,9 @@ from .. import (Application, FeedEvent, Helper, Licence, LifeEvent, LocalText, M
                 Matter, Option, Part, Person, Question, Rating, RatingRefused, Service,
                 Supplement, SupplementClosed, TimelineEvent, Topic, WithdrawRefused)
 from . import progress
-from ...clock import utcnow
-from ...crypto import Keyring
-from ...db import Database
+from ...core.clock import utcnow
+from ...core.crypto import Keyring, reencrypt
+from ...core.db import Database
 from .models import (ApplicationRow, EventRow, HelperRow, LifeEventRow, PartRow, PersonRow,
                      PlatformBase, RatingRow, ServiceRow, SupplementRow)
 from .seed import phrasebook, prepare
@@ -447,3 +447,7 @@ class EmbeddedPlatform:
             by_service.setdefault(code, {})
             by_service[code][level] = by_service[code].get(level, 0) + 1
         return {"overall": overall, "by_service": by_service}
+
+    def reencrypt_stored_data(self) -> int:
+        """Its tables share the front's data folder and keys: re-encrypt them too."""
+        return reencrypt(self.db.engine, PlatformBase.metadata)

@@ -6,13 +6,13 @@ from datetime import date, datetime
 from sqlalchemy import JSON, Date, DateTime, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
-from ...crypto import EncryptedJSON, EncryptedString
+from ...core.crypto import EncryptedJSON, EncryptedString
 
 
 # Bump on any change to these tables. The embedded database only holds demo data, so a
 # database of another version is dropped, re-created and seeded again on start-up
 # rather than migrated (developers keep old SQLite files around).
-SCHEMA_VERSION = 6  # 4: application parts, supplements, ratings (issue 7); 5: demo seed; 6: hotlines in the seed
+SCHEMA_VERSION = 6  # 4: application parts, supplements, ratings; 5: demo seed; 6: hotlines in the seed
 # gains a birth medical certificate (服务找人 newborn), so an older demo database is reseeded
 
 
@@ -54,7 +54,7 @@ class PersonRow(PlatformBase):
     name: Mapped[str] = mapped_column(String(60))
     gender: Mapped[str] = mapped_column(String(10))
     birth_date: Mapped[date] = mapped_column(Date)
-    # Identifiers are stored encrypted (app/crypto.py); sign-in finds a person by the
+    # Identifiers are stored encrypted (app/core/crypto.py); sign-in finds a person by the
     # keyed hash of the normalised value (embedded.login_key).
     id_number: Mapped[str] = mapped_column(EncryptedString)
     id_number_hash: Mapped[str] = mapped_column(String(64), unique=True)
@@ -155,7 +155,7 @@ class SupplementRow(PlatformBase):
     wants_file: Mapped[bool] = mapped_column(default=False)
     raised_at: Mapped[datetime] = mapped_column(DateTime)  # UTC
     answered_at: Mapped[datetime | None] = mapped_column(DateTime)
-    # The answer may hold anything the citizen wrote: one ciphertext (app/crypto.py).
+    # The answer may hold anything the citizen wrote: one ciphertext (app/core/crypto.py).
     answer: Mapped[dict | None] = mapped_column(EncryptedJSON)
     answered_by: Mapped[str | None] = mapped_column(ForeignKey("helper.id"))
 

@@ -11,8 +11,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 from werkzeug.security import generate_password_hash
 
-from ...crypto import keyring_of
-from ...db import Database
+from ...core.crypto import keyring_of
+from ...core.db import Database
 from .. import HELPER_KINDS
 from .models import (SCHEMA_VERSION, HelperRow, LicenceRow, LifeEventRow, MetaRow,
                      PersonRow, PlatformBase, ServiceRow)
