@@ -157,12 +157,12 @@ def test_submitting_a_bundle_makes_one_application_with_a_part_per_department(
     assert parts["卫健"].matters == ("城镇独生子女父母奖励对象申请",)
     assert {p.status for p in application.parts} == {"submitted"}
     day = clock.now.date()
-    # Each part by its slowest matter, never later than the whole (22 working days).
+    # Each part by its slowest matter; the whole is promised by its slowest part.
     assert parts["公积金"].promised_date == add_working_days(day, 1)
     assert parts["人社"].promised_date == add_working_days(day, 20)
-    assert parts["医保"].promised_date == add_working_days(day, 22)  # 35, capped at 22
-    assert application.promised_date == add_working_days(day, 22)
-    assert max(p.promised_date for p in application.parts) <= application.promised_date
+    assert parts["医保"].promised_date == add_working_days(day, 35)
+    assert application.promised_date == add_working_days(day, 35)
+    assert max(p.promised_date for p in application.parts) == application.promised_date
 
 
 def test_unchosen_optional_matters_make_no_part(zhang, app, platform):
