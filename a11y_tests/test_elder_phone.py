@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from app.bundles import journey
+from app.apply.bundles import journey
 
 from .support import CITIZENS, CONTEXT_OPTIONS, sign_in
 
