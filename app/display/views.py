@@ -28,10 +28,10 @@ def setting_questions() -> dict[str, Question]:
                                       for value, text, option_hint in options))
     return {
         "text_size": radio("text_size", _("Text size"), [
-            ("standard", _("Standard"), _("18 pixels")),
-            ("large", _("Large"), _("22 pixels")),
-            ("larger", _("Larger"), _("26 pixels")),
-            ("largest", _("Largest"), _("32 pixels")),
+            ("standard", _("Standard"), _("Right for most people")),
+            ("large", _("Large"), _("A little bigger than standard")),
+            ("larger", _("Larger"), _("The size elder mode uses")),
+            ("largest", _("Largest"), _("The biggest: fewer words fit on the screen")),
         ]),
         "theme": radio("theme", _("Colours"), [
             ("auto", _("Follow my device"), _("Uses high contrast or dark colours if your device asks for them")),

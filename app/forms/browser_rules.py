@@ -9,6 +9,7 @@ from . import builder as b
 
 # A stand-in for the length typed so far: the browser puts the real number in its place.
 LENGTH_MARK = 987654321
+SIZE_MARK = 98765  # likewise the size of a chosen file, in MB
 
 
 def _text(value) -> str:
@@ -46,6 +47,12 @@ def question_rules(question: Question) -> dict:
             messages["min_age"] = b.min_age_message(v["min_age"])
         if "max_age" in v:
             messages["max_age"] = b.max_age_message(v["max_age"])
+        # "2月只有28天": the day count of each month, February of a leap year apart.
+        messages["month_days"] = [
+            b.impossible_date_message({"year": "2001", "month": str(month), "day": "32"})
+            for month in range(1, 13)]
+        messages["february_leap"] = b.impossible_date_message(
+            {"year": "2004", "month": "2", "day": "30"})
     if kind == "address":
         rules["max_parts"] = b.ADDRESS_MAX
         messages.update({k: _text(m) for k, m in b.ADDRESS_MESSAGES.items()})
@@ -60,6 +67,7 @@ def question_rules(question: Question) -> dict:
         max_mb = v.get("max_mb", b.FILE_MB_DEFAULT)
         rules.update(types=allowed, max_bytes=max_mb * 1024 * 1024)
         messages.update(type=b.file_type_message(allowed), empty=_text(b.FILE_EMPTY_MESSAGE),
-                        size=b.file_size_message(max_mb))
+                        size=b.too_big_message(SIZE_MARK * 1024 * 1024, max_mb).replace(
+                            f"{SIZE_MARK}.0", "{size}"))
     rules["messages"] = messages
     return rules

@@ -1,9 +1,12 @@
 """Forms are data: build a one-question WTForms form from a platform `Question`."""
 from __future__ import annotations
 
+import calendar
+
 from datetime import date
 
-from flask_babel import gettext as _, lazy_gettext as _l, ngettext
+from babel.dates import get_month_names
+from flask_babel import gettext as _, get_locale, lazy_gettext as _l, ngettext
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from wtforms import RadioField, SelectMultipleField, StringField, TextAreaField
@@ -147,10 +150,6 @@ def file_type_message(allowed) -> str:
 FILE_EMPTY_MESSAGE = _l("The selected file is empty")
 
 
-def file_size_message(max_mb) -> str:
-    return _("The file must be smaller than %(mb)d MB", mb=max_mb)
-
-
 def name_validator(form, field):
     value = field.data.strip()
     if len(value) > NAME_MAX:
@@ -186,7 +185,7 @@ def date_validator(question: Question):
             raise ValidationError(str(DATE_MESSAGES["year_digits"]))
         value = field.as_date()
         if value is None:
-            raise ValidationError(str(DATE_MESSAGES["real"]))
+            raise ValidationError(impossible_date_message(field.data))
         today = date.today()
         if rules.get("date") == "past" and value >= today:
             raise ValidationError(str(DATE_MESSAGES["past"]))
@@ -200,6 +199,23 @@ def date_validator(question: Question):
         if "max_age" in rules and age > rules["max_age"]:
             raise ValidationError(max_age_message(rules["max_age"]))
     return validate
+
+
+def impossible_date_message(parts: dict) -> str:
+    """2月30日: say how many days that month has (29 for February in a leap year)."""
+    year, month, day = (int(parts[p]) for p in ("year", "month", "day"))
+    if 1 <= month <= 12 and day > 28:
+        days = calendar.monthrange(year, month)[1]
+        here = get_locale()
+        months = get_month_names("abbreviated" if here.language == "zh" else "wide", locale=here)
+        return _("%(month)s has only %(days)d days", month=months[month], days=days)
+    return _("Enter a real date")
+
+
+def too_big_message(size: int, max_mb: int) -> str:
+    """Both sizes, and how to make the file smaller."""
+    return _("The file is %(size)s MB, more than the %(mb)d MB allowed. Make it smaller: take the photo again at a lower quality, or scan it in black and white.",
+             size=f"{size / 1024 / 1024:.1f}", mb=max_mb)
 
 
 def age_on(birth: date, day: date) -> int:
@@ -241,7 +257,7 @@ def file_validator(question: Question):
         if size == 0:
             raise ValidationError(str(FILE_EMPTY_MESSAGE))
         if size > max_mb * 1024 * 1024:
-            raise ValidationError(file_size_message(max_mb))
+            raise ValidationError(too_big_message(size, max_mb))
         # Named .png but not a picture (a renamed document, a program): what it is counts.
         head = upload.stream.read(16)
         upload.stream.seek(0)

@@ -105,6 +105,12 @@ class Service:
     before: dict | None = None
     after: dict | None = None
     topics: tuple[Topic, ...] = ()  # the topics its questions use, in catalogue order
+    hotlines: tuple[tuple[str, str], ...] = ()  # (department, its service hotline)
+
+    @property
+    def longest_days(self) -> int:
+        """What the service promises: a bundle is done when its slowest matter is."""
+        return max([self.promise_days, *(m.days for m in self.matters)])
 
     @property
     def is_bundle(self) -> bool:

@@ -156,7 +156,7 @@
       if (!parts.every((p) => /^[0-9]+$/.test(val[p]))) return M.digits;
       if (val.year.length !== 4) return M.year_digits;
       const y = +val.year, m = +val.month, dd = +val.day;
-      if (!realDate(y, m, dd)) return M.real;
+      if (!realDate(y, m, dd)) return m >= 1 && m <= 12 && dd > 28 ? (m === 2 && realDate(y, 2, 29) ? M.february_leap : M.month_days[m - 1]) : M.real;
       const iso = `${val.year}${pad(m)}${pad(dd)}`;
       if (q.when === 'past' && iso >= today) return M.past;
       if (q.when === 'future' && iso <= today) return M.future;
@@ -171,7 +171,7 @@
       if (ext === 'jpeg') ext = 'jpg';
       if (!q.types.includes(ext)) return M.type;
       if (!val.size) return M.empty;
-      if (val.size > q.max_bytes) return M.size;
+      if (val.size > q.max_bytes) return M.size.replace('{size}', (val.size / 1048576).toFixed(1));
       const head = new Uint8Array(await val.slice(0, 16).arrayBuffer());
       const kind = Object.keys(SIGNATURES).find((t) => SIGNATURES[t].every((x, i) => head[i] === x));
       return q.types.includes(kind) ? null : M.type;

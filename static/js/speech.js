@@ -40,9 +40,18 @@
   if (!player.classList.contains("speech-player--on")) {
     controls.classList.add("speech-controls--collapsed");  // one button until first use
   }
+  // 长辈版 on a phone: one large 朗读 button stays; the extras (previous/next, speed,
+  // 指读, shortcuts) go into the header's 菜单, where base.html left them a place.
+  var extras = document.querySelector("[data-speech-extras]");
+  if (extras) {
+    controls.querySelectorAll("[data-speech-more]").forEach(function (node) { extras.appendChild(node); });
+    extras.classList.add("speech-controls");
+    extras.hidden = false;
+  }
+  var panels = extras ? [controls, extras] : [controls];
   var playButton = controls.querySelector("[data-speech-action=play]");
-  var pointButton = controls.querySelector("[data-speech-action=point]");
-  var speedSelect = controls.querySelector("[data-speech-speed]");
+  var pointButton = (extras || controls).querySelector("[data-speech-action=point]");
+  var speedSelect = (extras || controls).querySelector("[data-speech-speed]");
   var status = null;        // the live region: in the page only while there is news
   var statusTimer = null;
 
@@ -359,9 +368,11 @@
     next: function () { step(1); },
     point: togglePoint
   };
-  controls.addEventListener("click", function (event) {
-    var button = event.target.closest("[data-speech-action]");
-    if (button) actions[button.dataset.speechAction]();
+  panels.forEach(function (panel) {
+    panel.addEventListener("click", function (event) {
+      var button = event.target.closest("[data-speech-action]");
+      if (button) actions[button.dataset.speechAction]();
+    });
   });
   speedSelect.addEventListener("change", applySpeed);
 

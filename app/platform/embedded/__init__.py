@@ -151,7 +151,8 @@ class EmbeddedPlatform:
                                      licence=m.get("licence"))
                             for m in d.get("materials", [])),
             before=d.get("before"), after=d.get("after"),
-            topics=tuple(Topic(t["key"], text(t["name"], locale)) for t in d.get("topics", [])))
+            topics=tuple(Topic(t["key"], text(t["name"], locale)) for t in d.get("topics", [])),
+            hotlines=tuple((dept, number) for dept, number in d.get("hotlines", [])))
 
     # ---- identity --------------------------------------------------------------
     def authenticate(self, login: str, password: str) -> Person | None:
@@ -247,14 +248,16 @@ class EmbeddedPlatform:
             last = s.scalar(select(func.max(ApplicationRow.number))
                             .where(ApplicationRow.number.like(prefix + "%")))
             sequence = int(last[len(prefix):]) + 1 if last else 1
+            parts = progress.plan_parts(service.doc, service.promise_days, answers)
+            # The application is done when its slowest part is: that is what is promised.
+            promise = max([service.promise_days, *(p["days"] for p in parts)])
             row = ApplicationRow(
                 number=f"{prefix}{sequence:06d}", idempotency_key=idempotency_key,
                 service_code=service_code, owner_id=owner_id, status="submitted",
-                submitted_at=now, promised_date=add_working_days(local_day, service.promise_days),
+                submitted_at=now, promised_date=add_working_days(local_day, promise),
                 answers=answers, submitted_by=acted_by)
             row.events.append(EventRow(at=now, kind="submitted", acted_by=acted_by))
-            for position, part in enumerate(progress.plan_parts(
-                    service.doc, service.promise_days, answers)):
+            for position, part in enumerate(parts):
                 row.parts.append(PartRow(
                     position=position, department=part["department"], matters=part["matters"],
                     status="submitted", updated_at=now,

@@ -159,6 +159,8 @@ def seed_missing(session: Session) -> int:
         check_service(doc)
         tag_questions(doc)
         doc["topics"] = topics_used(doc["questions"], catalogue.get("topics", []))
+        hotlines = catalogue.get("hotlines", {})
+        doc["hotlines"] = [[d, str(hotlines[d])] for d in svc.get("departments", []) if d in hotlines]
         session.add(ServiceRow(code=svc["code"], position=position, kind=svc["kind"],
                                life_event=svc["life_event"],
                                promise_days=int(svc["promise_days"]), doc=doc))
