@@ -251,52 +251,52 @@ def build_field(question: Question, has_stored_file: bool = False):
     of its component."""
     if question.type not in WIDGETS:
         raise ValueError(f"unknown field type {question.type!r}")
-    field = unbound_field(question, [make_required(question, has_stored_file)])
-    field.kwargs.update(widget=WIDGETS[question.type](question), description=question.hint)
-    return field
+    return unbound_field(question, [make_required(question, has_stored_file)],
+                         widget=WIDGETS[question.type](question), description=question.hint)
 
 
-def unbound_field(question: Question, validators: list):
-    """The field and its checks, before the widget is chosen."""
+def unbound_field(question: Question, validators: list, **shown):
+    """The field and its checks; `shown`: its widget and description (the hint)."""
     kind = question.type
     if kind in ("text", "name"):
         if kind == "name":
             validators.append(name_validator)
         validators.append(length_validator(question, 200))
-        return StringField(question.label, validators=validators, filters=[_clean])
+        return StringField(question.label, validators=validators, **shown, filters=[_clean])
     if kind == "id_number":
         validators.append(problem_validator(identifiers.id_number_problem, ID_MESSAGES))
-        return StringField(question.label, validators=validators,
+        return StringField(question.label, validators=validators, **shown,
                            filters=[text_only(identifiers.normalize_id_number)])
     if kind == "mobile":
         validators.append(problem_validator(identifiers.mobile_problem, MOBILE_MESSAGES))
-        return StringField(question.label, validators=validators,
+        return StringField(question.label, validators=validators, **shown,
                            filters=[text_only(identifiers.normalize_mobile)])
     if kind == "bank_account":
         validators.append(problem_validator(identifiers.bank_account_problem, BANK_MESSAGES))
-        return StringField(question.label, validators=validators,
+        return StringField(question.label, validators=validators, **shown,
                            filters=[text_only(identifiers.normalize_bank_account)])
     if kind == "textarea":
         validators.append(length_validator(question, TEXTAREA_DEFAULT_MAX))
-        return TextAreaField(question.label, validators=validators, filters=[_clean_lines])
+        return TextAreaField(question.label, validators=validators, **shown, filters=[_clean_lines])
     if kind == "date":
         validators.append(date_validator(question))
-        return DatePartsField(question.label, validators=validators)
+        return DatePartsField(question.label, validators=validators, **shown)
     if kind == "address":
         validators.append(address_validator)
-        return AddressField(question.label, validators=validators)
+        return AddressField(question.label, validators=validators, **shown)
     # A value that is not one of the options (a tampered form) gets the same message as
     # no answer, in the reader's language, rather than WTForms' own that repeats the value.
     if kind in ("radio", "yesno"):
-        return RadioField(question.label, validators=validators, choices=choices_for(question),
+        return RadioField(question.label, validators=validators, **shown,
+                          choices=choices_for(question),
                           invalid_choice_message=required_message(question))
     if kind == "checkboxes":
         validators.append(checkbox_validator(question))
-        return SelectMultipleField(question.label, validators=validators,
+        return SelectMultipleField(question.label, validators=validators, **shown,
                                    choices=choices_for(question),
                                    invalid_choice_message=required_message(question))
     validators.append(file_validator(question))
-    return FileField(question.label, validators=validators)
+    return FileField(question.label, validators=validators, **shown)
 
 
 def text_only(normalize):
