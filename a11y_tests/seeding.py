@@ -217,6 +217,11 @@ def bring_to_state(page, state, seed) -> None:
     """Bring the tab to the state the way a person gets there, and check it really is
     in it (AssertionError otherwise)."""
     state.open(page, seed)
+    check_state(page, state, seed)
+
+
+def check_state(page, state, seed) -> None:
+    """AssertionError unless the tab shows the state (e.g. again after a reload)."""
     no_server_error(page)
     # After opening: reaching a state may have had to make a fresh application.
     expected_path = urlsplit(state.url_for(seed)).path

@@ -128,6 +128,10 @@ def rotate_keys():
 
 
 def init_app(app):
+    from .migrations.cli import db_cli
+    from .core.shared_state import catalogue_cli
+    app.cli.add_command(db_cli)
+    app.cli.add_command(catalogue_cli)
     app.cli.add_command(platform_cli)
     app.cli.add_command(access_log_cli)
     app.cli.add_command(keys_cli)

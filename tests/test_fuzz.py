@@ -59,17 +59,21 @@ FUZZED = {
     ("consent.end", "POST"): "test_buttons_without_fields_need_a_good_token",
     ("messages.read_all", "POST"): "test_buttons_without_fields_need_a_good_token",
     ("catalogue.dismiss_suggestion", "POST"): "test_dismissing_a_suggestion_needs_a_real_key",
+    ("offline.send", "POST"): "test_an_answer_sent_from_offline_keeps_junk_out_of_the_draft",
 }
 EXCLUDED = {
     ("speech.page_audio", "GET"): "synthesises audio (espeak-ng, seconds per example); its "
                                   "one parameter, rate, goes through the same _rate() as "
                                   "speech.script_json, which is fuzzed",
     ("speech.sentence_audio", "GET"): "as speech.page_audio",
+    ("speech.page_audio_on_demand", "GET"): "as speech.page_audio; its page parameter goes "
+                                            "through the same code as "
+                                            "speech.script_json_on_demand, which is fuzzed",
 }
 # Query parameters the app reads, and the GET routes they are sent to (every GET route
 # also gets them all, and junk names besides).
 QUERY_PARAMS = ("next", "expired", "q", "return", "correct", "rate", "withdrawn",
-                "answered", "rated")
+                "answered", "rated", "page")
 
 
 # ---- strategies -------------------------------------------------------------------------
@@ -293,8 +297,9 @@ def world(tmp_path_factory):
                      "public-rental-housing"):
             wang.get(f"/apply/{code}")  # open drafts
         for_zhou = consents.grant(WANG.id, ZHOU.id, None, 24, "remote")
-        script = re.search(r'data-script-url="/speech/([0-9a-f]{32})\.json"',
-                           wang.get("/signed-out").get_data(as_text=True)).group(1)
+        reading = re.search(r'data-script-url="([^"]+)"',
+                            wang.get("/signed-out").get_data(as_text=True)).group(1)
+        script = wang.get(reading.replace("&amp;", "&")).get_json()["id"]
         message = app.extensions["messages"].messages_of(WANG.id)[0]
         zhou = app.test_client()
         sign_in_as_helper(zhou, ZHOU)
@@ -495,6 +500,34 @@ def test_question_keeps_junk_out_of_the_draft(world, code, key, kind, data):
     # Whatever was kept unvalidated (a stale token, a language switch) shows again safely.
     page = client.get(f"/apply/{code}/{key}")
     assert page.status_code == 200, page.status_code
+
+
+@pytest.mark.parametrize("code,key,kind", [q for q in QUESTIONS if q[2] != "file"])
+@FUZZ
+@given(data=st.data())
+def test_an_answer_sent_from_offline_keeps_junk_out_of_the_draft(world, code, key, kind, data):
+    """The offline sending endpoint (static/js/offline.js) with the question's fields as
+    junk, any idempotency key: the draft gets a clean answer or nothing, never a 5xx."""
+    fields = {name: data.draw(strategy)
+              for name, strategy in question_fields(world, code, key, kind).items()}
+    fields.update(data.draw(junk_fields()))
+    mode = data.draw(CSRF_MODES)
+    fields = with_token(fields, token_of(world, "citizen"), mode, data.draw)
+    key_header = data.draw(st.text(alphabet="abcdef0123456789-", max_size=80))
+    before = draft_answers(world, code)
+    response = browser(world, "citizen").post(
+        f"/offline/send/{code}/{key}", data=urlencode_raw(pairs_of(fields)),
+        content_type="application/x-www-form-urlencoded",
+        headers={"Idempotency-Key": key_header})
+    assert_no_server_error(response)
+    after = draft_answers(world, code)
+    if response.status_code == 201:
+        assert mode in ("valid", "twice") and 0 < len(key_header) <= 64
+        assert {k: v for k, v in after.items() if k != key} == \
+            {k: v for k, v in before.items() if k != key}
+        assert_clean(after[key], MAX_LENGTH.get(kind))
+    elif response.status_code != 200:  # 200: that key was applied before
+        assert after == before, "a refused answer changed the draft"
 
 
 @pytest.mark.parametrize("code,key,kind", [q for q in QUESTIONS if q[2] != "file"])

@@ -4,17 +4,11 @@ import re
 
 import pytest
 
-from conftest import ZHANG, csrf_token, post_with_csrf, sign_in_as
+from conftest import ZHANG, csrf_token, post_with_csrf
 
 pytestmark = pytest.mark.usefixtures("app")
 
 HTMX = {"HX-Request": "true"}
-
-
-@pytest.fixture
-def zhang(client):
-    sign_in_as(client, ZHANG)
-    return client
 
 
 def messages(html: str) -> list[str]:
@@ -82,8 +76,8 @@ def test_inline_check_answers_into_the_error_slot_beside_the_field(zhang):
     slot, a polite live region, so the message is read out where the field is."""
     page = zhang.get("/apply/retirement/mobile").get_data(as_text=True)
     group = re.search(r'<div class="form-group"[^>]*id="mobile-group"[^>]*>', page, re.S).group(0)
-    assert 'hx-post="/apply/retirement/mobile/validate"' in group
-    assert 'hx-target="#mobile-error"' in group
+    assert 'data-hx-post="/apply/retirement/mobile/validate"' in group
+    assert 'data-hx-target="#mobile-error"' in group
     assert '<div class="error-slot" id="mobile-error" aria-live="polite">' in page
     described = re.search(r'<input[^>]*id="mobile"[^>]*>', page, re.S).group(0)
     assert "mobile-error" in re.search(r'aria-describedby="([^"]*)"', described).group(1)

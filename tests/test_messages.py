@@ -17,12 +17,6 @@ NONE_CHOSEN = {"matters": {}}
 
 
 @pytest.fixture
-def zhang(client):
-    sign_in_as(client, ZHANG)
-    return client
-
-
-@pytest.fixture
 def number(zhang, app):
     return apply_and_submit(zhang, app, "retirement", NONE_CHOSEN)
 
@@ -106,7 +100,9 @@ def test_a_new_message_centre_does_not_text_about_the_past(app, monkeypatch, tmp
     monkeypatch.setenv("YIBAN_DATABASE_URL", f"sqlite:///{front}")
     from app.messages.centre import MessageCentre
     from app.core.front_store import FrontStore
+    from app.migrations import upgrade
     store = FrontStore(f"sqlite:///{front}", app.extensions["keyring"])
+    upgrade(store.db, "front")
     fresh = MessageCentre(store.db, lambda: platform, centre(app).sender)
     fresh.start()
     assert fresh.sync() == 0

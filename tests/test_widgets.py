@@ -64,7 +64,7 @@ def test_text_input_params_carry_label_hint_errors_value_and_attributes(ctx):
     assert params["id"] == params["name"] == "mobile"
     assert params["label"] == "问题" and params["hint"] == "11位" and params["heading"]
     assert params["errors"] == list(field.errors) and params["errors"]
-    assert params["value"] == "1234" and params["type"] == "tel"
+    assert params["value"] == "1234" and params["type"] == "text"  # numeric keypad by inputmode
     assert params["attributes"] == {"autocomplete": "tel-national", "inputmode": "numeric",
                                     "dir": "ltr"}
     assert params["validate_url"] == "/check"
@@ -82,7 +82,7 @@ def test_text_input_renders_a_labelled_described_input_with_its_error_beside_it(
     assert attribute(box, "aria-invalid") == "true"
     assert (attribute(box, "autocomplete"), attribute(box, "inputmode"), attribute(box, "dir")) \
         == ("tel-national", "numeric", "ltr")
-    assert 'hx-post="/check"' in tag(html, "div", "mobile-group")
+    assert 'data-hx-post="/check"' in tag(html, "div", "mobile-group")
 
 
 def test_a_field_without_hint_or_error_is_described_by_its_empty_error_slot_only(ctx):
@@ -152,7 +152,7 @@ def test_address_parts_say_what_goes_where(ctx):
     field = build_form(question("address", key="home")).field
     html = str(field())
     assert attribute(tag(html, "input", "home-region"), "autocomplete") == "address-level2"
-    assert attribute(tag(html, "input", "home-detail"), "autocomplete") == "street-address"
+    assert attribute(tag(html, "input", "home-detail"), "autocomplete") == "address-line1"
     assert widgets.first_input_id(field) == "home-region"
 
 

@@ -1,7 +1,8 @@
 """我的办件: drafts in progress, submitted applications, their timeline and withdrawal."""
 from __future__ import annotations
 
-from flask import abort, g, redirect, render_template, url_for
+from flask import abort, flash, g, redirect, render_template, url_for
+from flask_babel import gettext as _
 from flask_wtf import FlaskForm
 
 from ..apply.answers import display_answer
@@ -9,6 +10,7 @@ from ..assisted.acting import acting_helper_id, covers
 from ..core.auth import login_required
 from ..apply.bundles import journey
 from ..core.deps import locale, outbox, platform, store
+from ..messages.texting import text_application_number
 from ..platform import WithdrawRefused
 from .blueprint import bp, helpers_of, own_application
 
@@ -32,6 +34,21 @@ def confirmation(number):
     application, service = own_application(number)
     return render_template("applications/confirmation.html", application=application,
                            service=service, helpers=helpers_of(application))
+
+
+@bp.post("/applications/<number>/text-number")
+@login_required
+def text_number(number):
+    """Send the application number to the citizen's own mobile (the message sender)."""
+    form = FlaskForm()
+    if not form.validate_on_submit():
+        abort(400)
+    application, service = own_application(number)
+    if not text_application_number(application, service):
+        flash(_("We could not send the text. Please write the number down."))
+    else:
+        flash(_("We sent the application number to your mobile phone."))
+    return redirect(url_for("applications.confirmation", number=number))
 
 
 @bp.get("/applications/<number>")

@@ -3,16 +3,11 @@ from __future__ import annotations
 
 from flask_babel import gettext as _
 
-from ..forms import identifiers
 from ..forms.builder import options_for
+from ..forms.numbers import GROUPS, display_number
 from ..platform import Question
 from ..core.templating import long_date
 
-MASKS = {
-    "id_number": identifiers.mask_id_number,
-    "mobile": identifiers.mask_mobile,
-    "bank_account": identifiers.mask_bank_account,
-}
 
 
 def display_answer(question: Question, value, masked: bool = False) -> list[str]:
@@ -31,6 +26,6 @@ def display_answer(question: Question, value, masked: bool = False) -> list[str]
     if kind == "file":
         return [_("%(name)s (%(size)s KB)", name=value["filename"],
                   size=max(1, round(value["size"] / 1024)))]
-    if masked and kind in MASKS:
-        return [MASKS[kind](value)]
+    if kind in GROUPS:
+        return [display_number(kind, str(value), masked)]
     return [str(value)]

@@ -78,16 +78,25 @@ def always_done(service: Service) -> list[Matter]:
     return [m for m in service.matters if not m.optional and not m.applies_if]
 
 
+REQUEST_TOPIC = "request"  # the catalogue topic of answers about what is applied for
+
+
 def by_topic(service: Service, rows: list[tuple]) -> list[tuple[str, list[tuple]]]:
     """Check-answer rows (question, lines, href) grouped under topic headings: the
     chosen matters first, then the service's topics in order, then the rest."""
-    names = {MATTERS_KEY: _("What we will do for you")}
+    names = {MATTERS_KEY: _("What this application covers")}
     names.update({t.key: t.name for t in service.topics})
-    order = [MATTERS_KEY] + [t.key for t in service.topics] + [None]
+    # One heading for what is applied for: the chosen matters and the answers about
+    # them (the catalogue's "request" topic), not two that read almost the same.
+    names[REQUEST_TOPIC] = names[MATTERS_KEY]
+    order = [MATTERS_KEY] + [t.key for t in service.topics if t.key != REQUEST_TOPIC] + [None]
+
+    def topic_of(row):
+        topic = row[0].topic if row[0].topic in names else None
+        return MATTERS_KEY if topic == REQUEST_TOPIC or row[0].key == MATTERS_KEY else topic
     groups = []
     for topic in order:
-        members = [row for row in rows if (row[0].topic if row[0].topic in names else None)
-                   == topic]
+        members = [row for row in rows if topic_of(row) == topic]
         if members:
             groups.append((names.get(topic, _("Other answers")), members))
     return groups

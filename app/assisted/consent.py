@@ -127,9 +127,6 @@ class Consents:
     def __init__(self, db: Database, clock: Callable[[], datetime] = utcnow):
         self.db = db
         self.clock = clock  # naive UTC; replaceable so tests can move time
-        # The Database made only the FrontBase tables imported before it; make ours.
-        FrontBase.metadata.create_all(
-            db.engine, tables=[AuthorisationRow.__table__, AccessLogRow.__table__])
 
     # ---- authorisations ----
     def grant(self, citizen_id: str, helper_id: str, services: list[str] | None,

@@ -10,6 +10,7 @@ from ..core.auth import sign_in_url
 from ..core.deps import locale, platform, store
 from ..proactive.suggested import due_suggestions, suggestions_for_user
 from .search import SearchEntry, SearchIndex
+from ..core.shared_state import catalogue_version
 
 bp = Blueprint("catalogue", __name__)
 
@@ -30,9 +31,11 @@ SITE_PAGES = {
 
 
 def search_index() -> SearchIndex:
-    """Built once per app from the Chinese catalogue (names, keywords, matter names)."""
+    """Built once per app from the Chinese catalogue (names, keywords, matter names),
+    and again when the shared catalogue version moves on (app/core/shared_state.py)."""
     index = current_app.extensions.get("search_index")
-    if index is None:
+    version = catalogue_version(current_app)
+    if index is None or current_app.extensions.get("search_index_version") != version:
         # Names in Traditional Chinese and Uyghur too, so 養老 and پېنسىيە find services
         # (not English: Latin letters are matched as pinyin).
         translated = {code: [] for code in (s.code for s in platform().services("zh_Hans_CN"))}
@@ -48,6 +51,7 @@ def search_index() -> SearchIndex:
         entries += [SearchEntry(key, page["index_name"], page["keywords"])
                     for key, page in SITE_PAGES.items()]
         index = current_app.extensions["search_index"] = SearchIndex(entries)
+        current_app.extensions["search_index_version"] = version
     return index
 
 

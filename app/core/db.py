@@ -2,9 +2,11 @@
 from __future__ import annotations
 
 import logging
+import os
+import weakref
 from contextlib import contextmanager
 
-from sqlalchemy import Table, create_engine, event, inspect, text
+from sqlalchemy import create_engine, event
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 
 from .crypto import Keyring, attach
@@ -26,8 +28,25 @@ def hide_rows_from_logs() -> None:
         engine_logger.addFilter(HideRows())
 
 
+# Every engine of this process. A forking server (gunicorn) forks after the app is
+# made: a child must not use the pooled connections it inherited (their sockets are
+# shared with the parent), so each child starts with empty pools. close=False: the
+# parent's connections stay open for the parent.
+_ENGINES: weakref.WeakSet = weakref.WeakSet()
+
+
+def _fresh_pools_after_fork() -> None:
+    for engine in list(_ENGINES):
+        engine.dispose(close=False)
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_fresh_pools_after_fork)
+
+
 class Database:
-    def __init__(self, url: str, base: type[DeclarativeBase], keyring: Keyring | None = None):
+    def __init__(self, url: str, base: type[DeclarativeBase] | None = None,
+                 keyring: Keyring | None = None):
         is_sqlite = url.startswith("sqlite")
         self.engine = create_engine(
             url,
@@ -36,6 +55,7 @@ class Database:
             # parameters stay out of SQL logs and error messages.
             hide_parameters=True,
         )
+        _ENGINES.add(self.engine)
         # Encrypted columns find their keys on the engine (app/core/crypto.py).
         self.keyring = keyring or Keyring.for_database(url)
         attach(self.engine, self.keyring)
@@ -49,7 +69,7 @@ class Database:
                 cursor.execute("PRAGMA foreign_keys=ON")
                 cursor.close()
 
-        base.metadata.create_all(self.engine)
+        # No create_all here: tables come from the migrations (app/migrations).
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
 
     @contextmanager
@@ -64,14 +84,3 @@ class Database:
             raise
         finally:
             session.close()
-
-    def add_missing_columns(self, table: Table) -> None:
-        """A column added to a model after its table was created: ALTER TABLE ADD it
-        (nullable columns only), so an older database keeps its rows."""
-        present = {c["name"] for c in inspect(self.engine).get_columns(table.name)}
-        with self.engine.begin() as connection:
-            for column in table.columns:
-                if column.name not in present:
-                    kind = column.type.compile(dialect=self.engine.dialect)
-                    connection.execute(text(
-                        f'ALTER TABLE "{table.name}" ADD COLUMN "{column.name}" {kind}'))

@@ -6,10 +6,10 @@ from __future__ import annotations
 import secrets
 from datetime import datetime
 
-from sqlalchemy import DateTime, Integer, String, delete, func, select
+from sqlalchemy import DateTime, Integer, String, delete, select
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
-from .crypto import EncryptedJSON, Keyring, reencrypt
+from .crypto import EncryptedJSON, Keyring
 from .db import Database
 from .clock import utcnow
 
@@ -63,8 +63,7 @@ class DismissedSuggestion(FrontBase):
     """A home-page suggestion (服务找人) the citizen asked not to see again. Kept by the
     keyed hash of the suggestion's key (app/proactive/rules.py, `Suggestion.key`), which
     names its reason (a renewal's expiry date, a child's birth date): the date never
-    sits here in clear, and a new reason has a new key, so it is shown again. A new
-    table: `create_all` adds it to an older database at start-up, nothing to migrate."""
+    sits here in clear, and a new reason has a new key, so it is shown again."""
 
     __tablename__ = "dismissed_suggestion"
     person_id: Mapped[str] = mapped_column(String(60), primary_key=True)
@@ -75,14 +74,9 @@ class DismissedSuggestion(FrontBase):
 
 class FrontStore:
     def __init__(self, database_url: str, keyring: Keyring | None = None):
+        # Its tables come from the migrations (app/migrations/front): drafts are
+        # citizens' work and outlive every upgrade.
         self.db = Database(database_url, FrontBase, keyring)
-        # Drafts are citizens' work and outlive upgrades: add new columns in place,
-        # and encrypt what was stored before encryption (cheap once done: only values
-        # that are not ciphertext yet are read).
-        self.db.add_missing_columns(Draft.__table__)
-        reencrypt(self.db.engine, FrontBase.metadata, only_plaintext=True)
-        with self.db.session() as s:  # throttling rows from before hashing: short-lived
-            s.execute(delete(SignInFailures).where(func.length(SignInFailures.login) != 64))
 
     # ---- drafts ----
     def open_draft(self, owner_id: str, service_code: str) -> Draft | None:

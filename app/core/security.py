@@ -14,6 +14,9 @@ CSP = ("default-src 'none'; script-src 'self' 'nonce-{nonce}'; style-src 'self';
        "img-src 'self' data:; media-src 'self'; connect-src 'self'; "
        "form-action 'self'; frame-ancestors 'none'; base-uri 'none'; object-src 'none'")
 
+# Static files (served by WhiteNoise, app/core/static_files.py): nothing in them may load or
+# run anything (an SVG opened on its own included).
+STATIC_CSP = "default-src 'none'; style-src 'self'; frame-ancestors 'none'"
 HEADERS = {
     "X-Content-Type-Options": "nosniff",
     # Same-origin only: Flask-WTF checks the Referer of HTTPS form posts (so never

@@ -12,7 +12,7 @@ from markupsafe import Markup, escape
 from .auth import WARN_BEFORE_SECONDS, seconds_left
 from .deps import locale
 from ..display.preferences import current_display
-from ..forms import identifiers
+from ..forms import identifiers, numbers
 from ..forms.widgets import first_input_id, licence_fact
 from .i18n import LANGUAGES, html_lang, text_direction
 from ..platform import LocalText
@@ -144,6 +144,22 @@ def ltr(value) -> Markup:
     return Markup('<bdi class="number" dir="ltr">%s</bdi>') % value
 
 
+def acting_for_label(person) -> str:
+    """Whom a helper acts for: the full name and the last four digits of the ID."""
+    return gettext("You are applying for %(citizen)s (ID ending in %(digits)s)",
+                   citizen=isolate(person.name),
+                   digits=identifiers.normalize_id_number(person.id_number or "")[-4:])
+
+
+# 12345, the government service hotline (政务服务便民热线): answers for every department.
+GENERAL_HOTLINE = "12345"
+
+
+def phone_link(number: str) -> Markup:
+    """A phone number a phone can call with one tap."""
+    return Markup('<a class="number" dir="ltr" href="tel:%s">%s</a>') % (number, number)
+
+
 def local_datetime(value: datetime) -> str:
     return format_datetime(value.replace(tzinfo=UTC), "medium")
 
@@ -168,11 +184,15 @@ def init_app(app):
         long_date=long_date,
         local_datetime=local_datetime,
         mask_id=identifiers.mask_id_number,
+        masked_number=lambda value, kind="id_number": numbers.masked(kind, value),
+        grouped_number=lambda value, kind="id_number": numbers.grouped(kind, value),
         mask_mobile=identifiers.mask_mobile,
         mask_account=identifiers.mask_bank_account,
         mask_name=lambda name: isolate(identifiers.mask_name(name)),
         isolate=isolate,
     )
+    app.jinja_env.globals.update(GENERAL_HOTLINE=GENERAL_HOTLINE, phone_link=phone_link,
+                                 acting_for_label=acting_for_label)
     app.jinja_env.globals.update(lang_mark=lang_mark, licence_fact=licence_fact,
                                  error_list=error_list,
                                  status_label=lambda s: STATUS_LABELS[s],
@@ -192,6 +212,7 @@ def init_app(app):
             "current_user": g.get("user"),
             "current_helper": g.get("helper"),
             "acting": g.get("acting"),
+            "offline_blank": g.get("offline_blank", False),
             "display": current_display(),
             # For the time-out warning (base.html, yiban.js); None when signed out.
             "session_expires_in": seconds_left(),

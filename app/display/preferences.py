@@ -20,8 +20,13 @@ THEMES = ("auto", "standard", "high", "dark")  # auto follows prefers-contrast /
 SPACINGS = ("standard", "wide")
 LAYOUTS = ("standard", "simple")
 SPEECH_RATES = ("1", "0.75", "1.25", "1.5")
-# The voice for Traditional Chinese text (app/speech/voices.py): Mandarin or Cantonese.
-CHINESE_VOICES = ("cmn", "yue")
+# The spoken language of Traditional Chinese text (app/speech/voices.py): Cantonese
+# (the default) or Mandarin.
+CHINESE_VOICES = ("yue", "cmn")
+# Who speaks 朗读本页 (static/js/speech.js): the device's own voice for the page's language
+# when it has one (phones ship good Mandarin voices), else the server's audio; or always
+# the server's. Without JavaScript the server's audio is all there is.
+SPEECH_VOICES = ("device", "server")
 TEXT_SIZE_PX = {"standard": 18, "large": 22, "larger": 26, "largest": 32}
 
 CHOICES = {
@@ -31,6 +36,7 @@ CHOICES = {
     "layout": LAYOUTS,
     "speech_rate": SPEECH_RATES,
     "chinese_voice": CHINESE_VOICES,
+    "speech_voice": SPEECH_VOICES,
 }
 SWITCHES = ("large_cursor", "reading_guide", "speech")
 
@@ -45,15 +51,17 @@ class DisplayPreferences:
     reading_guide: bool = False
     speech: bool = False
     speech_rate: str = "1"
-    chinese_voice: str = "cmn"
+    chinese_voice: str = CHINESE_VOICES[0]
+    speech_voice: str = SPEECH_VOICES[0]
     elder: bool = False
 
     def effective(self) -> DisplayPreferences:
         """What the page uses: the elder preset while 长辈版 is on (with the reader's own
-        voice for Traditional Chinese: a Cantonese listener stays with Cantonese)."""
+        voices: a Cantonese listener stays with Cantonese, a device voice with it)."""
         if not self.elder:
             return self
-        return replace(ELDER_PRESET, chinese_voice=self.chinese_voice)
+        return replace(ELDER_PRESET, chinese_voice=self.chinese_voice,
+                       speech_voice=self.speech_voice)
 
     def to_cookie(self) -> str:
         values = asdict(self)
@@ -93,7 +101,7 @@ class DisplayPreferences:
 
 ELDER_PRESET = DisplayPreferences(
     text_size="larger", theme="high", spacing="wide", layout="simple",
-    large_cursor=True, reading_guide=False, speech=True, speech_rate="0.75", elder=True)
+    large_cursor=True, reading_guide=False, speech=True, speech_rate="1", elder=True)
 
 
 def preferences() -> DisplayPreferences:

@@ -24,10 +24,10 @@ class SettingsForm(Form):
     reads the posted values itself (`posted_preferences`): any value is safe there."""
 
     text_size = radio_field(_l("Text size"), [
-        ("standard", _l("Standard"), _l("18 pixels")),
-        ("large", _l("Large"), _l("22 pixels")),
-        ("larger", _l("Larger"), _l("26 pixels")),
-        ("largest", _l("Largest"), _l("32 pixels")),
+        ("standard", _l("Standard"), _l("Right for most people")),
+        ("large", _l("Large"), _l("A little bigger than standard")),
+        ("larger", _l("Larger"), _l("The size elder mode uses")),
+        ("largest", _l("Largest"), _l("The biggest: fewer words fit on the screen")),
     ])
     theme = radio_field(_l("Colours"), [
         ("auto", _l("Follow my device"), _l("Uses high contrast or dark colours if your device asks for them")),
@@ -54,27 +54,33 @@ class SettingsForm(Form):
         ("1.25", _l("Fast")),
         ("1.5", _l("Fastest")),
     ])
+    speech_voice = radio_field(_l("Voice for reading aloud"), [
+        ("device", _l("This device's voice"),
+         _l("If your phone or computer has a voice for this language; otherwise the server's voice")),
+        ("server", _l("Server voice"), _l("The same voice on every device")),
+    ])
     chinese_voice = radio_field(_l("Voice for Traditional Chinese"), [
-        ("cmn", _l("Mandarin")),
         ("yue", _l("Cantonese")),
+        ("cmn", _l("Mandarin")),
     ], hint=_l("How pages in Traditional Chinese are read aloud"))
 
 
 # Shown in the settings form; the voice for Traditional Chinese only where it is used.
 def shown_settings() -> tuple[str, ...]:
-    keys = ("text_size", "theme", "spacing", "layout", "aids", "speech_rate")
+    keys = ("text_size", "theme", "spacing", "layout", "aids", "speech_rate", "speech_voice")
     return keys + ("chinese_voice",) if locale() == "zh_Hant" else keys
 
 
 def settings_form(prefs: DisplayPreferences) -> SettingsForm:
     data = {key: getattr(prefs, key) for key in
-            ("text_size", "theme", "spacing", "layout", "speech_rate", "chinese_voice")}
+            ("text_size", "theme", "spacing", "layout", "speech_rate", "speech_voice",
+             "chinese_voice")}
     return SettingsForm(data={**data, "aids": [aid for aid in AIDS if getattr(prefs, aid)]})
 
 
 def posted_preferences() -> DisplayPreferences:
     values = {key: request.form.get(key) for key in
-              ("text_size", "theme", "spacing", "layout", "speech_rate")}
+              ("text_size", "theme", "spacing", "layout", "speech_rate", "speech_voice")}
     # Only the 繁體中文 form asks for the voice; elsewhere the reader's choice stays.
     values["chinese_voice"] = request.form.get("chinese_voice") or preferences().chinese_voice
     aids = request.form.getlist("aids")

@@ -123,7 +123,7 @@ class AddressInput(Component):
                   "value": field.data[part], "autocomplete": autocomplete}
                  for part, label, autocomplete in (
                      ("region", _("Province, city and district"), "address-level2"),
-                     ("detail", _("Street, building and house number"), "street-address"))]
+                     ("detail", _("Street, building and house number"), "address-line1"))]
         return {**super().params(field, **options), "parts": parts}
 
     def first_input_id(self, field) -> str:

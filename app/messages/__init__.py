@@ -37,11 +37,27 @@ def init_app(app) -> None:
     app.extensions["messages"] = MessageCentre(
         app.extensions["front_store"].db, lambda: app.extensions["platform"], sender,
         clock=lambda: app.extensions["clock"](), app=app)
-    app.extensions["messages"].start()
+    if not app.extensions.get("schema_behind"):  # else `db upgrade` must run first
+        app.extensions["messages"].start()
     app.before_request(catch_up)
     app.context_processor(unread_in_header)
     app.cli.add_command(messages_cli)
     app.register_blueprint(bp)
+
+
+_last_sync = float("-inf")
+
+
+def _sync_now_and_then() -> None:
+    """Read the platform's event feed at most every MESSAGES_SYNC_SECONDS per process
+    (0: before every signed-in page), not on every page under load."""
+    global _last_sync
+    interval = current_app.config.get("MESSAGES_SYNC_SECONDS", 0)
+    now = time.monotonic()
+    if interval and now - _last_sync < interval:
+        return
+    _last_sync = now
+    centre().sync()
 
 
 def catch_up():
@@ -51,7 +67,7 @@ def catch_up():
             or request.blueprint in QUIET_BLUEPRINTS or request.htmx:
         return
     try:
-        centre().sync()
+        _sync_now_and_then()
         if g.get("acting") is None and time.time() - session.get("reminded", 0) > REMIND_EVERY_SECONDS:
             from ..core.deps import now, platform
             from ..proactive.rules import applied_services, suggestions

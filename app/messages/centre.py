@@ -47,8 +47,6 @@ class MessageCentre:
         self.platform = platform  # a getter: tests replace the app's platform
         self.sender = sender
         self.clock = clock
-        FrontBase.metadata.create_all(db.engine, tables=[
-            MessageRow.__table__, FeedCursor.__table__, OutgoingRow.__table__])
 
     # ---- making messages ------------------------------------------------------------
     def add(self, citizen_id: str, kind: str, params: dict, dedupe_key: str) -> MessageRow | None:

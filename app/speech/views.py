@@ -17,9 +17,10 @@ from flask import (
 from flask_babel import lazy_gettext as _l
 
 from ..display.preferences import SPEECH_RATES, current_display
-from . import audio, script, state
+from . import audio, on_demand, script, state
 from .engine import SynthesisError
 from .owner import current_owner, signed_in
+from .voices import DEVICE_LANGUAGES
 
 bp = Blueprint("speech", __name__, url_prefix="/speech")
 
@@ -104,14 +105,39 @@ def sentence_audio(script_id, n):
 
 @bp.get("/<script_id>.json")
 def script_json(script_id):
+    """The script as the player reads it: each sentence with what is said aloud
+    ("speech", numbers written out) and the espeak-ng voice that says it."""
     found = _script_or_404(script_id)
     rate = _rate()
-    return jsonify({
-        "id": found.id, "lang": found.lang, "rate": rate, "readable": script.READABLE,
-        "sentences": [{**s, "audio": url_for(".sentence_audio", script_id=found.id, n=n,
-                                             rate=rate)}
-                      for n, s in enumerate(found.sentences)],
-    })
+    chinese_voice = current_display().chinese_voice
+    sentences = []
+    for n, s in enumerate(found.sentences):
+        speech, voice = audio.spoken(s, chinese_voice)
+        sentences.append({**s, "speech": speech, "voice": voice, "audio": url_for(
+            ".sentence_audio", script_id=found.id, n=n, rate=rate)})
+    return jsonify({"id": found.id, "lang": found.lang, "rate": rate,
+                    "readable": script.READABLE, "sentences": sentences,
+                    "device_languages": DEVICE_LANGUAGES})
+
+
+def _on_demand_script_id() -> str:
+    """The player's first request on a page rendered with speech off: read the page
+    now (app/speech/on_demand.py)."""
+    page = request.args.get("page")
+    if not page:
+        abort(404)
+    _rate()  # a wrong rate is refused before any work
+    return on_demand.script_id_for(page, current_owner(create=True))
+
+
+@bp.get("/page.mp3")
+def page_audio_on_demand():
+    return page_audio(_on_demand_script_id())
+
+
+@bp.get("/page.json")
+def script_json_on_demand():
+    return script_json(_on_demand_script_id())
 
 
 @bp.get("/help")

@@ -9,11 +9,7 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 from ...core.crypto import EncryptedJSON, EncryptedString
 
 
-# Bump on any change to these tables. The embedded database only holds demo data, so a
-# database of another version is dropped, re-created and seeded again on start-up
-# rather than migrated (developers keep old SQLite files around).
-SCHEMA_VERSION = 5  # 4: application parts, supplements, ratings; 5: demo seed
-# gains a birth medical certificate (服务找人 newborn), so an older demo database is reseeded
+# A change to these tables needs a revision in app/migrations/platform (docs/migrations.md).
 
 
 class PlatformBase(DeclarativeBase):
@@ -21,7 +17,8 @@ class PlatformBase(DeclarativeBase):
 
 
 class MetaRow(PlatformBase):
-    """Facts about the database itself, such as its schema version."""
+    """Facts about the database itself. Held the schema version before migrations;
+    kept so older databases keep their rows."""
 
     __tablename__ = "meta"
     key: Mapped[str] = mapped_column(String(40), primary_key=True)
