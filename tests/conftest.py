@@ -304,6 +304,9 @@ def html_lang(html: str) -> str | None:
 def text_of(html: str) -> str:
     """The visible text of the body, whitespace collapsed (markup removed)."""
     body = html.split("<body", 1)[-1].split(">", 1)[-1]
+    # A long number's display groups are spaced by CSS only: its text is the bare digits.
+    body = body.replace('</span><span class="digits__group">', "").replace(
+        '<span class="digits__group">', "")
     return " ".join(unescape(re.sub(r"<[^>]+>", " ", body)).split())
 
 
