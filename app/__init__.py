@@ -22,8 +22,8 @@ def create_app(overrides: dict | None = None, platform=None) -> Flask:
     app.config.update(overrides or {})
     app.config["BABEL_TRANSLATION_DIRECTORIES"] = str(ROOT / "locales")
 
-    from . import (assisted, auth, cli, limits, messages, outbox, proactive, security, speech,
-                   templating)
+    from . import (assisted, auth, cli, form_tokens, limits, messages, outbox, proactive,
+                   security, speech, templating)
     from .blueprints import (account, applications, apply, assisted as assisted_pages,
                              catalogue, consent, display, errors, speech as speech_pages)
     from .consent import Consents
@@ -47,6 +47,7 @@ def create_app(overrides: dict | None = None, platform=None) -> Flask:
     # Who is signed in is known before the CSRF check, so an expired form can keep
     # a signed-in user's answers on their draft.
     auth.init_app(app)
+    form_tokens.init_app(app)  # first before-request hook: refuses cross-site posts
     assisted.init_app(app)  # after auth: it needs to know who acts for whom
     csrf.init_app(app)
     htmx.init_app(app)

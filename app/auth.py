@@ -9,6 +9,7 @@ from urllib.parse import urlsplit
 from flask import abort, current_app, g, redirect, request, session, url_for
 
 from .deps import consents, platform
+from .form_tokens import remember_earlier_token
 
 TOUCH_EVERY_SECONDS = 60  # refresh "last seen" at most this often (fewer cookie writes)
 # The page warns this long before an idle sign-in ends (DESIGN §3: at least 2 minutes).
@@ -90,7 +91,9 @@ def load_helper(helper_id: str) -> None:
 
 
 def _start_session(**identity) -> None:
+    earlier = dict(session)
     session.clear()  # a new session identity on sign-in (no fixation)
+    remember_earlier_token(earlier)
     session.permanent = True
     session.update(identity)
     session["seen"] = time.time()

@@ -7,6 +7,8 @@ import secrets
 from flask import current_app, g, request
 from flask.sessions import SecureCookieSessionInterface
 
+from .form_tokens import session_left_alone
+
 # Only our own files: no inline script or style anywhere (htmx is told not to inject
 # its indicator styles: meta htmx-config in base.html). data: images only for the
 # favicon `data:,`, which spares every first visit a /favicon.ico request (§7).
@@ -62,6 +64,9 @@ class SessionInterface(SecureCookieSessionInterface):
 
     def get_cookie_secure(self, app) -> bool:
         return over_https()
+
+    def should_set_cookie(self, app, session) -> bool:
+        return not session_left_alone() and super().should_set_cookie(app, session)
 
 
 def add_headers(response):

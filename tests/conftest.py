@@ -348,6 +348,14 @@ def sign_in_as(client, citizen: Citizen, next: str | None = None):
     return response
 
 
+def stale_token(client, citizen: Citizen, url: str) -> str:
+    """A token this browser was given on `url` before its sign-in was renewed (in
+    another tab): stale, but this browser's own, so what it posts is kept."""
+    token = csrf_token(client.get(url).get_data(as_text=True))
+    sign_in_as(client, citizen)
+    return token
+
+
 def sign_in_as_helper(client, helper: Citizen):
     page = client.get("/helper/sign-in")
     response = client.post("/helper/sign-in", data={

@@ -16,7 +16,8 @@ from app.crypto import KEYS_ENV, LOOKUP_ENV, DecryptionFailed, Keyring, is_token
 from app.forms.identifiers import mask_bank_account, mask_id_number
 from app.front_store import FrontStore
 from conftest import (CHEN, VALID_ANSWERS, ZHANG, ZHOU, _COMPILED_TEMPLATES, _dispose,
-                      _make_app, _seed_yaml, csrf_token, sign_in, sign_in_as, submit_check,
+                      _make_app, _seed_yaml, csrf_token, sign_in, sign_in_as, stale_token,
+                      submit_check,
                       walk_service)
 from faults import FlakyPlatform
 
@@ -58,8 +59,9 @@ def full_journey(client, app):
     client.get("/my/")
     # Applying again, left half done: an answer kept from a stale form, read aloud.
     client.get(f"/apply/{CODE}")
+    token = stale_token(client, ZHANG, f"/apply/{CODE}/id_number")
     client.post(f"/apply/{CODE}/id_number", data={"id_number": CHEN.id_number,
-                                                  "csrf_token": "stale"})
+                                                  "csrf_token": token})
     client.get(f"/apply/{CODE}/id_number")
     return response
 
