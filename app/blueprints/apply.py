@@ -211,8 +211,8 @@ def question(code, key):
                              else stored_file)
                 else:
                     value = answer_value(q, form.field)
-            except UploadUnreadable:
-                form.field.errors.append(_("The file could not be opened – it may be damaged. Choose another file."))
+            except UploadUnreadable as error:
+                form.field.errors.append(error.message)
             else:
                 store().save_answers(draft.id, {key: value}, acted_by=acting_helper_id())
                 answers = {**draft.answers, key: value}

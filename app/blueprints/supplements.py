@@ -74,8 +74,8 @@ def supplement(number, supplement_id):
         try:
             if not is_blank(form.upload):
                 file = store_upload(form.upload.data)
-        except UploadUnreadable:
-            form.upload.errors.append(_("The file could not be opened – it may be damaged. Choose another file."))
+        except UploadUnreadable as error:
+            form.upload.errors.append(error.message)
         else:
             if not text and file is None:
                 form.answer.errors.append(_("Write an answer or choose a file to upload"))
@@ -97,8 +97,8 @@ def supplement(number, supplement_id):
         # The answer had an error but the file was fine: keep it, so it is not asked again.
         try:
             kept = store_upload(form.upload.data)
-        except UploadUnreadable:
-            form.upload.errors.append(_("The file could not be opened – it may be damaged. Choose another file."))
+        except UploadUnreadable as error:
+            form.upload.errors.append(error.message)
         else:
             session[KEPT] = {**kept_files, str(supplement_id): kept}
     today = china_date(now())
