@@ -22,8 +22,8 @@ def create_app(overrides: dict | None = None, platform=None) -> Flask:
     app.config.update(overrides or {})
     app.config["BABEL_TRANSLATION_DIRECTORIES"] = str(ROOT / "locales")
 
-    from . import (assisted, auth, cli, form_tokens, limits, messages, outbox, proactive,
-                   security, speech, templating)
+    from . import (assisted, auth, cli, form_tokens, limits, maintenance, messages, outbox,
+                   proactive, security, speech, templating)
     from .blueprints import (account, applications, apply, assisted as assisted_pages,
                              catalogue, consent, display, errors, speech as speech_pages)
     from .consent import Consents
@@ -61,4 +61,5 @@ def create_app(overrides: dict | None = None, platform=None) -> Flask:
     limits.init_app(app)  # after the blueprints: it wraps their views
     errors.init_app(app)
     cli.init_app(app)
+    maintenance.init_app(app)
     return app

@@ -4,7 +4,7 @@ these tables."""
 from __future__ import annotations
 
 import secrets
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy import DateTime, Integer, String, delete, func, select
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
@@ -48,7 +48,7 @@ class ParkedAnswers(FrontBase):
     service_code: Mapped[str] = mapped_column(String(60))
     question_key: Mapped[str] = mapped_column(String(60))
     data: Mapped[dict] = mapped_column(EncryptedJSON)
-    created_at: Mapped[datetime] = mapped_column(DateTime)
+    created_at: Mapped[datetime] = mapped_column(DateTime, index=True)
 
 
 class SignInFailures(FrontBase):
@@ -134,19 +134,29 @@ class FrontStore:
             s.get(Draft, draft_id).application_number = application_number
 
     # ---- parked answers ----
-    def park(self, service_code: str, question_key: str, data: dict) -> str:
+    def park(self, service_code: str, question_key: str, data: dict,
+             keep_for: timedelta) -> str:
+        """Park answers for after sign-in; rows older than `keep_for` go at the same time."""
         token = secrets.token_urlsafe(24)
+        self.prune_parked(keep_for)
         with self.db.session() as s:
             s.add(ParkedAnswers(token=token, service_code=service_code,
                                 question_key=question_key, data=data, created_at=utcnow()))
         return token
 
-    def unpark(self, token: str) -> ParkedAnswers | None:
+    def unpark(self, token: str, keep_for: timedelta) -> ParkedAnswers | None:
         with self.db.session() as s:
             parked = s.get(ParkedAnswers, token)
-            if parked is not None:
-                s.delete(parked)
-            return parked
+            if parked is None:
+                return None
+            s.delete(parked)
+            return parked if parked.created_at > utcnow() - keep_for else None
+
+    def prune_parked(self, keep_for: timedelta) -> int:
+        """Delete parked answers older than `keep_for`; how many went."""
+        with self.db.session() as s:
+            return s.execute(delete(ParkedAnswers).where(
+                ParkedAnswers.created_at <= utcnow() - keep_for)).rowcount
 
     # ---- dismissed suggestions (服务找人) ----
     def dismissed_suggestions(self, person_id: str) -> set[str]:
