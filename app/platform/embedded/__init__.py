@@ -137,13 +137,22 @@ class EmbeddedPlatform:
         """Sign in with a mobile number or ID number and a password.
 
         A real identity provider (e.g. a provincial unified login) would replace this."""
-        hashed = self.db.keyring.lookup(login_key(login))
         with self.db.session() as s:
-            row = s.scalar(select(PersonRow).where(
-                or_(PersonRow.mobile_hash == hashed, PersonRow.id_number_hash == hashed)))
+            row = self._person_row(s, login)
             if row is None or not check_password_hash(row.password_hash, password or ""):
                 return None
             return self._person(row)
+
+    def find_person_id(self, login: str) -> str | None:
+        """Whose account a login (mobile or ID number, typed any way) names."""
+        with self.db.session() as s:
+            row = self._person_row(s, login)
+            return row.id if row else None
+
+    def _person_row(self, s, login: str) -> PersonRow | None:
+        hashed = self.db.keyring.lookup(login_key(login))
+        return s.scalar(select(PersonRow).where(
+            or_(PersonRow.mobile_hash == hashed, PersonRow.id_number_hash == hashed)))
 
     def person(self, person_id: str) -> Person | None:
         with self.db.session() as s:
