@@ -4,6 +4,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from . import config
 from .clock import utcnow
@@ -21,9 +22,12 @@ def create_app(overrides: dict | None = None, platform=None) -> Flask:
     app.config.update(config.load(app.instance_path))
     app.config.update(overrides or {})
     app.config["BABEL_TRANSLATION_DIRECTORIES"] = str(ROOT / "locales")
+    if app.config["PROXY_FIX"]:
+        hops = app.config["PROXY_FIX"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
 
     from . import (assisted, auth, cli, form_tokens, limits, maintenance, messages, outbox,
-                   proactive, security, speech, templating)
+                   proactive, security, sessions, speech, templating)
     from .blueprints import (account, applications, apply, assisted as assisted_pages,
                              catalogue, consent, display, errors, speech as speech_pages)
     from .consent import Consents
@@ -52,6 +56,7 @@ def create_app(overrides: dict | None = None, platform=None) -> Flask:
     csrf.init_app(app)
     htmx.init_app(app)
     security.init_app(app)
+    sessions.init_app(app)  # after security: replaces its cookie-only session
     templating.init_app(app)
     speech.init_app(app)  # its after-request hook reads the rendered page
     for blueprint in (catalogue.bp, account.bp, apply.bp, applications.bp, display.bp,

@@ -49,6 +49,15 @@ def load(instance_path: str) -> dict:
         "SESSION_IDLE_TIMEOUT": timedelta(
             minutes=int(os.environ.get("YIBAN_SESSION_IDLE_MINUTES", "30"))),
         "PERMANENT_SESSION_LIFETIME": timedelta(days=7),
+        # Server-side sessions (app/sessions.py): the one place the store is chosen.
+        # "sqlalchemy": the front's own database; Flask-Session's other backends (e.g.
+        # "redis" with SESSION_REDIS) plug in here.
+        "SESSION_TYPE": os.environ.get("YIBAN_SESSION_TYPE", "sqlalchemy"),
+        "SESSION_PERMANENT": False,  # only a sign-in makes a session permanent
+        # Stored when changed (the idle clock moves at most once a minute), not on
+        # every request.
+        "SESSION_REFRESH_EACH_REQUEST": False,
+        "SQLALCHEMY_TRACK_MODIFICATIONS": False,
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         # Forces Secure cookies and HSTS behind a proxy that ends HTTPS; a request that
@@ -71,6 +80,10 @@ def load(instance_path: str) -> dict:
         # 服务找人: the rules that suggest services on the home page (app/proactive.py);
         # unset, the file shipped with the app. Checked at start-up.
         "PROACTIVE_RULES": os.environ.get("YIBAN_PROACTIVE_RULES") or None,
+        # Behind reverse proxies: how many of them set X-Forwarded-For/-Proto/-Host, so
+        # rate limits, logs and HTTPS detection see the client (werkzeug ProxyFix;
+        # app/__init__.py). 0: none; never set it higher than the proxies in front.
+        "PROXY_FIX": int(os.environ.get("YIBAN_PROXY_FIX", "0")),
         "BABEL_DEFAULT_LOCALE": "zh_Hans_CN",
         "BABEL_DEFAULT_TIMEZONE": "Asia/Shanghai",
         "LOCALES": ["zh_Hans_CN", "zh_Hant", "en", "ug"],

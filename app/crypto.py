@@ -18,6 +18,7 @@ import hmac
 import json
 import os
 import secrets
+from datetime import date
 from pathlib import Path
 
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
@@ -135,6 +136,24 @@ class EncryptedString(TypeDecorator):
         return None if value is None else keyring_of(dialect).decrypt(value)
 
 
+class EncryptedDate(TypeDecorator):
+    """A date (a date of birth) stored as a Fernet token of its ISO form. A value from
+    before encryption (a plain DATE column's 'YYYY-MM-DD') is still read."""
+
+    impl = Text
+    cache_ok = True
+
+    def process_bind_param(self, value, dialect):
+        return None if value is None else keyring_of(dialect).encrypt(value.isoformat())
+
+    def process_result_value(self, value, dialect):
+        if value is None:
+            return None
+        if isinstance(value, date):  # a legacy DATE column the driver already parsed
+            return value
+        return date.fromisoformat(keyring_of(dialect).decrypt(value))
+
+
 class EncryptedJSON(TypeDecorator):
     """A JSON document (answers, licence data) stored as one Fernet token."""
 
@@ -155,7 +174,7 @@ class EncryptedJSON(TypeDecorator):
         return json.loads(keyring_of(dialect).decrypt(value))
 
 
-ENCRYPTED_TYPES = (EncryptedString, EncryptedJSON)
+ENCRYPTED_TYPES = (EncryptedString, EncryptedDate, EncryptedJSON)
 
 
 def encrypted_columns(engine: Engine, metadata) -> list[tuple]:

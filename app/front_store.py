@@ -6,7 +6,8 @@ from __future__ import annotations
 import secrets
 from datetime import datetime, timedelta
 
-from sqlalchemy import DateTime, Integer, String, delete, func, select
+from sqlalchemy import DateTime, Float, Index, Integer, String, delete, func, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from .crypto import EncryptedJSON, Keyring, reencrypt
@@ -38,6 +39,12 @@ class Draft(FrontBase):
     # When it went into the outbox (app/outbox): from then on it is no longer open,
     # even before the platform has given it an application number.
     sent_at: Mapped[datetime | None] = mapped_column(DateTime)
+
+
+# One open draft per person and service: answers never split over two drafts.
+Index("one_open_draft", Draft.owner_id, Draft.service_code, unique=True,
+      sqlite_where=Draft.application_number.is_(None) & Draft.sent_at.is_(None),
+      postgresql_where=Draft.application_number.is_(None) & Draft.sent_at.is_(None))
 
 
 class ParkedAnswers(FrontBase):
@@ -73,6 +80,16 @@ class DismissedSuggestion(FrontBase):
     dismissed_at: Mapped[datetime] = mapped_column(DateTime)
 
 
+class SessionRevocation(FrontBase):
+    """"Sign out everywhere": every session of the account signed in before
+    `not_before` (epoch seconds) is ended on its next request (app/auth.py). Kept
+    here rather than by searching the session store, so any session backend works."""
+
+    __tablename__ = "session_revocation"
+    account: Mapped[str] = mapped_column(String(80), primary_key=True)
+    not_before: Mapped[float] = mapped_column(Float)
+
+
 class FrontStore:
     def __init__(self, database_url: str, keyring: Keyring | None = None):
         self.db = Database(database_url, FrontBase, keyring)
@@ -80,6 +97,8 @@ class FrontStore:
         # and encrypt what was stored before encryption (cheap once done: only values
         # that are not ciphertext yet are read).
         self.db.add_missing_columns(Draft.__table__)
+        for index in Draft.__table__.indexes:  # indexes added after the table was made
+            index.create(self.db.engine, checkfirst=True)
         reencrypt(self.db.engine, FrontBase.metadata, only_plaintext=True)
         with self.db.session() as s:  # throttling rows from before hashing: short-lived
             s.execute(delete(SignInFailures).where(func.length(SignInFailures.login) != 64))
@@ -98,6 +117,8 @@ class FrontStore:
                 Draft.sent_at.is_(None)).order_by(Draft.updated_at.desc())))
 
     def start_draft(self, owner_id: str, service_code: str, acted_by: str | None = None) -> Draft:
+        """The open draft, started if there is none. Idempotent under concurrency: of
+        two starts at once the unique index lets one insert, the other reads it."""
         existing = self.open_draft(owner_id, service_code)
         if existing:
             return existing
@@ -105,8 +126,11 @@ class FrontStore:
         draft = Draft(owner_id=owner_id, service_code=service_code, answers={}, pending={},
                       submission_key=secrets.token_hex(16), acted_by=acted_by,
                       created_at=now, updated_at=now)
-        with self.db.session() as s:
-            s.add(draft)
+        try:
+            with self.db.session() as s:
+                s.add(draft)
+        except IntegrityError:
+            return self.open_draft(owner_id, service_code)
         return draft
 
     def draft_by_key(self, owner_id: str, submission_key: str) -> Draft | None:
@@ -157,6 +181,20 @@ class FrontStore:
         with self.db.session() as s:
             return s.execute(delete(ParkedAnswers).where(
                 ParkedAnswers.created_at <= utcnow() - keep_for)).rowcount
+
+    # ---- sign out everywhere ----
+    def revoke_sessions(self, account: str, at: float) -> None:
+        with self.db.session() as s:
+            row = s.get(SessionRevocation, account)
+            if row is None:
+                s.add(SessionRevocation(account=account, not_before=at))
+            else:
+                row.not_before = at
+
+    def sessions_revoked_at(self, account: str) -> float | None:
+        with self.db.session() as s:
+            row = s.get(SessionRevocation, account)
+            return row.not_before if row else None
 
     # ---- dismissed suggestions (服务找人) ----
     def dismissed_suggestions(self, person_id: str) -> set[str]:

@@ -17,7 +17,13 @@ def prune_parked_answers(app) -> int:
     return app.extensions["front_store"].prune_parked(app.config["SESSION_IDLE_TIMEOUT"])
 
 
-STEPS = {"parked answers": prune_parked_answers}
+def prune_sessions(app) -> int:
+    """Sessions past their lifetime, where the store does not expire them itself."""
+    from .sessions import prune_expired
+    return max(0, prune_expired(app))
+
+
+STEPS = {"parked answers": prune_parked_answers, "sessions": prune_sessions}
 
 
 def prune(app) -> dict[str, int]:

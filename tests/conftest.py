@@ -104,6 +104,11 @@ def _make_app(monkeypatch, data_dir: Path, **overrides):
 def _dispose(app):
     app.extensions["platform"].db.engine.dispose()
     app.extensions["front_store"].db.engine.dispose()
+    sessions_db = app.extensions.get("sqlalchemy")  # the session store (app/sessions.py)
+    if sessions_db is not None:
+        with app.app_context():
+            for engine in sessions_db.engines.values():
+                engine.dispose()
 
 
 @pytest.fixture

@@ -10,7 +10,7 @@ from flask_wtf import FlaskForm
 from wtforms import PasswordField, StringField
 from wtforms.validators import InputRequired
 
-from ..auth import extend, safe_next, seconds_left, sign_in, sign_out
+from ..auth import extend, safe_next, seconds_left, sign_in, sign_out, sign_out_everywhere
 from ..deps import platform, store
 from ..i18n import apply_account_language, chose_language_before_sign_in, remember_choice
 from ..clock import utcnow
@@ -92,6 +92,14 @@ def sign_out_page():
     return redirect(url_for("account.signed_out"))
 
 
+@bp.post("/sign-out-everywhere")
+def sign_out_everywhere_page():
+    """End this account's sign-ins on every device (a lost phone, a shared computer)."""
+    if seconds_left() is not None:
+        sign_out_everywhere()
+    return redirect(url_for("account.signed_out"))
+
+
 @bp.post("/session/extend")
 def extend_session():
     """"Stay signed in" in the time-out warning (static/js/yiban.js): one press starts
@@ -107,10 +115,10 @@ def signed_out():
     return render_template("account/signed_out.html")
 
 
-@bp.get("/language/<code>")
+@bp.route("/language/<code>", methods=["GET", "POST"])
 def language(code):
     """A plain link switches language and returns to the same page (no JavaScript).
-    A signed-in citizen's choice is kept with their account too. (On a question page
+    A signed-in citizen's switch is a POST, kept with their account too. (On a question page
     the switch is a button of the question's form instead, so what was typed is kept:
     see apply.question.)"""
     if code not in current_app.config["LOCALES"]:

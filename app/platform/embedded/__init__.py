@@ -7,7 +7,7 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta
 from typing import Callable
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from werkzeug.security import check_password_hash
 
@@ -270,15 +270,24 @@ class EmbeddedPlatform:
 
     def withdraw(self, number: str, owner_id: str, *,
                  acted_by: str | None = None) -> Application:
+        now = self.clock()
         with self.db.session() as s:
+            # One conditional update decides: of two withdraws at once, the second
+            # finds the status changed and changes nothing (one event, one text).
+            changed = s.execute(
+                update(ApplicationRow)
+                .where(ApplicationRow.number == number, ApplicationRow.owner_id == owner_id,
+                       ApplicationRow.status.in_(OPEN_STATUSES),
+                       ApplicationRow.submitted_at >= now - WITHDRAW_WINDOW)
+                .values(status="withdrawn")
+                .execution_options(synchronize_session=False)).rowcount
             row = s.get(ApplicationRow, number)
             if row is None or row.owner_id != owner_id:
                 raise LookupError(number)
-            self._check_helper(s, acted_by)
-            if not self._application(row).can_withdraw:
+            if not changed:
                 raise WithdrawRefused(number)
-            row.status = "withdrawn"
-            progress.withdraw_parts(row, self.clock())
+            self._check_helper(s, acted_by)
+            progress.withdraw_parts(row, now)
             row.events.append(EventRow(at=self.clock(), kind="withdrawn", acted_by=acted_by))
         return self.application(number, owner_id)
 
