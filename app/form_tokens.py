@@ -21,9 +21,20 @@ SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
 
 
 def init_app(app) -> None:
-    # First of all before-request hooks: a cross-site post is refused before the
-    # sign-in is even looked at (so `seen` is not moved either).
-    app.before_request_funcs.setdefault(None, []).insert(0, refuse_cross_site_posts)
+    # First of all before-request hooks: a cross-site post is refused, and a HEAD
+    # answered, before the sign-in is even looked at (so `seen` is not moved either).
+    hooks = app.before_request_funcs.setdefault(None, [])
+    hooks.insert(0, refuse_cross_site_posts)
+    hooks.insert(0, answer_head_without_running_the_view)
+
+
+def answer_head_without_running_the_view():
+    """HEAD never changes anything (no draft started, no session written) and shows
+    nothing, so it needs no access-log entry either: the views are not run for it.
+    Static files are still answered by Flask as usual."""
+    if request.method == "HEAD" and request.endpoint != "static":
+        leave_session_alone()
+        return "", 200
 
 
 def leave_session_alone() -> None:
