@@ -11,6 +11,7 @@ import copy
 import functools
 import io
 import re
+import time
 from datetime import date, datetime, timedelta
 from html import unescape
 from html.parser import HTMLParser
@@ -351,6 +352,25 @@ def sign_in_as(client, citizen: Citizen, next: str | None = None):
     response = sign_in(client, citizen.mobile, citizen.password, next)
     assert response.status_code == 302, "sign-in failed"
     return response
+
+
+def session_data(client) -> dict:
+    """What a browser's session holds (sessions live on the server), to open copies."""
+    with client.session_transaction() as session:
+        return dict(session)
+
+
+def browser_with_copy_of(app, data: dict):
+    """A new browser with its own server-side copy of a session (a copy of the cookie
+    would be the same session: one case signing out would end it for the next). The
+    copy counts as a sign-in of its own, made after any "sign out everywhere"."""
+    client = app.test_client()
+    if data:
+        with client.session_transaction() as session:
+            session.update(data)
+            if "signed_in_at" in data:
+                session["signed_in_at"] = time.time()
+    return client
 
 
 def stale_token(client, citizen: Citizen, url: str) -> str:

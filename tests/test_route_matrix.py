@@ -11,7 +11,6 @@ states of consent: out of scope, expired, revoked.)"""
 from __future__ import annotations
 
 import re
-import time
 from urllib.parse import urlsplit
 
 import pytest
@@ -19,7 +18,8 @@ from flask import url_for
 
 from app.forms.identifiers import mask_name
 from conftest import (WANG, WU, ZHANG, ZHOU, _dispose, _make_app, apply_and_submit,
-                      csrf_token, sign_in_as, sign_in_as_helper)
+                      browser_with_copy_of, csrf_token, session_data, sign_in_as,
+                      sign_in_as_helper)
 from test_authorisation import WANG_ANSWERS, WANG_DATA
 from test_security_headers import assert_security_headers
 
@@ -171,8 +171,7 @@ def world(tmp_path_factory):
         sessions = {}
         for role, client in clients.items():
             token = csrf_token(client.get("/display").get_data(as_text=True))
-            with client.session_transaction() as session:
-                sessions[role] = (dict(session), token)
+            sessions[role] = (session_data(client), token)
         args = {"code": "retirement", "key": "full_name", "number": number, "entry_id": entry.id,
                 "script_id": script, "n": 0, ("account.language", "code"): "en",
                 ("assisted.act", "authorisation_id"): for_zhou.id,
@@ -198,12 +197,7 @@ def visit(world, role: str, endpoint: str, method: str):
     session), so nothing one case does (signing out, leaving) reaches the next."""
     app = world["app"]
     data, token = world["sessions"][role]
-    client = app.test_client()
-    if data:
-        with client.session_transaction() as session:
-            session.update(data)
-            if "signed_in_at" in data:  # a sign-in of its own, after any "sign out everywhere"
-                session["signed_in_at"] = time.time()
+    client = browser_with_copy_of(app, data)
     url = route_url(app, endpoint, world["args"])
     if method == "GET":
         return client.get(url)
