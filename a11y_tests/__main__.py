@@ -10,6 +10,7 @@ import argparse
 import sys
 
 from .modes import DEFAULT_LOCALES, DEFAULT_MODES, LOCALES, MODES, pick
+from .engines import ENGINES, pick_engines
 from .support import AXE_TAGS
 
 
@@ -33,18 +34,28 @@ def main(argv=None) -> int:
                         "Accept-Language (default: " + ",".join(DEFAULT_LOCALES) + ")")
     parser.add_argument("--crawl", choices=["standard", "all", "none"], default="standard",
                         help="also follow every link from / and /my/ and audit the pages "
-                        "no scripted state covers, and report broken links: in the "
-                        "standard display mode only (default), in every mode, or not")
+                        "no scripted state covers, and report broken links, in the "
+                        "standard display mode: once per JS setting in the first language "
+                        "(default), in every language, or not")
     parser.add_argument("--workers", type=int, default=None,
                         help="audit processes sharing the matrix (default: one more "
                         "than the cores, at most 4, on the local app; 1 with --base-url)")
+    parser.add_argument("--engines", default=",".join(ENGINES),
+                        help="comma-separated checkers (default: all of "
+                        + ",".join(ENGINES) + "): axe-core and IBM Equal Access in each "
+                        "page, the Nu HTML Checker once over every page's HTML, the "
+                        "site's own structure checks")
+    parser.add_argument("--shard", default="1/1", metavar="K/N",
+                        help="audit only the K-th of N equal parts of the page states "
+                        "(every language, mode and JS setting of them); N runs with "
+                        "K = 1..N cover the matrix once (default: 1/1)")
     parser.add_argument("--tags", help="comma-separated axe tags (default: "
                         + ",".join(AXE_TAGS) + ")")
     parser.add_argument("--report", default="a11y-report",
                         help="folder for index.html, report.json, junit.xml and shots/ "
                         "(default: a11y-report)")
     parser.add_argument("--baseline", help="YAML list of accepted findings: "
-                        "{rule, state (or *), js, mode, locale (optional, globs), reason, "
+                        "{rule, state (or *), js, mode, locale, engine (optional, globs), reason, "
                         "expires: YYYY-MM-DD}")
     parser.add_argument("-v", "--verbose", action="store_true",
                         help="print each state as it is audited")
@@ -53,6 +64,8 @@ def main(argv=None) -> int:
     try:
         modes = pick(args.modes, MODES, "display mode")
         locales = pick(args.locales, LOCALES, "language")
+        engines = pick_engines(args.engines)
+        shard = parse_shard(args.shard)
     except ValueError as error:
         parser.error(str(error))
     if args.workers is not None and args.workers < 1:
@@ -63,10 +76,17 @@ def main(argv=None) -> int:
         return run(base_url=args.base_url, js=args.js, tags=tags, report=args.report,
                    baseline=args.baseline, verbose=args.verbose, modes=modes,
                    locales=locales, workers=args.workers,
-                   crawl=args.crawl)
+                   crawl=args.crawl, engines=engines, shard=shard)
     except (OSError, ValueError) as error:
         print(f"python -m a11y_tests: {error}", file=sys.stderr)
         return 2
+
+
+def parse_shard(text: str) -> tuple[int, int]:
+    k, _, n = text.partition("/")
+    if not (k.isdigit() and n.isdigit() and 1 <= int(k) <= int(n)):
+        raise ValueError(f"--shard {text}: want K/N with 1 <= K <= N, e.g. 2/3")
+    return int(k), int(n)
 
 
 if __name__ == "__main__":

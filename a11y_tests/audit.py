@@ -1,13 +1,15 @@
 """The accessibility audit as one command (`python -m a11y_tests`): every page state of
 states.py, in every display mode and language (modes.py), JavaScript on and/or off,
-through axe (the same options as the pytest suite) and the structure checks of
-checks.py; every finding mapped to WCAG 2.2, the MIIT 适老化 specification and GB/T
-37668 (rules.yaml), with a screenshot of the element; an HTML, JSON and JUnit report; a
-baseline of accepted findings.
+through axe, IBM Equal Access, the Nu HTML Checker (engines.py) and the structure
+checks of checks.py; every finding mapped to WCAG 2.2, the MIIT 适老化 specification
+and GB/T 37668 (rules.yaml), with a screenshot of the element; an HTML, JSON and JUnit
+report; a baseline of accepted findings.
 
-The matrix (states × modes × languages × JS) is split by its columns ("cells": one
-JS setting, language and mode) among worker processes, each with its own browser and,
-for the local app, its own server and data folder.
+The matrix (states × modes × languages × JS) is split into units (one JS setting and
+language, a slice of the states, every display mode: each state is reached once and
+audited in every mode) among worker processes, each with its own browser and, for the
+local app, its own server and data folder. The Nu HTML Checker runs once at the end,
+over every page view's HTML (engines.py).
 
 The pieces are usable one by one (the tests in test_audit_command.py use them on
 fixture pages): `PageAuditor.audit(page, state_id, js, mode, locale)` -> findings,
@@ -51,6 +53,15 @@ from .modes import (
     apply,
     context_options,
     mode_problem,
+)
+from .engines import (
+    ENGINES,
+    IBM_HELP,
+    ibm_fails,
+    ibm_results,
+    ibm_wcag,
+    nu_check,
+    save_source,
 )
 from .support import (
     AXE_TAGS,
@@ -103,10 +114,10 @@ class _TaggedAuditor(Auditor):
     def _run_axe(self, page) -> dict:
         return self._axe.run(page, options=self.options).response
 
-    def results(self, page) -> dict:
-        if is_js_off(page.context):
-            return self._run_axe_without_page_scripts(page)
-        return self._run_axe(page)
+    def target(self, page):
+        """Where the in-page checkers run: the page itself, or for JavaScript off its
+        DOM replayed with the page's scripts blocked (support.Auditor)."""
+        return self.replay_of(page) if is_js_off(page.context) else page
 
 
 def _slug(text: str) -> str:
@@ -117,12 +128,17 @@ class PageAuditor:
     """Audits pages: axe, then the structure checks; screenshots of the elements."""
 
     def __init__(self, browser, base_url: str, wording_for, tags=AXE_TAGS,
-                 shots_dir: Path | None = None, structure: bool = True):
+                 shots_dir: Path | None = None, structure: bool = True,
+                 engines=ENGINES, sources_dir: Path | None = None):
         self.base_url = base_url
+        self.engines = list(engines)
+        # Each page's HTML, kept for the Nu checker's one batch run (engines.nu_check).
+        self.sources_dir = sources_dir
+        self.last_source: str | None = None
         self.wording_for = wording_for
         self.tags = list(tags)
         self.shots_dir = shots_dir
-        self.structure = structure
+        self.structure = structure and "check" in engines
         self.axe = _TaggedAuditor(browser, base_url, self.tags)
         self.axe_runs = 0
         self.needs_review: dict[str, set] = {}
@@ -169,8 +185,17 @@ class PageAuditor:
         label = "-".join(filter(None, (state_id, mode.id, lang, f"js-{js}")))
         where = ", ".join(filter(None, (mode.id, lang, f"JS {js}")))
         findings = []
-        results = self.axe.results(page)
-        self.axe_runs += 1
+        self.last_source = None
+        if "nu" in self.engines and self.sources_dir is not None:
+            self.last_source = save_source(self.sources_dir, page.content())
+        in_page = self.axe.target(page) if {"axe", "ibm"} & set(self.engines) else page
+        if "ibm" in self.engines:
+            findings += self._ibm_findings(page, in_page, base, label, where, state_id)
+        if "axe" not in self.engines:
+            results = {"violations": []}
+        else:
+            results = self.axe._run_axe(in_page)
+            self.axe_runs += 1
         for rule in results.get("incomplete", []):
             self.needs_review.setdefault(rule["id"], set()).add(f"{state_id} ({where})")
         for violation in results["violations"]:
@@ -208,6 +233,64 @@ class PageAuditor:
                     "screenshot": self._screenshot(page, selector, label, problem["rule"]),
                 })
         return findings
+
+
+    def _ibm_findings(self, page, in_page, base, label, where, state_id) -> list[dict]:
+        findings = []
+        per_rule: collections.Counter = collections.Counter()
+        for result in ibm_results(in_page):
+            rule = result["rule"]
+            if not ibm_fails(result):
+                kind = result["result"].lower()
+                self.needs_review.setdefault(f"ibm:{rule} ({kind})", set()).add(
+                    f"{state_id} ({where})")
+                continue
+            per_rule[rule] += 1
+            if per_rule[rule] > MAX_NODES_PER_RULE:
+                continue
+            mapping = describe_rule(rule)
+            if not mapping["mapped"]:
+                mapping["wcag"] = ibm_wcag().get(rule, [])
+            selector = f"xpath={result['xpath']}" if result.get("xpath") else None
+            findings.append({
+                **base, "source": "ibm", "rule": rule, "impact": "serious",
+                "description": result["message"], "help": result["message"],
+                "help_url": IBM_HELP.format(rule=rule), "message": result["message"],
+                "fix": mapping["fix"] or result["message"], "wcag": mapping["wcag"],
+                "miit": mapping["miit"], "gbt37668": mapping["gbt37668"],
+                "target": result.get("xpath") or "",
+                "html": " ".join((result.get("snippet") or "").split())[:500],
+                "screenshot": self._screenshot(page, selector, label, rule),
+            })
+        return findings
+
+
+def nu_findings(run: dict, errors: list[dict]) -> list[dict]:
+    """The Nu checker's errors on one page view's HTML, as findings of that view."""
+    found = []
+    for error in errors[:MAX_NODES_PER_RULE * 2]:
+        mapping = describe_rule(error["rule"]) if error["rule"] in load_rules() \
+            else describe_rule("nu:html-error")
+        message = f"{error['message']} (line {error['line']})"
+        found.append({
+            "state": run["state"], "js": run["js"], "mode": run["mode"],
+            "locale": run["locale"], "url": run["url"], "source": "nu",
+            "rule": error["rule"], "impact": "serious", "description": message,
+            "help": "The HTML is not valid", "help_url": "https://validator.github.io/validator/",
+            "message": message, "fix": mapping["fix"], "wcag": mapping["wcag"],
+            "miit": mapping["miit"], "gbt37668": mapping["gbt37668"], "target": "",
+            "html": " ".join(error["extract"].split())[:500], "screenshot": None})
+    return found
+
+
+def add_nu_findings(result: "AuditResult", sources_dir: Path) -> None:
+    """One run of the Nu checker over every page view's saved HTML; its errors added
+    to the page views that served that HTML."""
+    errors = nu_check(sources_dir)
+    for run in result.runs:
+        key = run.get("html_source")
+        if key and errors.get(key):
+            run["findings"] += nu_findings(run, errors[key])
 
 
 def not_reached(state_id: str, js: str, url: str, reason: str, mode: str = "standard",
@@ -311,17 +394,21 @@ def load_baseline(path) -> list[dict]:
             expires = date.fromisoformat(str(expires))
         loaded.append({"rule": str(entry["rule"]), "state": str(entry.get("state", "*")),
                        "js": str(entry.get("js", "*")), "mode": str(entry.get("mode", "*")),
-                       "locale": str(entry.get("locale", "*")), "reason": str(entry["reason"]),
+                       "locale": str(entry.get("locale", "*")),
+                       "engine": str(entry.get("engine", "*")),  # axe, ibm, nu, check …
+                       "reason": str(entry["reason"]),
                        "expires": expires.isoformat(), "used": 0,
                        "status": "active"})
     return loaded
 
 
 def _baseline_matches(entry: dict, f: dict) -> bool:
-    return (entry["rule"] == f["rule"] and fnmatch.fnmatchcase(f["state"], entry["state"])
+    return (fnmatch.fnmatchcase(f["rule"], entry["rule"])
+            and fnmatch.fnmatchcase(f["state"], entry["state"])
             and fnmatch.fnmatchcase(f["js"], entry["js"])
             and fnmatch.fnmatchcase(f.get("mode") or "standard", entry.get("mode", "*"))
-            and fnmatch.fnmatchcase(f.get("locale") or "", entry.get("locale", "*")))
+            and fnmatch.fnmatchcase(f.get("locale") or "", entry.get("locale", "*"))
+            and fnmatch.fnmatchcase(f.get("source") or "", entry.get("engine", "*")))
 
 
 def apply_baseline(findings: list[dict], baseline: list[dict],
@@ -362,11 +449,14 @@ class AuditResult:
     modes: list = field(default_factory=lambda: ["standard"])  # display mode ids
     locales: list = field(default_factory=list)  # [] : the browser's own language only
     workers: int = 1
+    engines: list = field(default_factory=lambda: list(ENGINES))
     cells: list = field(default_factory=list)  # {js, mode, locale, runs, failed, seconds}
     # The crawl (SiteAuditor.crawl_summary, merged): {policy, reached, new, skipped, capped}
     crawl: dict = field(default_factory=dict)
     # How the focus-visible check decided (checks.FOCUS_STATS, summed over workers).
     focus: dict = field(default_factory=dict)
+    # How the page views got their page (SiteAuditor.views): reached, reloaded, kept.
+    views: dict = field(default_factory=dict)
 
     @property
     def findings(self) -> list[dict]:
@@ -378,11 +468,14 @@ class AuditResult:
                 "modes": len(self.modes), "locales": len(self.locales) or 1,
                 "js_modes": len(self.js_modes),
                 "axe_runs": self.axe_runs, "findings": len(findings),
+                "engines": list(self.engines),
+                "by_engine": dict(collections.Counter(f["source"] for f in findings)),
                 "accepted": sum(f["status"] == "accepted" for f in findings),
                 "failed": sum(f["status"] == "failed" for f in findings),
                 "baseline_expired": sum(e["status"] == "expired" for e in self.baseline),
                 "baseline_unused": sum(e["status"] == "unused" for e in self.baseline),
                 "seconds": round(self.seconds, 1), "workers": self.workers,
+                "views": dict(self.views),
                 "crawl": self.crawl.get("policy", "none"),
                 "crawled": len(self.crawl.get("reached", [])),
                 "crawled_new": len(self.crawl.get("new", [])),
@@ -398,6 +491,12 @@ def summary_line(result: AuditResult) -> str:
     line = (f"states: {s['states']} × modes: {s['modes']} × languages: {s['locales']} × "
             f"JS: {s['js_modes']} = {s['runs']} page views, axe runs: {s['axe_runs']}, "
             f"findings: {s['findings']} (accepted {s['accepted']})")
+    if s["views"]:
+        line += (f"; pages reached {s['views'].get('reached', 0)}, reloaded in another "
+                 f"mode {s['views'].get('reloaded', 0)}, kept for a media-only mode "
+                 f"{s['views'].get('kept', 0)}")
+    if s["by_engine"]:
+        line += " [" + ", ".join(f"{k}: {v}" for k, v in sorted(s["by_engine"].items())) + "]"
     if s["crawl"] != "none":
         line += (f"; crawl ({CRAWL_POLICIES[s['crawl']]}): {s['crawled']} pages reached, "
                  f"{s['crawled_new']} new (not a scripted state), "
@@ -497,8 +596,9 @@ dd { margin: 0; }
 RULE_KINDS = {"check": "structure check of the audit (checks.py)",
               "audit": "the audit could not reach the page state",
               "crawl": "a link found by the crawl leads to an error"}
-CRAWL_POLICIES = {"standard": "in the standard display mode of each JS setting and language",
-                  "all": "in every display mode, language and JS setting",
+CRAWL_POLICIES = {"standard": "once per JS setting, in the standard display mode and the "
+                               "first language",
+                  "all": "in the standard display mode of every language and JS setting",
                   "none": "off"}
 
 
@@ -621,14 +721,14 @@ def write_html(result: AuditResult, path: Path) -> None:
         first = items[0]
         failed = sum(f["status"] == "failed" for f in items)
         out += [f'<section aria-labelledby="rule-{n}">',
-                (f'<h3 id="rule-{n}">{e(rule)}: {e(first["help"] if first["source"] == "axe" else RULE_KINDS[first["source"]])}'
+                (f'<h3 id="rule-{n}">{e(rule)}: {e(RULE_KINDS.get(first["source"], first["help"]))}'
                  f' ({failed} failing, {len(items) - failed} accepted)</h3>'),
                 '<dl>',
                 f'<dt>WCAG 2.2</dt><dd>{e(", ".join(first["wcag"]) or "none (best practice)")}</dd>',
                 f'<dt>MIIT 适老化</dt><dd>{_zh(first["miit"])}</dd>',
                 f'<dt>GB/T 37668</dt><dd>{_zh(first["gbt37668"])}</dd>',
                 (f'<dt>How to fix</dt><dd>{e(first["fix"] or "")}'
-                 + (f' (<a href="{e(first["help_url"])}">axe: {e(rule)}</a>)'
+                 + (f' (<a href="{e(first["help_url"])}">{e(first["source"])}: {e(rule)}</a>)'
                     if first.get("help_url") else "") + '</dd>'),
                 '</dl>']
         for f in items:
@@ -668,7 +768,8 @@ def write_html(result: AuditResult, path: Path) -> None:
                        f'<td>{e(b["status"])}</td><td>{b["used"]}</td></tr>')
         out.append('</tbody></table></div>')
     if result.needs_review:
-        out.append('<h2 id="review">Needs review (axe could not decide; not failures)</h2><ul>')
+        out.append('<h2 id="review">Needs review (what axe could not decide, IBM Equal '
+                   'Access\'s potential and manual results; not failures)</h2><ul>')
         out += [f'<li>{e(rule)}: {e(", ".join(sorted(where)[:10]))}'
                 f'{" …" if len(where) > 10 else ""}</li>'
                 for rule, where in sorted(result.needs_review.items())]
@@ -730,6 +831,42 @@ class Cell:
         return _where({"js": self.js, "mode": self.mode, "locale": self.locale})
 
 
+@dataclass(frozen=True)
+class Unit:
+    """A worker's piece of the matrix: for one JS setting and language, part `part` of
+    `parts` of the page states (every parts-th state), each reached once and audited in
+    every display mode in turn (SiteAuditor.run_unit)."""
+    js: str
+    locale: str | None
+    modes: tuple
+    part: int = 0
+    parts: int = 1
+
+    def __str__(self):
+        where = _where({"js": self.js, "mode": "+".join(self.modes), "locale": self.locale})
+        return where + (f", states part {self.part + 1}/{self.parts}" if self.parts > 1 else "")
+
+    def cells(self) -> list[Cell]:
+        return [Cell(self.js, mode, self.locale) for mode in self.modes]
+
+
+def reload_order(modes) -> list[str]:
+    """Modes of the same display cookie next to each other (standard, then the device's
+    own settings, which are emulated media only: no reload between them)."""
+    return sorted(modes, key=lambda m: (MODES[m].cookie is not None, MODES[m].cookie or ""))
+
+
+def units(js_modes, modes, locales, parts: int = 1, shard: tuple = (1, 1)) -> list[Unit]:
+    """The matrix as units of work: JS setting × language × `parts` slices of the states,
+    each with every display mode; shard (k, n): this run's every n-th unit of the
+    states, so that n runs together cover the matrix once."""
+    k, n = shard
+    ordered = tuple(reload_order(modes))
+    return [Unit(js, locale, ordered, part, parts * n)
+            for js in js_modes for locale in (locales or [None])
+            for part in range(k - 1, parts * n, n)]
+
+
 def matrix(js_modes, modes, locales) -> list[Cell]:
     """The cells, JavaScript setting first (each worker seeds a JS setting's history
     once), then language, then mode."""
@@ -745,7 +882,8 @@ class SiteAuditor:
 
     def __init__(self, playwright, base_url: str, tags, shots_dir: Path | None,
                  wording_for, platform=None, states=None, shot_prefix: str = "",
-                 crawl: str = "none", crawl_from=CRAWL_START):
+                 crawl: str = "none", crawl_from=CRAWL_START, engines=ENGINES,
+                 sources_dir: Path | None = None):
         from .states import STATES
         self.base_url = base_url
         self.crawl = crawl  # which cells also crawl the site's links: see crawls()
@@ -756,9 +894,13 @@ class SiteAuditor:
         self.browser = playwright.chromium.launch(executable_path=CHROMIUM,
                                                   args=CHROMIUM_ARGS, headless=True)
         self.auditor = PageAuditor(self.browser, base_url, wording_for, tags,
-                                   shots_dir=shots_dir)
+                                   shots_dir=shots_dir, engines=engines,
+                                   sources_dir=sources_dir)
         self.auditor.shot_prefix = shot_prefix
         self.contexts: dict[tuple, dict] = {}  # (js, locale) -> who -> (context, seed)
+        self.first_locale = None  # the crawl's language (run_unit)
+        # How each page view got its page: reached, reloaded, kept (media only).
+        self.views: collections.Counter = collections.Counter()
         self.seeds: dict = {}  # js -> the applicant's seeded history
 
     def close(self):
@@ -802,70 +944,102 @@ class SiteAuditor:
             contexts[who] = (context, seed)
         return contexts[who]
 
-    def run_cell(self, cell: Cell):
-        """Every state in the cell: yields {state, js, mode, locale, url, findings,
-        seconds} as each is done."""
-        from .seeding import Seed, bring_to_state
-
-        mode, locale = self._mode_and_locale(cell)
-        for key in [k for k in self.contexts if k != (cell.js, cell.locale)]:
-            # Done with that JS setting and language (the matrix goes in that order).
+    def run_unit(self, unit: Unit):
+        """The unit's states, each reached once and then audited in every display mode
+        (a cookie and emulated media, applied by reloading the page; a GET page only,
+        and only while it still shows the state, otherwise it is reached again). Yields
+        {state, js, mode, locale, url, findings, html_source, seconds} as each is done;
+        then the crawl's, if this unit crawls."""
+        locale = LOCALES[unit.locale] if unit.locale else None
+        for key in [k for k in self.contexts if k != (unit.js, unit.locale)]:
             for context, _ in self.contexts.pop(key).values():
                 context.close()
-        for context, _ in self.contexts.get((cell.js, cell.locale), {}).values():
-            apply(context, self.base_url, mode, locale)
-        for state in self.states:
-            if cell.js not in state.modes:
-                continue
-            started = time.monotonic()
-            fresh = None
-            url = self.base_url + state.url
-            try:
-                if state.who == "fresh":
-                    context, seed = fresh = self._new_context(cell.js, locale), Seed(cell.js)
-                    apply(context, self.base_url, mode, locale)
-                else:
-                    context, seed = self._context_for(state.who, cell)
-                page = tab(context)
-                url = self.base_url + state.url_for(seed)
-                problem = seed.problem(urlsplit(state.url_for(seed)).path)
-                if problem:
-                    raise RuntimeError(f"its history could not be seeded: {problem}")
-                bring_to_state(page, state, seed)
-                kept = state.keeps_display_mode
-                problem = mode_problem(page, mode if kept else None, locale)
-                if problem:
-                    raise RuntimeError(problem)
-                findings = self.auditor.audit(page, state.id, cell.js, mode, locale,
-                                              mode_kept=kept)
-                url = page.url
-            except Exception as error:  # noqa: BLE001 - reported as a finding
-                reason = f"{type(error).__name__}: {str(error).strip()[:500]}"
-                findings = [not_reached(state.id, cell.js, url, reason, cell.mode,
-                                        cell.locale)]
-            finally:
-                if fresh:
-                    fresh[0].close()
-            yield self._run(cell, state.id, url, findings, started)
-        if self.crawls(cell):
-            yield from self.crawl_cell(cell)
+        states = [s for s in self.states if unit.js in s.modes][unit.part::unit.parts]
+        for state in states:
+            yield from self._state_in_modes(state, unit, locale)
+        if self.crawls_unit(unit):
+            yield from self.crawl_cell(Cell(unit.js, "standard", unit.locale))
 
-    def crawls(self, cell: Cell) -> bool:
-        """crawl "all": in every cell; "standard": in the standard display mode of
-        each JS setting and language (the display modes change the look, not the
-        links); "none": never."""
-        return self.crawl == "all" or (self.crawl == "standard" and cell.mode == "standard")
+    def crawls_unit(self, unit: Unit) -> bool:
+        """The crawl runs once per JS setting (the first language's first part) in the
+        standard display mode, or ("all") in every language."""
+        if self.crawl == "all":
+            return unit.part == 0
+        return (self.crawl == "standard" and unit.part == 0
+                and unit.locale == self.first_locale and "standard" in unit.modes)
+
+    def _state_in_modes(self, state, unit: Unit, locale):
+        from .seeding import Seed, bring_to_state, check_state
+
+        fresh = None
+        shown = None  # (page, cookie) on which the state was last audited
+        try:
+            for mode_id in unit.modes:
+                mode, cell = MODES[mode_id], Cell(unit.js, mode_id, unit.locale)
+                started = time.monotonic()
+                url = self.base_url + state.url
+                try:
+                    if state.who == "fresh":
+                        if fresh is None:
+                            fresh = (self._new_context(unit.js, locale), Seed(unit.js))
+                        context, seed = fresh
+                    else:
+                        context, seed = self._context_for(state.who, cell)
+                    apply(context, self.base_url, mode, locale)
+                    page = tab(context)
+                    url = self.base_url + state.url_for(seed)
+                    problem = seed.problem(urlsplit(state.url_for(seed)).path)
+                    if problem:
+                        raise RuntimeError(f"its history could not be seeded: {problem}")
+                    self._show(page, state, seed, mode, shown, bring_to_state, check_state)
+                    shown = (page, mode.cookie)
+                    kept = state.keeps_display_mode
+                    problem = mode_problem(page, mode if kept else None, locale)
+                    if problem:
+                        raise RuntimeError(problem)
+                    findings = self.auditor.audit(page, state.id, unit.js, mode, locale,
+                                                  mode_kept=kept)
+                    url = page.url
+                except Exception as error:  # noqa: BLE001 - reported as a finding
+                    shown = None
+                    reason = f"{type(error).__name__}: {str(error).strip()[:500]}"
+                    findings = [not_reached(state.id, unit.js, url, reason, mode_id,
+                                            unit.locale)]
+                yield self._run(cell, state.id, url, findings, started)
+        finally:
+            if fresh:
+                fresh[0].close()
+
+    def _show(self, page, state, seed, mode, shown, bring_to_state, check_state) -> None:
+        """Put the tab in the state in this mode, reusing the page already there."""
+        reusable = (shown is not None and shown[0] is page and state.keeps_display_mode
+                    and page.yiban_navigation == "GET")
+        if reusable and shown[1] == mode.cookie:
+            self.views["kept"] += 1  # the same cookie: the emulated media is enough
+            return
+        if reusable:
+            try:
+                page.reload()
+                check_state(page, state, seed)
+                self.views["reloaded"] += 1
+                return
+            except Exception:  # noqa: BLE001 - it is reached again below
+                pass
+        bring_to_state(page, state, seed)
+        self.views["reached"] += 1
 
     def _run(self, cell: Cell, state_id: str, url: str, findings: list, started: float):
+        # The HTML this view was audited on (if it was), for the Nu checker at the end.
+        source, self.auditor.last_source = self.auditor.last_source, None
         return {"state": state_id, "js": cell.js, "mode": cell.mode, "locale": cell.locale,
-                "url": url, "findings": findings,
+                "url": url, "findings": findings, "html_source": source,
                 "seconds": round(time.monotonic() - started, 2)}
 
     def crawl_cell(self, cell: Cell):
         """Follow every same-origin link (GET only, never a form), signed out from the
         home page and signed in as the seeded applicant from /my/; audit each page
         that no scripted state covers (crawl_key) as "crawled:<key>". A link answering
-        4xx/5xx is a broken-link finding. Yields runs like run_cell."""
+        4xx/5xx is a broken-link finding. Yields runs like run_unit."""
         from .seeding import Seed
 
         mode, locale = self._mode_and_locale(cell)
@@ -988,6 +1162,22 @@ def _cell_line(cell: dict) -> str:
             f"{cell['findings']} finding(s), {cell['seconds']} s{worker}")
 
 
+def _unit_line(unit: Unit, runs: list[dict], seconds: float, worker: int) -> str:
+    findings = sum(len(r["findings"]) for r in runs)
+    return (f"  {unit}: {len(runs)} page views, {findings} finding(s), {seconds:.0f} s"
+            f" (worker {worker})")
+
+
+def summarise_cells(result: AuditResult) -> None:
+    """Per cell (JS, mode, language): page views, findings and the seconds they took."""
+    by_cell: dict[tuple, list] = {}
+    for run in result.runs:
+        by_cell.setdefault((run["js"], run["mode"], run["locale"]), []).append(run)
+    result.cells = [_cell_summary(Cell(js, mode, locale), runs,
+                                  sum(r.get("seconds") or 0 for r in runs), 0)
+                    for (js, mode, locale), runs in by_cell.items()]
+
+
 def _ordered(result: AuditResult, states) -> None:
     """Runs in matrix order whatever order the workers finished them in."""
     state_order = {s.id: n for n, s in enumerate(states)}
@@ -1001,7 +1191,8 @@ def _ordered(result: AuditResult, states) -> None:
 
 def audit_site(base_url: str, js_modes, tags, report_dir: Path, app, platform=None,
                states=None, progress=print, modes=DEFAULT_MODES,
-               locales=DEFAULT_LOCALES, cell_progress=print, crawl="none") -> AuditResult:
+               locales=DEFAULT_LOCALES, cell_progress=print, crawl="none",
+               engines=ENGINES, shard=(1, 1)) -> AuditResult:
     """Every state of states.py in every cell (JS setting × language × display mode),
     in this process (crawl: SiteAuditor.crawls). app: a local app (for the title
     wording); platform: to move seeded applications on (None on a deployment)."""
@@ -1016,27 +1207,40 @@ def audit_site(base_url: str, js_modes, tags, report_dir: Path, app, platform=No
     shots = _fresh_shots(report_dir)
     with sync_playwright() as playwright:
         site = SiteAuditor(playwright, base_url, tags, shots, functools.partial(wording, app),
-                           platform, states, crawl=crawl)
+                           platform, states, crawl=crawl, engines=engines,
+                           sources_dir=_fresh_sources(report_dir))
+        site.first_locale = result.locales[0] if result.locales else None
         try:
-            for cell in matrix(result.js_modes, result.modes, result.locales):
-                cell_started = time.monotonic()
+            for unit in units(result.js_modes, result.modes, result.locales, 1, shard):
+                unit_started = time.monotonic()
                 runs = []
-                for run in site.run_cell(cell):
+                for run in site.run_unit(unit):
                     runs.append(run)
                     if progress:
-                        progress(f"  {run['state']} ({cell}): {len(run['findings'])} finding(s)")
+                        progress(f"  {run['state']} ({_where(run)}): "
+                                 f"{len(run['findings'])} finding(s)")
                 result.runs += runs
-                result.cells.append(_cell_summary(cell, runs, time.monotonic() - cell_started, 0))
                 if cell_progress:
-                    cell_progress(_cell_line(result.cells[-1]))
+                    cell_progress(_unit_line(unit, runs, time.monotonic() - unit_started, 0))
         finally:
             site.close()
+    result.views = dict(site.views)
+    summarise_cells(result)
+    _ordered(result, states)
     result.axe_runs = site.auditor.axe_runs
     result.needs_review = site.auditor.needs_review
     merge_crawl(result.crawl, site.crawl_summary())
     result.focus = dict(FOCUS_STATS)
     result.seconds = time.monotonic() - started
     return result
+
+
+def _fresh_sources(report_dir) -> Path:
+    sources = Path(report_dir) / "sources"
+    if sources.exists():
+        for old in sources.glob("*.html"):
+            old.unlink()
+    return sources
 
 
 def _fresh_shots(report_dir) -> Path:
@@ -1050,7 +1254,7 @@ def _fresh_shots(report_dir) -> Path:
 # ---- the matrix shared among worker processes ------------------------------------------
 def _worker_main(index: int, config: dict, tasks, results) -> None:
     """A worker process: its own browser and (for the local app) its own app, server
-    and data folder; audits the cells it takes from `tasks` until it gets None."""
+    and data folder; audits the units it takes from `tasks` until it gets None."""
     from playwright.sync_api import sync_playwright
 
     from . import states as states_module
@@ -1072,14 +1276,18 @@ def _worker_main(index: int, config: dict, tasks, results) -> None:
             site = SiteAuditor(playwright, base_url, config["tags"], Path(config["shots"]),
                                functools.partial(wording, app), platform, states,
                                shot_prefix=f"w{index}-", crawl=config.get("crawl", "none"),
-                               crawl_from=config.get("crawl_from", CRAWL_START))
+                               crawl_from=config.get("crawl_from", CRAWL_START),
+                               engines=config["engines"],
+                               sources_dir=Path(config["sources"]))
             stack.callback(site.close)
-            while (cell := tasks.get()) is not None:
-                results.put(("cell", index, cell, None))
-                for run in site.run_cell(cell):
-                    results.put(("run", index, cell, run))
-                results.put(("cell-done", index, cell, None))
+            site.first_locale = config["first_locale"]
+            while (unit := tasks.get()) is not None:
+                results.put(("cell", index, unit, None))
+                for run in site.run_unit(unit):
+                    results.put(("run", index, unit, run))
+                results.put(("cell-done", index, unit, None))
             results.put(("done", index, None, {
+                "views": dict(site.views),
                 "axe_runs": site.auditor.axe_runs,
                 "needs_review": {k: sorted(v) for k, v in site.auditor.needs_review.items()},
                 "base_url": base_url, "crawl": site.crawl_summary(),
@@ -1091,7 +1299,7 @@ def _worker_main(index: int, config: dict, tasks, results) -> None:
 def audit_parallel(base_url: str | None, js_modes, tags, report_dir: Path, workers: int,
                    states=None, progress=print, modes=DEFAULT_MODES,
                    locales=DEFAULT_LOCALES, cell_progress=print, crawl="none",
-                   crawl_from=CRAWL_START) -> AuditResult:
+                   crawl_from=CRAWL_START, engines=ENGINES, shard=(1, 1)) -> AuditResult:
     """The matrix shared among `workers` processes, each taking the next cell when it
     is free. base_url None: each worker runs the app on its own temporary data folder."""
     from .states import STATES
@@ -1104,12 +1312,14 @@ def audit_parallel(base_url: str | None, js_modes, tags, report_dir: Path, worke
     shots = _fresh_shots(report_dir)
     config = {"base_url": base_url, "tags": list(tags), "shots": str(shots),
               "states": [s.id for s in states], "crawl": crawl,
-              "crawl_from": [list(start) for start in crawl_from]}
+              "crawl_from": [list(start) for start in crawl_from],
+              "engines": list(engines), "sources": str(_fresh_sources(report_dir)),
+              "first_locale": result.locales[0] if result.locales else None}
     spawn = multiprocessing.get_context("spawn")
     tasks, results = spawn.Queue(), spawn.Queue()
-    cells = matrix(result.js_modes, result.modes, result.locales)
-    for cell in cells:
-        tasks.put(cell)
+    # A few parts per JS setting and language, so that no worker waits at the end.
+    for unit in units(result.js_modes, result.modes, result.locales, workers, shard):
+        tasks.put(unit)
     for _ in range(workers):
         tasks.put(None)
     processes = [spawn.Process(target=_worker_main, args=(n, config, tasks, results),
@@ -1126,19 +1336,19 @@ def audit_parallel(base_url: str | None, js_modes, tags, report_dir: Path, worke
         finished.add(index)
         if index not in current:
             return
-        cell, cell_started, runs = current.pop(index)
-        done = {r["state"] for r in runs}
-        for state in states:
-            if cell.js in state.modes and state.id not in done:
-                runs.append({"state": state.id, "js": cell.js, "mode": cell.mode,
-                             "locale": cell.locale, "url": (base_url or "") + state.url,
-                             "findings": [not_reached(state.id, cell.js, state.url, reason,
-                                                      cell.mode, cell.locale)],
-                             "seconds": None})
-        result.runs.extend(r for r in runs if r["state"] not in done)
-        result.cells.append(_cell_summary(cell, runs, time.monotonic() - cell_started, index))
+        unit, unit_started, runs = current.pop(index)
+        done = {(r["state"], r["mode"]) for r in runs}
+        mine = [s for s in states if unit.js in s.modes][unit.part::unit.parts]
+        for state in mine:
+            for mode in unit.modes:
+                if (state.id, mode) not in done:
+                    result.runs.append({
+                        "state": state.id, "js": unit.js, "mode": mode,
+                        "locale": unit.locale, "url": (base_url or "") + state.url,
+                        "findings": [not_reached(state.id, unit.js, state.url, reason,
+                                                 mode, unit.locale)], "seconds": None})
         if cell_progress:
-            cell_progress(_cell_line(result.cells[-1]))
+            cell_progress(_unit_line(unit, runs, time.monotonic() - unit_started, index))
 
     while len(finished) < workers:
         try:
@@ -1158,14 +1368,14 @@ def audit_parallel(base_url: str | None, js_modes, tags, report_dir: Path, worke
             if progress:
                 progress(f"  {payload['state']} ({cell}): {len(payload['findings'])} finding(s)")
         elif kind == "cell-done":
-            cell, cell_started, runs = current.pop(index)
-            result.cells.append(_cell_summary(cell, runs, time.monotonic() - cell_started,
-                                              index))
+            unit, unit_started, runs = current.pop(index)
             if cell_progress:
-                cell_progress(_cell_line(result.cells[-1]))
+                cell_progress(_unit_line(unit, runs, time.monotonic() - unit_started, index))
         elif kind == "done":
             finished.add(index)
             result.axe_runs += payload["axe_runs"]
+            for name, count in payload["views"].items():
+                result.views[name] = result.views.get(name, 0) + count
             merge_crawl(result.crawl, payload["crawl"])
             for name, count in payload["focus"].items():
                 result.focus[name] = result.focus.get(name, 0) + count
@@ -1187,6 +1397,7 @@ def audit_parallel(base_url: str | None, js_modes, tags, report_dir: Path, worke
             give_up(-1, "no audit worker was left to audit it")
     result.needs_review = review
     result.crawl.setdefault("policy", crawl)
+    summarise_cells(result)
     result.seconds = time.monotonic() - started
     _ordered(result, states)
     return result
@@ -1201,7 +1412,7 @@ def default_workers(base_url: str | None) -> int:
 
 def run(base_url=None, js="both", tags=None, report="a11y-report", baseline=None,
         verbose=False, modes=DEFAULT_MODES, locales=DEFAULT_LOCALES, workers=None,
-        crawl=DEFAULT_CRAWL) -> int:
+        crawl=DEFAULT_CRAWL, engines=ENGINES, shard=(1, 1)) -> int:
     js_modes = ["on", "off"] if js == "both" else [js]
     tags = tags or AXE_TAGS
     modes = [m.id if isinstance(m, Mode) else m for m in modes]
@@ -1211,10 +1422,11 @@ def run(base_url=None, js="both", tags=None, report="a11y-report", baseline=None
     workers = workers or default_workers(base_url)
     progress = functools.partial(print, flush=True) if verbose else None
     say = functools.partial(print, flush=True)  # CI logs show each cell as it ends
-    kept = {"modes": modes, "locales": locales, "cell_progress": say, "crawl": crawl}
+    kept = {"modes": modes, "locales": locales, "cell_progress": say, "crawl": crawl,
+            "engines": engines, "shard": tuple(shard)}
     print(f"auditing {len(modes)} display mode(s) × {len(locales)} language(s) × "
           f"JavaScript {'/'.join(js_modes)} with {workers} worker(s); crawl: "
-          f"{CRAWL_POLICIES[crawl]}", flush=True)
+          f"{CRAWL_POLICIES[crawl]}; engines: {', '.join(engines)}", flush=True)
     if workers > 1:
         result = audit_parallel(base_url.rstrip("/") if base_url else None, js_modes, tags,
                                 report_dir, workers, progress=progress, **kept)
@@ -1228,6 +1440,12 @@ def run(base_url=None, js="both", tags=None, report="a11y-report", baseline=None
                     result = audit_site(url, js_modes, tags, report_dir, app,
                                         platform=app.extensions["platform"],
                                         progress=progress, **kept)
+    result.engines = list(engines)
+    if "nu" in engines:
+        nu_started = time.monotonic()
+        add_nu_findings(result, report_dir / "sources")
+        print(f"Nu HTML Checker: {len(list((report_dir / 'sources').glob('*.html')))} "
+              f"distinct HTML sources in {time.monotonic() - nu_started:.0f} s", flush=True)
     result.baseline = entries
     apply_baseline(result.findings, entries)
     index = write_reports(result, report_dir)

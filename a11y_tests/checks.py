@@ -1,4 +1,4 @@
-"""The structure checks every page state must pass (DESIGN.md §3), as functions that
+"""The structure checks every page state must pass, as functions that
 return findings instead of asserting, so that both the pytest suite (test_structure.py,
 test_display_modes.py) and the audit command (python -m a11y_tests) use them. Some
 depend on the display mode (modes.py): the body text size it promises (32 px with the

@@ -2,7 +2,7 @@
 
 A display mode is what a citizen chose in 显示设置 (or 长辈版), applied the way the site
 itself keeps it: the `yiban_display` cookie, a urlencoded query string (see
-app/display.py, DisplayPreferences.to_cookie). It is set on the browser context for
+app/display/preferences.py, DisplayPreferences.to_cookie). It is set on the browser context for
 the site's URL, so it works on a deployment (--base-url) just as on the local app.
 "standard" is no cookie at all: what a first visitor gets.
 
@@ -13,7 +13,7 @@ browser (Playwright's emulate_media), not anything the site stores.
 
 A language is a browser in that language (its Accept-Language: the context's locale,
 fixed when the context is made, see context_options) with the `yiban_lang` cookie
-(app/i18n.py) set to it, as if the citizen had also picked it in the header.
+(app/core/i18n.py) set to it, as if the citizen had also picked it in the header.
 """
 from __future__ import annotations
 
@@ -99,7 +99,7 @@ class Locale:
         return self.code
 
 
-# The languages of DESIGN.md §5 (app.config["LOCALES"]).
+# The languages the front offers (app.config["LOCALES"]).
 LOCALES = {loc.code: loc for loc in (
     Locale("zh_Hans_CN", "zh-CN", "zh-Hans-CN"),
     Locale("zh_Hant", "zh-TW", "zh-Hant"),

@@ -119,7 +119,7 @@ ASK_PROOF = "请说明1990年以前的工作经历，并补充当年的工作证
 
 
 def seed_follow_ups(page, seed: Seed, platform) -> None:
-    """After sending (issue 7): two more 退休一件事 applications moved on part by part
+    """After sending: two more 退休一件事 applications moved on part by part
     by the platform's back office (as `flask platform advance --part` and `flask
     platform supplement` do), one answered through the 补正 page, and a single matter
     finished for rating."""
@@ -217,6 +217,11 @@ def bring_to_state(page, state, seed) -> None:
     """Bring the tab to the state the way a person gets there, and check it really is
     in it (AssertionError otherwise)."""
     state.open(page, seed)
+    check_state(page, state, seed)
+
+
+def check_state(page, state, seed) -> None:
+    """AssertionError unless the tab shows the state (e.g. again after a reload)."""
     no_server_error(page)
     # After opening: reaching a state may have had to make a fresh application.
     expected_path = urlsplit(state.url_for(seed)).path

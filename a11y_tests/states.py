@@ -283,7 +283,7 @@ STATES = [
 ]
 
 
-# ---- 我的办件 after sending: a bundle's parts, 补正, 好差评, messages (issue 7) -------------
+# ---- 我的办件 after sending: a bundle's parts, 补正, 好差评, messages -------------
 # The seed's bundles (seeding.py): `bundle` has parts accepted, in review and done and
 # one waiting for the citizen's answer (`supplement`); `finished` had a part refused, a
 # request for more answered (`answered`) and is done, not rated; `rated` is a finished
@@ -437,4 +437,81 @@ STATES += [
     State("helpers-ended", "applicant", "/my/helpers", end_helper_beside, shows=(STATUS,)),
     State("access-log", "applicant", "/my/access-log",
           shows=(("main table tbody tr", (1, 999)),)),
+]
+
+
+# ---- offline entry (static/js/offline.js; JavaScript only) --------------------------------
+# Each in a fresh browser (its network is cut, which must not reach the shared ones).
+OFFLINE_QUESTION = "/apply/remote-medical-filing/destination"
+OFFLINE_STATUS = ("#offline-status:not(:empty)", (1, 1))
+
+
+def _kept_for_offline(page):
+    page.wait_for_function("() => document.documentElement.dataset.offlineReady === '1'")
+
+
+def offline_banner(page, seed):
+    """The network drops on a question page: the status region says so in words."""
+    citizen = NEWCOMER[seed.js]
+    sign_in(page, citizen.mobile, citizen.password)
+    page.goto(OFFLINE_QUESTION)
+    _kept_for_offline(page)
+    page.context.set_offline(True)
+    page.locator("#offline-status:not(:empty)").wait_for()
+
+
+def offline_saved_question(page, seed):
+    """An answer kept on the device, shown on its question (marked as not sent)."""
+    offline_banner(page, seed)
+    page.fill("#destination", "广东省深圳市")
+    with page.expect_navigation():
+        page.locator("main form button[type=submit]").first.click()
+    page.goto(OFFLINE_QUESTION)
+    page.locator("main .notification").wait_for()
+
+
+def offline_ready_to_send(page, seed):
+    """The network is back: 一键提交 appears."""
+    offline_saved_question(page, seed)
+    page.context.set_offline(False)
+    page.locator("#offline-send").wait_for()
+
+
+def offline_send_failed(page, seed):
+    """The network drops again while sending: nothing lost, press again later."""
+    offline_ready_to_send(page, seed)
+    page.route("**/offline/send/**", lambda route: route.abort("internetdisconnected"))
+    page.locator("#offline-send").click()
+    page.locator("#offline-send:not([disabled])").wait_for()
+    page.unroute("**/offline/send/**")
+
+
+def offline_consent_ended(page, seed):
+    """A helper's entry when they no longer act for the citizen: nothing sent, told why,
+    offered to delete it."""
+    consent_in_person(page, seed)
+    page.goto(OFFLINE_QUESTION)
+    _kept_for_offline(page)
+    page.context.set_offline(True)
+    page.fill("#destination", "广东省深圳市")
+    with page.expect_navigation():
+        page.locator("main form button[type=submit]").first.click()
+    page.context.set_offline(False)
+    page.goto("/my/")
+    submit(page, ".assisted-banner form button[type=submit]")  # 退出代办
+    page.locator("#offline-send").click()
+    page.locator("#offline-delete:visible").wait_for()
+
+
+STATES += [
+    State("offline-banner", "fresh", OFFLINE_QUESTION, offline_banner,
+          shows=(OFFLINE_STATUS, ("#offline-actions:visible", (0, 0))), modes=("on",)),
+    State("offline-saved-question", "fresh", OFFLINE_QUESTION, offline_saved_question,
+          shows=(OFFLINE_STATUS, ("main .notification", (1, 1))), modes=("on",)),
+    State("offline-ready-to-send", "fresh", OFFLINE_QUESTION, offline_ready_to_send,
+          shows=(OFFLINE_STATUS, ("#offline-send:visible", (1, 1))), modes=("on",)),
+    State("offline-send-failed", "fresh", OFFLINE_QUESTION, offline_send_failed,
+          shows=(OFFLINE_STATUS, ("#offline-send:visible", (1, 1))), modes=("on",)),
+    State("offline-consent-ended", "fresh", "/helper/", offline_consent_ended,
+          shows=(OFFLINE_STATUS, ("#offline-delete:visible", (1, 1))), modes=("on",)),
 ]

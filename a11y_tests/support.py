@@ -86,7 +86,13 @@ def watch(page):
     fails at once with the cause rather than waiting for a form that is not there)."""
     page.yiban_requests = []
     page.yiban_server_errors = []
-    page.on("request", lambda request: page.yiban_requests.append(request.url))
+    page.yiban_navigation = None  # the method of the last page load: GET can be reloaded
+
+    def on_request(request):
+        page.yiban_requests.append(request.url)
+        if request.is_navigation_request() and request.frame == page.main_frame:
+            page.yiban_navigation = request.method
+    page.on("request", on_request)
 
     def on_response(response):
         if response.status >= 500 and response.request.is_navigation_request():
@@ -358,6 +364,10 @@ class Auditor:
         return self._replay_tab
 
     def _run_axe_without_page_scripts(self, page) -> dict:
+        return self._run_axe(self.replay_of(page))
+
+    def replay_of(self, page):
+        """The no-JS page's DOM loaded in the replay tab, where checkers can run."""
         replay = self._replay_page()
         self._replay_html = _NOSCRIPT.sub(r"<\1yiban-noscript", page.content())
         self._replay_url = page.url.split("#")[0]
@@ -366,7 +376,7 @@ class Auditor:
         replay.emulate_media(**getattr(page.context, "yiban_media", DEFAULT_MEDIA))
         replay.goto("about:blank")  # a real load even when the URL is the same as before
         replay.goto(page.url)
-        return self._run_axe(replay)
+        return replay
 
     def violations(self, page) -> list[dict]:
         """What axe finds on the page as its user has it (not counted in the totals)."""

@@ -1,4 +1,4 @@
-"""After sending, with the keyboard alone, JavaScript on and off (issue 7): a citizen
+"""After sending, with the keyboard alone, JavaScript on and off: a citizen
 answers a department's request for more (补正) with typed text and a file chosen
 through the file chooser opened from the keyboard, then rates the finished
 application (好差评) with the arrow keys and Space.

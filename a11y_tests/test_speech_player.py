@@ -11,6 +11,7 @@ import threading
 
 import miniaudio
 import pytest
+from playwright.sync_api import expect
 from werkzeug.serving import make_server
 
 from app import create_app
@@ -54,14 +55,20 @@ def open_page(browser, speech_server):
     _app, url = speech_server
     contexts = []
 
-    def _open(path, js="on", speech=False):
+    def _open(path, js="on", speech=False, voice=None, device_voice=None):
+        """voice: "device" or "server" (显示设置); device_voice: a BCP 47 tag for a
+        stand-in speechSynthesis offering one voice of that language."""
         context = browser.new_context(base_url=url, java_script_enabled=(js == "on"),
                                       locale="zh-CN", viewport={"width": 1280, "height": 900})
         context.yiban_js = js
         context.set_default_timeout(10_000)
         contexts.append(context)
-        if speech:
-            context.add_cookies([{"name": "yiban_display", "value": SPEECH_ON, "url": url}])
+        display = "&".join(filter(None, [SPEECH_ON if speech else "",
+                                         f"speech_voice={voice}" if voice else ""]))
+        if display:
+            context.add_cookies([{"name": "yiban_display", "value": display, "url": url}])
+        if device_voice:
+            context.add_init_script(FAKE_DEVICE_VOICE.replace("LANG", device_voice))
         page = watch(context.new_page())
         page.goto(path)
         return page
@@ -70,6 +77,25 @@ def open_page(browser, speech_server):
     for context in contexts:
         context.close()
 
+
+# The browser's speechSynthesis, standing in for a phone's voice (headless Chromium has
+# none): one voice of language LANG; each utterance "ends" 50 ms after it starts, and
+# window.spoken lists what was said.
+FAKE_DEVICE_VOICE = """(() => {
+  window.spoken = [];
+  const voice = {name: "Stand-in", lang: "LANG", voiceURI: "stand-in", localService: true, default: true};
+  let current = null;
+  window.SpeechSynthesisUtterance = class { constructor(text) { this.text = text; } };
+  Object.defineProperty(window, "speechSynthesis", {configurable: true, value: {
+    getVoices: () => [voice], addEventListener() {}, pause() {}, resume() {},
+    cancel() { current = null; },
+    speak(u) {
+      current = u;
+      window.spoken.push(u.text);
+      setTimeout(() => { if (current === u) { current = null; u.onend && u.onend({}); } }, 50);
+    },
+  }});
+})();"""
 
 # In-page helpers: the same selector and skip list the server used, from the player.
 ELEMENTS = """() => {
@@ -99,8 +125,10 @@ def focused_action(page) -> str | None:
     return page.evaluate("() => document.activeElement.dataset.speechAction || null")
 
 
-def status(page) -> str:
-    return page.locator("[data-speech-status]").inner_text()
+def assert_status(page, text: str) -> None:
+    """The player's live region says `text` (it is made when there is news, and its
+    text set a moment later, so that screen readers hear it)."""
+    expect(page.locator("[data-speech-status]")).to_have_text(text)
 
 
 def said(app, msgid: str) -> str:
@@ -122,7 +150,7 @@ def test_keyboard_plays_marks_each_sentence_and_never_moves_focus(open_page, spe
     assert focused_action(page) == "play", "the play button is not in the Tab order"
     page.keyboard.press("Enter")
     page.wait_for_function(f"() => ({MARKED_INDEX})() === {order[0]}")
-    assert status(page) == said(app, "Reading aloud")
+    assert_status(page, said(app, "Reading aloud"))
     assert focused_action(page) == "play"
 
     # the first sentence ends by itself and reading goes on with the next element
@@ -141,7 +169,7 @@ def test_keyboard_plays_marks_each_sentence_and_never_moves_focus(open_page, spe
     assert focused_action(page) == "play"
 
     page.keyboard.press("Enter")  # pause
-    assert status(page) == said(app, "Paused")
+    assert_status(page, said(app, "Paused"))
     assert page.locator("[data-speech-action=play]").inner_text() == said(app, "Continue")
     assert focused_action(page) == "play"
     assert marked(page) == following  # the mark stays on the sentence paused at
@@ -251,3 +279,52 @@ def test_expanded_player_targets_are_at_least_44_px(open_page):
     assert len(sizes) == 6
     small = [s for s in sizes if s[1] < 44 or s[2] < 44]
     assert not small, small
+
+
+MP3 = re.compile(r"/speech/[0-9a-f]{32}/\d+\.mp3")
+
+
+def test_a_device_voice_for_the_pages_language_reads_and_marks_each_sentence(open_page):
+    page = open_page("/speech/help", device_voice="zh-CN")
+    script = page.evaluate(SCRIPT)
+    main = [s for s in script["sentences"] if s["main"]]
+    page.locator("[data-speech-action=play]").click()
+    page.wait_for_function(f"() => window.spoken.length >= {len(main)}", timeout=20_000)
+    assert page.evaluate("() => window.spoken") [:len(main)] == [s["speech"] for s in main]
+    assert not [u for u in page.yiban_requests if MP3.search(u)], "server audio was fetched"
+
+
+@pytest.mark.parametrize("why", ["server voice chosen", "no device voice for the language"])
+def test_otherwise_the_server_audio_reads(open_page, why):
+    if why == "server voice chosen":
+        page = open_page("/speech/help", voice="server", device_voice="zh-CN")
+    else:
+        page = open_page("/speech/help", voice="device", device_voice="ug")
+    script = page.evaluate(SCRIPT)
+    first = next(s for s in script["sentences"] if s["main"])
+    with page.expect_request(MP3):
+        page.locator("[data-speech-action=play]").click()
+    page.wait_for_function(f"() => ({MARKED_INDEX})() === {first['element']}")
+    assert page.evaluate("() => window.spoken") == []
+
+
+def test_point_to_read_uses_the_device_voice_too(open_page):
+    page = open_page("/sign-in", device_voice="zh-CN")
+    script = page.evaluate(SCRIPT)
+    label_index = page.evaluate(f"""() => ({ELEMENTS})().indexOf(
+        document.querySelector('label[for=login]'))""")
+    label = [s["speech"] for s in script["sentences"] if s["element"] == label_index]
+    page.keyboard.press("Alt+Shift+Z")
+    page.focus("#login")
+    page.wait_for_function(f"() => ({MARKED_INDEX})() === {label_index}")
+    page.wait_for_function(f"() => window.spoken.includes({label[0]!r})")
+
+
+def test_the_status_region_exists_only_while_there_is_news(open_page, speech_server):
+    app, _ = speech_server
+    page = open_page("/speech/help", device_voice="zh-CN")
+    assert page.locator("[role=status], [aria-live]").count() == 0, "a live region while idle"
+    page.locator("[data-speech-action=play]").click()
+    page.wait_for_function(f"() => document.querySelector('[data-speech-status]')"
+                           f"?.textContent === {said(app, 'Finished reading')!r}", timeout=20_000)
+    page.locator("[data-speech-status]").wait_for(state="detached", timeout=15_000)

@@ -4,12 +4,11 @@ from __future__ import annotations
 from pathlib import Path
 
 from flask import Flask
-from werkzeug.middleware.proxy_fix import ProxyFix
 
-from . import config
-from .clock import utcnow
-from .extensions import babel, csrf, htmx
-from .i18n import compile_catalogues, select_locale
+from .core import config
+from .core.clock import utcnow
+from .core.extensions import babel, compress, csrf, htmx
+from .core.i18n import compile_catalogues, select_locale
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -22,31 +21,41 @@ def create_app(overrides: dict | None = None, platform=None) -> Flask:
     app.config.update(config.load(app.instance_path))
     app.config.update(overrides or {})
     app.config["BABEL_TRANSLATION_DIRECTORIES"] = str(ROOT / "locales")
-    if app.config["PROXY_FIX"]:
-        hops = app.config["PROXY_FIX"]
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
 
-    from . import (assisted, auth, cli, form_tokens, limits, maintenance, messages, outbox,
-                   proactive, security, sessions, speech, templating)
-    from .blueprints import (account, applications, apply, assisted as assisted_pages,
-                             catalogue, consent, display, errors, speech as speech_pages)
-    from .consent import Consents
-    from .crypto import Keyring
-    from .front_store import FrontStore
+    # The rooms (docs/architecture.md); each page module brings its blueprint.
+    from . import cli, errors, maintenance, messages, migrations, outbox, speech
+    from .account import views as account
+    from .applications import ratings, supplements, views as applications  # noqa: F401
+    from .apply import views as apply
+    from .assisted import acting as assisted, consent_views as consent, views as assisted_pages
+    from .assisted.consent import Consents
+    from .catalogue import views as catalogue
+    from .core import (auth, form_tokens, limits, prepare, security, sessions, static_files,
+                       templating)
+    from .core.crypto import Keyring
+    from .core.front_store import FrontStore
+    from .display import views as display
+    from .offline import views as offline_pages
+    from .operations import views as operations
+    from .proactive import rules as proactive
+    from .speech import views as speech_pages
     from .platform.embedded import EmbeddedPlatform
 
-    # One keyring for the data folder (app/crypto.py): the front's store and, sharing
+    # One keyring for the data folder (app/core/crypto.py): the front's store and, sharing
     # the folder, the embedded platform.
     keyring = app.extensions["keyring"] = Keyring.load(app.config["DATA_DIR"])
     app.extensions["platform"] = platform or EmbeddedPlatform(
         app.config["PLATFORM_DATABASE_URL"], keyring=keyring)
     app.extensions["front_store"] = FrontStore(app.config["FRONT_DATABASE_URL"], keyring)
     app.extensions["clock"] = utcnow
+    migrations.at_start_up(app)  # before anything reads the stores
     proactive.init_app(app)  # 服务找人 rules: a malformed file stops the start here
     app.extensions["consents"] = Consents(app.extensions["front_store"].db)
     outbox.init_app(app, app.extensions["front_store"].db)
 
     compile_catalogues(ROOT / "locales")
+    # First, so that its after-request hook runs last: it compresses the final page.
+    compress.init_app(app)
     babel.init_app(app, locale_selector=select_locale)
     # Who is signed in is known before the CSRF check, so an expired form can keep
     # a signed-in user's answers on their draft.
@@ -56,15 +65,19 @@ def create_app(overrides: dict | None = None, platform=None) -> Flask:
     csrf.init_app(app)
     htmx.init_app(app)
     security.init_app(app)
-    sessions.init_app(app)  # after security: replaces its cookie-only session
+    sessions.init_app(app)  # server-side sessions (Flask-Session)
     templating.init_app(app)
     speech.init_app(app)  # its after-request hook reads the rendered page
     for blueprint in (catalogue.bp, account.bp, apply.bp, applications.bp, display.bp,
-                      assisted_pages.bp, consent.bp, speech_pages.bp):
+                      assisted_pages.bp, consent.bp, speech_pages.bp, offline_pages.bp):
         app.register_blueprint(blueprint)
+    app.jinja_env.globals["offline_attributes"] = offline_pages.body_attributes
     messages.init_app(app)  # 消息中心: its pages, the header count, catching up on events
+    operations.init_app(app)  # /healthz, /readyz, /metrics, request ids
     limits.init_app(app)  # after the blueprints: it wraps their views
     errors.init_app(app)
     cli.init_app(app)
     maintenance.init_app(app)
+    prepare.init_app(app)
+    static_files.init_app(app)
     return app

@@ -82,7 +82,7 @@ def ratings():
         click.echo(f"  {code}: {line(counts)}")
 
 
-access_log_cli = AppGroup("access-log", help="The tamper-evident access log (app/consent.py).")
+access_log_cli = AppGroup("access-log", help="The tamper-evident access log (app/assisted/consent.py).")
 
 
 @access_log_cli.command("verify")
@@ -101,7 +101,7 @@ def verify():
     click.echo(f"OK: {consents.log_size()} entries in the access log, the chain is intact")
 
 
-keys_cli = AppGroup("keys", help="Keys that encrypt personal data at rest (app/crypto.py).")
+keys_cli = AppGroup("keys", help="Keys that encrypt personal data at rest (app/core/crypto.py).")
 
 
 @keys_cli.command("generate")
@@ -118,19 +118,20 @@ def rotate_keys():
     Put the new key first (YIBAN_DATA_KEYS, or the first line of data_keys in the
     data folder) and restart the app, so that every process can read it; run this;
     then remove the old key. Values stored before encryption are encrypted too."""
-    from .crypto import reencrypt
-    from .front_store import FrontBase
-    from .platform.embedded import EmbeddedPlatform
-    from .platform.embedded.models import PlatformBase
-    stores = [("front", current_app.extensions["front_store"].db, FrontBase.metadata)]
-    platform = current_app.extensions["platform"]
-    if isinstance(platform, EmbeddedPlatform):
-        stores.append(("platform", platform.db, PlatformBase.metadata))
-    for name, db, metadata in stores:
-        click.echo(f"{name}: {reencrypt(db.engine, metadata)} values now under the newest key")
+    from .core.crypto import reencrypt
+    from .core.front_store import FrontBase
+    front = current_app.extensions["front_store"].db
+    click.echo(f"front: {reencrypt(front.engine, FrontBase.metadata)} values now under the newest key")
+    on_platform = current_app.extensions["platform"].reencrypt_stored_data()
+    if on_platform is not None:  # a platform elsewhere keeps its data under its own keys
+        click.echo(f"platform: {on_platform} values now under the newest key")
 
 
 def init_app(app):
+    from .migrations.cli import db_cli
+    from .core.shared_state import catalogue_cli
+    app.cli.add_command(db_cli)
+    app.cli.add_command(catalogue_cli)
     app.cli.add_command(platform_cli)
     app.cli.add_command(access_log_cli)
     app.cli.add_command(keys_cli)

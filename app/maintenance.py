@@ -19,7 +19,7 @@ def prune_parked_answers(app) -> int:
 
 def prune_sessions(app) -> int:
     """Sessions past their lifetime, where the store does not expire them itself."""
-    from .sessions import prune_expired
+    from .core.sessions import prune_expired
     return max(0, prune_expired(app))
 
 

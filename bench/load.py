@@ -133,27 +133,73 @@ def seed_citizens(platform, count: int, password: str) -> None:
             s.add(person)
 
 
-def serve(args) -> None:
-    """The app server process: seed, then serve on 127.0.0.1 until SIGTERM."""
-    import logging
-
-    from werkzeug.serving import make_server
-
+def _load_app(citizens: int | None):
+    """The app as the load test serves it: the sign-in limit lifted, the platform slow."""
     from app import create_app
 
-    os.environ.update(YIBAN_DATA_DIR=args.serve, YIBAN_OUTBOX_WORKER="1",
-                      YIBAN_OUTBOX_POLL_SECONDS="1")
-    for name in ("SECRET_KEY", "YIBAN_DATABASE_URL", "YIBAN_PLATFORM_DATABASE_URL",
-                 "YIBAN_RATELIMIT_STORAGE_URI"):
-        os.environ.pop(name, None)
     # All virtual citizens share 127.0.0.1: the per-address sign-in limit would stop
     # them after 20 a minute (behind a proxy, real citizens have their own addresses).
     app = create_app({"RATELIMIT_SIGN_IN": "100000 per minute"})
     inner = app.extensions["platform"]
-    seed_citizens(inner, args.citizens, PASSWORD)
-    slow = SlowPlatform(inner, args.platform_delay,
-                        only="submit" if args.slow == "submit" else None)
+    if citizens:
+        seed_citizens(inner, citizens, PASSWORD)
+    slow = SlowPlatform(inner, float(os.environ["YIBAN_LOAD_DELAY"]),
+                        only="submit" if os.environ["YIBAN_LOAD_SLOW"] == "submit" else None)
     app.extensions["platform"] = slow  # the views and the outbox read it from here
+    return app, slow
+
+
+def gunicorn_worker_app():
+    """Each gunicorn worker's app (`bench.load:gunicorn_worker_app()`); its platform
+    calls are written down when the worker stops."""
+    import atexit
+
+    app, slow = _load_app(None)
+    calls = Path(os.environ["YIBAN_DATA_DIR"]) / f"platform_calls-{os.getpid()}.json"
+    atexit.register(lambda: calls.write_text(json.dumps(slow.calls)))
+    return app
+
+
+def serve(args) -> None:
+    """The app server process: seed, then serve on 127.0.0.1 until SIGTERM; with
+    gunicorn (the default, gunicorn.conf.py as ./run.sh serves) or Werkzeug's threaded
+    server."""
+    import logging
+
+    from werkzeug.serving import make_server
+
+    os.environ.update(YIBAN_DATA_DIR=args.serve, YIBAN_OUTBOX_WORKER="1",
+                      YIBAN_OUTBOX_POLL_SECONDS="1", YIBAN_LOAD_DELAY=str(args.platform_delay),
+                      YIBAN_LOAD_SLOW=args.slow)
+    for name in ("SECRET_KEY", "YIBAN_DATABASE_URL", "YIBAN_PLATFORM_DATABASE_URL",
+                 "YIBAN_RATELIMIT_STORAGE_URI", "YIBAN_AUTO_MIGRATE"):
+        os.environ.pop(name, None)
+    app, slow = _load_app(args.citizens)
+    ready = Path(args.serve) / "ready"
+    if args.server == "gunicorn":
+        for database in (app.extensions["front_store"].db, slow.inner.db):
+            database.engine.dispose()
+        port = args.port or _free_port()
+        server = subprocess.Popen(  # nosec B603: gunicorn with the project's settings
+            [str(Path(sys.executable).with_name("gunicorn")), "-c", str(ROOT / "gunicorn.conf.py"),
+             "-b", f"{HOST}:{port}", "--access-logfile", "/dev/null",
+             "bench.load:gunicorn_worker_app()"], cwd=ROOT)
+        signal.signal(signal.SIGTERM, lambda *_: server.send_signal(signal.SIGTERM))
+        deadline = time.monotonic() + 180
+        while time.monotonic() < deadline and server.poll() is None:
+            try:
+                urllib.request.urlopen(f"http://{HOST}:{port}/", timeout=30).read()  # nosec B310
+                break
+            except OSError:
+                time.sleep(0.5)
+        ready.with_suffix(".tmp").write_text(str(port))
+        ready.with_suffix(".tmp").rename(ready)
+        server.wait()
+        merged = Counter()
+        for part in Path(args.serve).glob("platform_calls-*.json"):
+            merged.update(json.loads(part.read_text()))
+        (Path(args.serve) / "platform_calls.json").write_text(json.dumps(dict(merged)))
+        return
     logging.getLogger("werkzeug").setLevel(logging.ERROR)  # no line per request
     server = make_server(HOST, args.port, app, threaded=True)
 
@@ -163,10 +209,17 @@ def serve(args) -> None:
         threading.Thread(target=server.shutdown, daemon=True).start()
 
     signal.signal(signal.SIGTERM, stop)
-    ready = Path(args.serve) / "ready"
     ready.with_suffix(".tmp").write_text(str(server.server_port))
     ready.with_suffix(".tmp").rename(ready)  # whole, or not there
     server.serve_forever()
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind((HOST, 0))
+        return s.getsockname()[1]
 
 
 # ==== checking the databases ===============================================================
@@ -320,11 +373,11 @@ def run(args) -> int:
     server = subprocess.Popen(  # nosec B603: this same script, fixed arguments
         [sys.executable, "-m", "bench.load", "--serve", str(data_dir), "--port", str(args.port),
          "--citizens", str(args.citizens), "--platform-delay", str(args.platform_delay),
-         "--slow", args.slow],
+         "--slow", args.slow, "--server", args.server],
         cwd=ROOT, stdout=log, stderr=subprocess.STDOUT)
     status = 2
     try:
-        wait_for(data_dir / "ready", server, timeout=120)
+        wait_for(data_dir / "ready", server, timeout=300)
         port = int((data_dir / "ready").read_text())
         host = f"http://{HOST}:{port}"
         # Warm up: the first request starts the outbox thread and the speech workers.
@@ -451,6 +504,9 @@ def main(argv=None) -> int:
                         help="seconds to wait for the outbox to deliver after the load (120)")
     parser.add_argument("--port", type=int, default=0, help="port on 127.0.0.1 (0: any free one)")
     parser.add_argument("--keep", action="store_true", help="keep the data folder")
+    parser.add_argument("--server", choices=("gunicorn", "werkzeug"), default="gunicorn",
+                        help="gunicorn with gunicorn.conf.py (the default, as ./run.sh "
+                        "serves), or Werkzeug's threaded server")
     parser.add_argument("--allow-long", action="store_true", help="allow --duration over 60 s")
     parser.add_argument("--serve", metavar="DATA_DIR", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)

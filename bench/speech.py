@@ -1,4 +1,4 @@
-"""Speech readout benchmark (DESIGN.md §7: audio for a 500-character page ready in
+"""Speech readout benchmark (the target: audio for a 500-character page ready in
 ≤ 0.5 s uncached, ≤ 20 ms cached; ≤ 4 KB per second of audio).
 
     .venv/bin/python -m bench.speech [--runs N]

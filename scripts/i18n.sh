@@ -6,7 +6,7 @@
 # 1. Extract every msgid from app/**.py and templates/**.html (babel.cfg) into
 #    locales/messages.pot, with locations, sorted, unwrapped. The .pot is only
 #    rewritten when a message changed, so a bare re-run leaves no diff.
-# 2. For each locale in app/config.py LOCALES: `pybabel init` when its .po does not
+# 2. For each locale in app/core/config.py LOCALES: `pybabel init` when its .po does not
 #    exist yet, else `pybabel update` with --no-fuzzy-matching (a changed msgid comes
 #    out untranslated, never as a fuzzy guess) and --ignore-obsolete (entries whose
 #    msgid left the sources are dropped).
@@ -20,7 +20,7 @@
 #    msgstr[0] = msgid, msgstr[1] = msgid_plural).
 # 5. List what still needs a translator; tests/test_catalogues.py fails until it is done.
 #
-# The app compiles .po to .mo itself at startup (app/i18n.py), so there is no compile step.
+# The app compiles .po to .mo itself at startup (app/core/i18n.py), so there is no compile step.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -38,18 +38,18 @@ fi
 LOCALES_DIR=locales
 POT=$LOCALES_DIR/messages.pot
 
-# The supported locales, read from app/config.py without running it (load() creates
+# The supported locales, read from app/core/config.py without running it (load() creates
 # the data folder and a secret key).
 LOCALES=$("$PYTHON" - <<'EOF'
 import ast, pathlib, sys
-tree = ast.parse(pathlib.Path("app/config.py").read_text(encoding="utf-8"))
+tree = ast.parse(pathlib.Path("app/core/config.py").read_text(encoding="utf-8"))
 for node in ast.walk(tree):
     if isinstance(node, ast.Dict):
         for key, value in zip(node.keys, node.values):
             if isinstance(key, ast.Constant) and key.value == "LOCALES":
                 print(" ".join(ast.literal_eval(value)))
                 sys.exit(0)
-sys.exit("scripts/i18n.sh: no literal LOCALES list found in app/config.py")
+sys.exit("scripts/i18n.sh: no literal LOCALES list found in app/core/config.py")
 EOF
 )
 

@@ -11,6 +11,7 @@ import copy
 import functools
 import io
 import re
+import shutil
 import time
 from datetime import date, datetime, timedelta
 from html import unescape
@@ -24,6 +25,7 @@ from werkzeug.security import generate_password_hash
 
 from app import create_app
 from app.platform.embedded import seed as seed_module
+from databases import database_of, drop_all, on_postgresql
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_LOCALE = "zh_Hans_CN"
@@ -50,7 +52,7 @@ WU = Citizen("wu-jing", "吴静", "13900000002", "yiban-helper-2", None)  # 窗�
 
 APPLICATION_NUMBER = re.compile(r"YB\d{8}\d{6}")
 
-# A valid 1×1 PNG (uploaded images are decoded and re-encoded: app/uploads.py) and a
+# A valid 1×1 PNG (uploaded images are decoded and re-encoded: app/core/uploads.py) and a
 # tiny PDF.
 PNG_BYTES = bytes.fromhex(
     "89504e470d0a1a0a0000000d49484452000000010000000108060000001f15c489"
@@ -73,6 +75,13 @@ def _fast_seed():
     mp.undo()
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _drop_test_databases():
+    """PostgreSQL schemas made for data folders go when the session ends."""
+    yield
+    drop_all()
+
+
 class _CompiledTemplates(jinja2.BytecodeCache):
     """Templates compiled once for the whole run rather than once per app. Buckets are
     checked against the template source, so an edited template is compiled again."""
@@ -92,12 +101,23 @@ _COMPILED_TEMPLATES = _CompiledTemplates()
 
 
 def _make_app(monkeypatch, data_dir: Path, **overrides):
+    """An app on its own data folder; its stores are SQLite files there, or fresh
+    PostgreSQL schemas when YIBAN_TEST_DATABASE_URL is set (tests/databases.py)."""
     monkeypatch.setenv("YIBAN_DATA_DIR", str(data_dir))
     for name in ("SECRET_KEY", "YIBAN_PLATFORM_DATABASE_URL", "YIBAN_DATABASE_URL",
                  "YIBAN_SESSION_IDLE_MINUTES", "YIBAN_SECURE_COOKIES", "YIBAN_DATA_KEYS",
-                 "YIBAN_LOOKUP_KEY", "YIBAN_OUTBOX_WORKER"):
+                 "YIBAN_LOOKUP_KEY", "YIBAN_OUTBOX_WORKER", "YIBAN_AUTO_MIGRATE",
+                 "YIBAN_REDIS_URL", "YIBAN_SINGLE_INSTANCE", "YIBAN_LOG_JSON"):
         monkeypatch.delenv(name, raising=False)
-    application = create_app({"TESTING": True, **overrides})
+    if on_postgresql():
+        monkeypatch.setenv("YIBAN_DATABASE_URL", database_of(data_dir, "front"))
+        monkeypatch.setenv("YIBAN_PLATFORM_DATABASE_URL", database_of(data_dir, "platform"))
+        monkeypatch.setenv("YIBAN_AUTO_MIGRATE", "1")
+        monkeypatch.setenv("YIBAN_SINGLE_INSTANCE", "1")  # keys in the test's folder
+    # The catalogue's version is asked on every request, so a test that edits the
+    # catalogue sees the change at once (app/core/platform_cache.py).
+    application = create_app({"TESTING": True, "CATALOGUE_CHECK_SECONDS": 0,
+                              "MESSAGES_SYNC_SECONDS": 0, **overrides})
     application.jinja_env.bytecode_cache = _COMPILED_TEMPLATES
     return application
 
@@ -105,19 +125,37 @@ def _make_app(monkeypatch, data_dir: Path, **overrides):
 def _dispose(app):
     app.extensions["platform"].db.engine.dispose()
     app.extensions["front_store"].db.engine.dispose()
-    sessions_db = app.extensions.get("sqlalchemy")  # the session store (app/sessions.py)
+    sessions_db = app.extensions.get("sqlalchemy")  # the session store (app/core/sessions.py)
     if sessions_db is not None:
         with app.app_context():
             for engine in sessions_db.engines.values():
                 engine.dispose()
 
 
+@pytest.fixture(scope="session")
+def _seeded_data(tmp_path_factory):
+    """A data folder made and seeded once per session (per xdist worker): each test
+    gets a copy, which costs less than creating and seeding the databases again."""
+    folder = tmp_path_factory.mktemp("seeded-data")
+    with pytest.MonkeyPatch.context() as mp:
+        _dispose(_make_app(mp, folder))
+    return folder
+
+
 @pytest.fixture
-def app(monkeypatch, tmp_path):
-    """The app on a fresh data folder, CSRF on."""
+def app(monkeypatch, tmp_path, _seeded_data):
+    """The app on a fresh data folder (a copy of the seeded one), CSRF on."""
+    shutil.copytree(_seeded_data, tmp_path, dirs_exist_ok=True)
     application = _make_app(monkeypatch, tmp_path)
     yield application
     _dispose(application)
+
+
+@pytest.fixture
+def zhang(client):
+    """张建国, signed in."""
+    sign_in_as(client, ZHANG)
+    return client
 
 
 @pytest.fixture(scope="module")
@@ -158,7 +196,7 @@ class Clock:
     """A replaceable clock: starts at the real now and moves when told."""
 
     def __init__(self, start: datetime | None = None):
-        from app.clock import utcnow
+        from app.core.clock import utcnow
         self.now = start or utcnow()
 
     def __call__(self) -> datetime:
@@ -451,7 +489,7 @@ def valid_answer(question, html: str) -> dict:
 
 def journey_of(app, code: str) -> list:
     """The questions of a service as the front asks them (a bundle's matters page first)."""
-    from app.bundles import journey
+    from app.apply.bundles import journey
     platform = app.extensions["platform"]
     with app.test_request_context("/"):
         return journey(platform.service(code, DEFAULT_LOCALE),

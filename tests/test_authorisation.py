@@ -30,12 +30,6 @@ def wang_number(app):
     return apply_and_submit(owner, app, "retirement", WANG_ANSWERS)
 
 
-@pytest.fixture
-def zhang(client):
-    sign_in_as(client, ZHANG)
-    return client
-
-
 def without_tokens(html: str) -> str:
     """The page with what changes on every request (CSRF tokens, the CSP nonce, the
     seconds left before an idle sign-in ends) blanked out, for comparing pages."""

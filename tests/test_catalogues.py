@@ -24,17 +24,17 @@ FIX = "run scripts/i18n.sh, then translate"
 
 
 def configured_locales() -> list[str]:
-    """LOCALES as app/config.py's load() returns it (today ["zh_Hans_CN", "en"]).
+    """LOCALES as app/core/config.py's load() returns it (today ["zh_Hans_CN", "en"]).
 
     Read from the source rather than by calling load(), which creates the data folder
     and writes a secret key."""
-    tree = ast.parse((ROOT / "app" / "config.py").read_text(encoding="utf-8"))
+    tree = ast.parse((ROOT / "app" / "core" / "config.py").read_text(encoding="utf-8"))
     for node in ast.walk(tree):
         if isinstance(node, ast.Dict):
             for key, value in zip(node.keys, node.values):
                 if isinstance(key, ast.Constant) and key.value == "LOCALES":
                     return list(ast.literal_eval(value))
-    raise RuntimeError("app/config.py no longer has a literal LOCALES list: "
+    raise RuntimeError("app/core/config.py no longer has a literal LOCALES list: "
                        "update configured_locales() in tests/test_catalogues.py")
 
 

@@ -7,12 +7,11 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 from sqlalchemy import event, text
-from sqlalchemy.orm import DeclarativeBase
 
-from app.consent import (MAX_HOURS, AuthorisationNotFound, Consents, GrantRefused,
+from app.assisted.consent import (MAX_HOURS, AuthorisationNotFound, Consents, GrantRefused,
                          authorisation_ref)
-from app.db import Database
-from app.front_store import FrontStore
+from app.core.front_store import FrontStore
+from app.migrations import upgrade
 from conftest import LI, WANG, ZHAO, Clock
 
 ZHOU, WU = "zhou-jianhua", "wu-jing"  # seeded helper ids
@@ -24,6 +23,7 @@ def consents(tmp_path):
     """Consents on the front's own store, as the app will attach them, on a clock
     the test moves."""
     store = FrontStore(f"sqlite:///{tmp_path / 'front.sqlite'}")
+    upgrade(store.db, "front")
     yield Consents(store.db, clock=Clock(START))
     store.db.engine.dispose()
 
@@ -360,12 +360,3 @@ def test_a_writer_that_read_a_stale_head_goes_again_after_the_new_one(consents, 
 
 
 # ---- tables ------------------------------------------------------------------------------------------
-def test_consents_make_their_own_tables_on_any_database(tmp_path):
-    class OtherBase(DeclarativeBase):
-        pass
-
-    db = Database(f"sqlite:///{tmp_path / 'other.sqlite'}", OtherBase)
-    consents = Consents(db, clock=Clock(START))
-    consents.grant(WANG.id, ZHOU, None, 1, "remote")
-    assert consents.active(ZHOU, WANG.id) is not None
-    db.engine.dispose()

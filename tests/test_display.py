@@ -7,7 +7,7 @@ from urllib.parse import unquote
 
 import pytest
 
-from app.display import COOKIE, ELDER_PRESET, DisplayPreferences
+from app.display.preferences import COOKIE, ELDER_PRESET, DisplayPreferences
 from conftest import ZHANG, checked_values, csrf_token, path_of, post_with_csrf, sign_in, text_of, translate
 
 

@@ -1,4 +1,4 @@
-"""Fuzzing every form and query parameter (issue 8, item 8): Hypothesis sends overlong
+"""Fuzzing every form and query parameter: Hypothesis sends overlong
 text, malformed Unicode (lone surrogates, invalid UTF-8 bytes) in the body and the
 query string, NUL and other control characters, right-to-left overrides, lists where
 one value is expected, missing fields and missing or wrong CSRF tokens. Whatever comes,
@@ -24,7 +24,7 @@ from urllib.parse import quote_from_bytes, urlsplit
 import pytest
 from hypothesis import HealthCheck, example, given, settings, strategies as st
 
-from app.display import CHOICES, COOKIE as DISPLAY_COOKIE, SWITCHES, DisplayPreferences
+from app.display.preferences import CHOICES, COOKIE as DISPLAY_COOKIE, SWITCHES, DisplayPreferences
 from conftest import (PDF_BYTES, PNG_BYTES, ROOT, WANG, ZHOU, _dispose, _make_app,
                       apply_and_submit, browser_with_copy_of, csrf_token,
                       error_summary_links, say, session_data, sign_in_as, sign_in_as_helper)
@@ -53,23 +53,29 @@ FUZZED = {
     ("display.save", "POST"): "test_display_settings_keep_only_known_values",
     ("display.elder", "POST"): "test_display_settings_keep_only_known_values",
     ("account.sign_out_page", "POST"): "test_buttons_without_fields_need_a_good_token",
+    ("account.sign_out_everywhere_page", "POST"): "test_buttons_without_fields_need_a_good_token",
+    ("account.language", "POST"): "test_buttons_without_fields_need_a_good_token",
     ("account.extend_session", "POST"): "test_buttons_without_fields_need_a_good_token",
     ("assisted.act", "POST"): "test_buttons_without_fields_need_a_good_token",
     ("assisted.leave", "POST"): "test_buttons_without_fields_need_a_good_token",
     ("consent.end", "POST"): "test_buttons_without_fields_need_a_good_token",
     ("messages.read_all", "POST"): "test_buttons_without_fields_need_a_good_token",
     ("catalogue.dismiss_suggestion", "POST"): "test_dismissing_a_suggestion_needs_a_real_key",
+    ("offline.send", "POST"): "test_an_answer_sent_from_offline_keeps_junk_out_of_the_draft",
 }
 EXCLUDED = {
     ("speech.page_audio", "GET"): "synthesises audio (espeak-ng, seconds per example); its "
                                   "one parameter, rate, goes through the same _rate() as "
                                   "speech.script_json, which is fuzzed",
     ("speech.sentence_audio", "GET"): "as speech.page_audio",
+    ("speech.page_audio_on_demand", "GET"): "as speech.page_audio; its page parameter goes "
+                                            "through the same code as "
+                                            "speech.script_json_on_demand, which is fuzzed",
 }
 # Query parameters the app reads, and the GET routes they are sent to (every GET route
 # also gets them all, and junk names besides).
 QUERY_PARAMS = ("next", "expired", "q", "return", "correct", "rate", "withdrawn",
-                "answered", "rated")
+                "answered", "rated", "page")
 
 
 # ---- strategies -------------------------------------------------------------------------
@@ -289,8 +295,9 @@ def world(tmp_path_factory):
                      "public-rental-housing"):
             wang.get(f"/apply/{code}")  # open drafts
         for_zhou = consents.grant(WANG.id, ZHOU.id, None, 24, "remote")
-        script = re.search(r'data-script-url="/speech/([0-9a-f]{32})\.json"',
-                           wang.get("/signed-out").get_data(as_text=True)).group(1)
+        reading = re.search(r'data-script-url="([^"]+)"',
+                            wang.get("/signed-out").get_data(as_text=True)).group(1)
+        script = wang.get(reading.replace("&amp;", "&")).get_json()["id"]
         message = app.extensions["messages"].messages_of(WANG.id)[0]
         zhou = app.test_client()
         sign_in_as_helper(zhou, ZHOU)
@@ -495,6 +502,34 @@ def test_question_keeps_junk_out_of_the_draft(world, code, key, kind, data):
 @pytest.mark.parametrize("code,key,kind", [q for q in QUESTIONS if q[2] != "file"])
 @FUZZ
 @given(data=st.data())
+def test_an_answer_sent_from_offline_keeps_junk_out_of_the_draft(world, code, key, kind, data):
+    """The offline sending endpoint (static/js/offline.js) with the question's fields as
+    junk, any idempotency key: the draft gets a clean answer or nothing, never a 5xx."""
+    fields = {name: data.draw(strategy)
+              for name, strategy in question_fields(world, code, key, kind).items()}
+    fields.update(data.draw(junk_fields()))
+    mode = data.draw(CSRF_MODES)
+    fields = with_token(fields, token_of(world, "citizen"), mode, data.draw)
+    key_header = data.draw(st.text(alphabet="abcdef0123456789-", max_size=80))
+    before = draft_answers(world, code)
+    response = browser(world, "citizen").post(
+        f"/offline/send/{code}/{key}", data=urlencode_raw(pairs_of(fields)),
+        content_type="application/x-www-form-urlencoded",
+        headers={"Idempotency-Key": key_header})
+    assert_no_server_error(response)
+    after = draft_answers(world, code)
+    if response.status_code == 201:
+        assert mode in ("valid", "twice") and 0 < len(key_header) <= 64
+        assert {k: v for k, v in after.items() if k != key} == \
+            {k: v for k, v in before.items() if k != key}
+        assert_clean(after[key], MAX_LENGTH.get(kind))
+    elif response.status_code != 200:  # 200: that key was applied before
+        assert after == before, "a refused answer changed the draft"
+
+
+@pytest.mark.parametrize("code,key,kind", [q for q in QUESTIONS if q[2] != "file"])
+@FUZZ
+@given(data=st.data())
 def test_inline_validation_stores_nothing(world, code, key, kind, data):
     fields = {name: data.draw(strategy)
               for name, strategy in question_fields(world, code, key, kind).items()}
@@ -646,7 +681,8 @@ def test_display_settings_keep_only_known_values(world, url, data):
 
 
 # ---- buttons with nothing but a token -------------------------------------------------------
-BUTTONS = [("citizen", "/sign-out"), ("citizen", "/session/extend"),
+BUTTONS = [("citizen", "/sign-out"), ("citizen", "/sign-out-everywhere"),
+           ("citizen", "/language/en"), ("citizen", "/session/extend"),
            ("helper", "/helper/act/{authorisation}"), ("helper", "/helper/leave"),
            ("citizen", "/my/helpers/{authorisation}/end"), ("citizen", "/my/messages/read")]
 

@@ -1,5 +1,5 @@
 """Helpers in the embedded platform: seeded accounts, sign-in and look-up, who acted on
-an application, and the rebuild of a database made for another schema version."""
+an application, and what an upgrade keeps and adds."""
 from __future__ import annotations
 
 import re
@@ -10,7 +10,8 @@ from sqlalchemy import func, select
 
 from app.platform import HELPER_KINDS, Helper
 from app.platform.embedded import EmbeddedPlatform
-from app.platform.embedded.models import SCHEMA_VERSION, ApplicationRow, HelperRow
+from app.migrations import upgrade
+from app.platform.embedded.models import ApplicationRow, HelperRow
 from conftest import WANG, ZHANG, Clock
 
 ANSWERS = {"full_name": "王秀英"}
@@ -31,7 +32,10 @@ SUN = SeededHelper("sun-xiaomei", "孙小梅", "family", "HB1004", "13900000004"
 
 
 def open_platform(path) -> EmbeddedPlatform:
-    return EmbeddedPlatform(f"sqlite:///{path}", clock=Clock())
+    """The platform on a SQLite file, brought up to date as `flask db upgrade` does."""
+    embedded = EmbeddedPlatform(f"sqlite:///{path}", clock=Clock())
+    upgrade(embedded.db, "platform")
+    return embedded
 
 
 @pytest.fixture
@@ -154,19 +158,8 @@ def test_repeated_submission_returns_the_first_with_its_sender(platform):
     assert count(platform, ApplicationRow) == 1
 
 
-# ---- schema version ---------------------------------------------------------------------------
-def stored_version(path) -> str | None:
-    with sqlite3.connect(path) as con:
-        row = con.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
-    return row[0] if row else None
-
-
-def test_a_fresh_database_records_its_schema_version(tmp_path):
-    open_platform(tmp_path / "p.sqlite").db.engine.dispose()
-    assert stored_version(tmp_path / "p.sqlite") == str(SCHEMA_VERSION)
-
-
-def test_a_database_of_the_current_version_is_kept(tmp_path):
+# ---- upgrades ---------------------------------------------------------------------------------
+def test_a_database_opened_again_keeps_what_was_done(tmp_path):
     first = open_platform(tmp_path / "p.sqlite")
     number = first.submit("retirement", WANG.id, ANSWERS, "key-1", acted_by=ZHOU.id).number
     first.db.engine.dispose()
@@ -175,43 +168,18 @@ def test_a_database_of_the_current_version_is_kept(tmp_path):
     again.db.engine.dispose()
 
 
-def test_a_database_of_another_version_is_rebuilt_and_seeded_again(tmp_path):
+def test_an_upgrade_adds_missing_seed_and_keeps_applications(tmp_path):
+    """What the old SCHEMA_VERSION bump did by dropping everything (a new demo
+    licence, a new helper) an upgrade now does by inserting only what is missing."""
     path = tmp_path / "p.sqlite"
     first = open_platform(path)
     number = first.submit("retirement", WANG.id, ANSWERS, "key-1").number
     first.db.engine.dispose()
     with sqlite3.connect(path) as con:
-        con.execute("UPDATE meta SET value = '1' WHERE key = 'schema_version'")
+        con.execute("DELETE FROM helper WHERE id = ?", (SUN.id,))
+        con.execute("DELETE FROM licence WHERE person_id = 'li-na'")
     again = open_platform(path)
-    assert again.application(number, WANG.id) is None  # demo data started again
-    assert again.authenticate_helper(ZHOU.code, ZHOU.password).id == ZHOU.id
-    assert again.person(WANG.id).name == WANG.name
+    assert again.application(number, WANG.id) is not None
+    assert again.authenticate_helper(SUN.code, SUN.password).id == SUN.id
+    assert again.person("li-na").licences
     again.db.engine.dispose()
-    assert stored_version(path) == str(SCHEMA_VERSION)
-
-
-# The application tables as they were before helpers and schema versions existed.
-BEFORE_HELPERS = [
-    "DROP TABLE meta", "DROP TABLE timeline_event", "DROP TABLE application",
-    """CREATE TABLE application (number VARCHAR(30) PRIMARY KEY,
-        idempotency_key VARCHAR(64) UNIQUE, service_code VARCHAR(60), owner_id VARCHAR(60),
-        status VARCHAR(20), submitted_at DATETIME, promised_date DATE, answers JSON)""",
-    """CREATE TABLE timeline_event (id INTEGER PRIMARY KEY, application_number VARCHAR(30),
-        at DATETIME, kind VARCHAR(20), department VARCHAR(40), note TEXT)""",
-    """INSERT INTO application VALUES ('YB20261126000001', 'old-key', 'retirement',
-        'wang-xiuying', 'submitted', '2026-11-26 02:00:00', '2026-12-28', '{}')""",
-]
-
-
-def test_a_database_from_before_schema_versions_is_rebuilt(tmp_path):
-    path = tmp_path / "p.sqlite"
-    open_platform(path).db.engine.dispose()
-    with sqlite3.connect(path) as con:
-        for statement in BEFORE_HELPERS:
-            con.execute(statement)
-    platform = open_platform(path)
-    assert platform.application("YB20261126000001", WANG.id) is None
-    application = platform.submit("retirement", WANG.id, ANSWERS, "key-1", acted_by=ZHOU.id)
-    assert application.timeline[0].acted_by == ZHOU.id
-    platform.db.engine.dispose()
-    assert stored_version(path) == str(SCHEMA_VERSION)

@@ -14,12 +14,13 @@ from babel import Locale
 from babel.messages.pofile import read_po
 from flask_babel import force_locale, ngettext
 
-from app.i18n import locale_for_tag, negotiate, stored_language, text_direction
+from app.core.i18n import locale_for_tag, negotiate, stored_language, text_direction
+from app.display.preferences import DisplayPreferences
 from app.platform.embedded.seed import phrasebook
 from app.speech import audio as speech_audio
 from app.speech import engine, script
 from app.speech.voices import voice_for
-from app.templating import long_date, month_year
+from app.core.templating import long_date, month_year
 from conftest import (BRAND, WANG, ZHANG, ZHOU, csrf_token, html_lang, input_value, path_of,
                       post_with_csrf,
                       sign_in_as, sign_in_as_helper, text_of, title)
@@ -358,15 +359,23 @@ def test_text_direction_comes_from_cldr(locale, direction):
 
 
 # ---- speech: a voice per language --------------------------------------------------------
+MANDARIN = "cmn-latn-pinyin"  # espeak-ng's "cmn" reads most characters as English
+
+
 @pytest.mark.parametrize("lang, chosen, voice", [
-    ("zh-Hans-CN", "cmn", "cmn"), ("zh-Hans-CN", "yue", "cmn"), ("zh", "yue", "cmn"),
-    ("zh-Hant", "cmn", "cmn"), ("zh-Hant", "yue", "yue"), ("zh-HK", "yue", "yue"),
-    ("zh-Hant-HK", "yue", "yue"), ("zh-TW", "cmn", "cmn"), ("yue", "cmn", "yue"),
+    ("zh-Hans-CN", "cmn", MANDARIN), ("zh-Hans-CN", "yue", MANDARIN), ("zh", "yue", MANDARIN),
+    ("zh-Hant", "cmn", MANDARIN), ("zh-Hant", "yue", "yue"), ("zh-HK", "yue", "yue"),
+    ("zh-Hant-HK", "yue", "yue"), ("zh-TW", "cmn", MANDARIN), ("yue", "cmn", "yue"),
     ("ug", "yue", "ug"), ("ug-CN", "cmn", "ug"), ("en", "yue", "en"), ("en-GB", "cmn", "en"),
-    ("", "cmn", "cmn"), ("fr", "cmn", "cmn"), ("zh-Hant", "klingon", "cmn"),
+    ("", "cmn", MANDARIN), ("fr", "cmn", MANDARIN), ("zh-Hant", "klingon", "yue"),
 ])
 def test_voice_for_each_language(lang, chosen, voice):
     assert voice_for(lang, chosen) == voice
+
+
+def test_traditional_chinese_is_read_in_cantonese_unless_mandarin_is_chosen():
+    assert voice_for("zh-Hant") == "yue"
+    assert DisplayPreferences().chinese_voice == "yue"
 
 
 @pytest.fixture
@@ -395,8 +404,8 @@ def test_a_uyghur_page_is_read_in_uyghur_with_chinese_fragments_in_mandarin(
     client.set_cookie("yiban_lang", "ug")
     page_audio(client, "/services/retirement")
     voices = {voice for voice, _text in voices_used}
-    assert voices == {"ug", "cmn"}
-    assert ("cmn", untranslated_matter) in voices_used
+    assert voices == {"ug", MANDARIN}
+    assert (MANDARIN, untranslated_matter) in voices_used
     assert ("ug", "پېنسىيەگە چىقىشنى بىر قېتىمدا بېجىرىش") in voices_used
 
 
@@ -406,19 +415,20 @@ def test_traditional_chinese_is_read_in_the_chosen_voice(app, voices_used, chose
     client.set_cookie("yiban_lang", "zh_Hant")
     client.set_cookie("yiban_display", f"chinese_voice={chosen}")
     page_audio(client, "/services/retirement")
-    assert ("退休一件事", chosen) in {(text, voice) for voice, text in voices_used}
-    assert {voice for voice, _text in voices_used} == {chosen}
+    voice = {"cmn": MANDARIN, "yue": "yue"}[chosen]
+    assert ("退休一件事", voice) in {(text, v) for v, text in voices_used}
+    assert {v for v, _text in voices_used} == {voice}
 
 
 def test_english_and_simplified_chinese_pages_use_en_and_cmn(app, voices_used):
     client = app.test_client()
     client.set_cookie("yiban_display", "chinese_voice=yue")  # only for 繁體中文
     page_audio(client, "/services/retirement")
-    assert {voice for voice, _text in voices_used} == {"cmn"}
+    assert {voice for voice, _text in voices_used} == {MANDARIN}
     voices_used.clear()
     client.set_cookie("yiban_lang", "en")
     page_audio(client, "/services/retirement")
-    assert {voice for voice, _text in voices_used} == {"en", "cmn"}  # matter names: Chinese
+    assert {voice for voice, _text in voices_used} == {"en", MANDARIN}  # matter names: Chinese
 
 
 def test_the_voice_choice_is_offered_on_the_traditional_chinese_settings_page(app):

@@ -4,17 +4,11 @@ import re
 
 import pytest
 
-from conftest import ZHANG, csrf_token, post_with_csrf, sign_in_as
+from conftest import ZHANG, csrf_token, post_with_csrf
 
 pytestmark = pytest.mark.usefixtures("app")
 
 HTMX = {"HX-Request": "true"}
-
-
-@pytest.fixture
-def zhang(client):
-    sign_in_as(client, ZHANG)
-    return client
 
 
 def messages(html: str) -> list[str]:

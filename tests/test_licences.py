@@ -5,20 +5,12 @@ from __future__ import annotations
 
 import re
 
-import pytest
-
 from app.platform.embedded import seed as seed_module
 from conftest import (DEFAULT_LOCALE, LIU, WANG, ZHANG, ZHOU, answer_question, csrf_token,
                       h1s, input_value, inputs, path_of, post_with_csrf, say, sign_in_as,
                       sign_in_as_helper, text_of, translate, walk_service)
 
 FROM_LICENCE = "Taken from your electronic licence: %(licence)s"
-
-
-@pytest.fixture
-def zhang(client):
-    sign_in_as(client, ZHANG)
-    return client
 
 
 def visible_inputs(html: str, name: str) -> list[dict]:

@@ -17,12 +17,6 @@ NONE_CHOSEN = {"matters": {}}
 
 
 @pytest.fixture
-def zhang(client):
-    sign_in_as(client, ZHANG)
-    return client
-
-
-@pytest.fixture
 def number(zhang, app):
     return apply_and_submit(zhang, app, "retirement", NONE_CHOSEN)
 
@@ -105,8 +99,10 @@ def test_a_new_message_centre_does_not_text_about_the_past(app, monkeypatch, tmp
     front = tmp_path / "other-front.sqlite"
     monkeypatch.setenv("YIBAN_DATABASE_URL", f"sqlite:///{front}")
     from app.messages.centre import MessageCentre
-    from app.front_store import FrontStore
+    from app.core.front_store import FrontStore
+    from app.migrations import upgrade
     store = FrontStore(f"sqlite:///{front}", app.extensions["keyring"])
+    upgrade(store.db, "front")
     fresh = MessageCentre(store.db, lambda: platform, centre(app).sender)
     fresh.start()
     assert fresh.sync() == 0
@@ -229,7 +225,7 @@ def test_a_request_due_soon_gets_a_reminder_once(zhang, app, platform, number):
 
 def test_a_licence_due_for_renewal_gets_a_reminder(client, app):
     from app.messages import centre as _centre  # noqa: F401 (the app's, below)
-    from app.proactive import Suggestion
+    from app.proactive.rules import Suggestion
     centre(app).remind_renewals(WANG.id, [Suggestion("disability", "renewal",
                                                      licence_type="disability_card",
                                                      until=date(2027, 3, 15))])

@@ -1,4 +1,4 @@
-"""Submission that survives faults (issue 8, item 1): stored in the front's outbox
+"""Submission that survives faults: stored in the front's outbox
 first, then delivered with its idempotency key and retried with back-off. Each fault
 (time-out, error, the platform down for minutes, an answer lost after the platform
 took it, the process killed between store and deliver, a double click, two delivery
@@ -57,7 +57,8 @@ def outbox(app):
 
 
 @pytest.fixture
-def zhang(client, app, flaky):
+def zhang_at_check(client, app, flaky):
+    """张建国 in English, every question of the service answered: on check answers."""
     sign_in_as(english(client), ZHANG)
     walk_service(client, app, CODE)
     return client
@@ -99,8 +100,8 @@ def assert_sent_once(client, app, flaky, entry_id) -> str:
 
 
 # ---- the usual case ---------------------------------------------------------------------
-def test_a_healthy_platform_confirms_at_once_with_the_number(zhang, app, flaky, outbox):
-    response = submit_check(zhang, CODE)
+def test_a_healthy_platform_confirms_at_once_with_the_number(zhang_at_check, app, flaky, outbox):
+    response = submit_check(zhang_at_check, CODE)
     number = APPLICATION_NUMBER.search(response.location).group(0)
     assert path_of(response.location) == f"/my/applications/{number}/confirmation"
     [application] = applications(flaky)
@@ -115,25 +116,25 @@ def test_a_healthy_platform_confirms_at_once_with_the_number(zhang, app, flaky, 
                                    RuntimeError("500 from the platform")],
                          ids=["timeout", "unavailable", "connection", "error"])
 def test_a_failed_first_try_is_saved_shown_honestly_and_delivered_later(
-        zhang, app, flaky, clock, outbox, fault):
+        zhang_at_check, app, flaky, clock, outbox, fault):
     flaky.fail_next(fault)
-    entry_id = entry_id_of(submit_check(zhang, CODE))
+    entry_id = entry_id_of(submit_check(zhang_at_check, CODE))
     assert applications(flaky) == []
-    assert_being_sent(zhang, app, entry_id)
+    assert_being_sent(zhang_at_check, app, entry_id)
     entry = outbox.get(entry_id)
     assert (entry.state, entry.attempts, entry.last_error) == (PENDING, 1, type(fault).__name__)
     assert "delivered 0" in deliver(app)  # not due yet: back-off
     clock.advance(seconds=20)
     assert "delivered 1" in deliver(app)
-    assert_sent_once(zhang, app, flaky, entry_id)
+    assert_sent_once(zhang_at_check, app, flaky, entry_id)
     # The draft is closed with the number: not offered again as unfinished.
     assert app.extensions["front_store"].open_drafts(ZHANG.id) == []
 
 
-def test_platform_down_for_minutes_backs_off_then_delivers_once(zhang, app, flaky, clock,
+def test_platform_down_for_minutes_backs_off_then_delivers_once(zhang_at_check, app, flaky, clock,
                                                                 outbox):
     flaky.down = True
-    entry_id = entry_id_of(submit_check(zhang, CODE))
+    entry_id = entry_id_of(submit_check(zhang_at_check, CODE))
     for _minute in range(20):  # a worker that looks every 10 seconds, for 20 minutes
         for _tick in range(6):
             clock.advance(seconds=10)
@@ -142,26 +143,26 @@ def test_platform_down_for_minutes_backs_off_then_delivers_once(zhang, app, flak
     assert entry.state == PENDING and applications(flaky) == []
     # Back-off: 15 s, 30 s, 1, 2, 4, 8, 16 min … not 120 tries in 20 minutes.
     assert 6 <= entry.attempts <= 8, entry.attempts
-    assert_being_sent(zhang, app, entry_id)
+    assert_being_sent(zhang_at_check, app, entry_id)
     flaky.down = False
     clock.advance(minutes=40)
     assert outbox.deliver_due()["delivered"] == 1
-    assert_sent_once(zhang, app, flaky, entry_id)
+    assert_sent_once(zhang_at_check, app, flaky, entry_id)
 
 
-def test_answer_lost_after_the_platform_took_it_makes_one_application(zhang, app, flaky,
+def test_answer_lost_after_the_platform_took_it_makes_one_application(zhang_at_check, app, flaky,
                                                                       clock):
     flaky.lose_answers(1)
-    entry_id = entry_id_of(submit_check(zhang, CODE))
+    entry_id = entry_id_of(submit_check(zhang_at_check, CODE))
     assert len(applications(flaky)) == 1  # the platform has it; the front does not know
-    assert_being_sent(zhang, app, entry_id)
+    assert_being_sent(zhang_at_check, app, entry_id)
     clock.advance(seconds=20)
     assert "delivered 1" in deliver(app)
-    assert_sent_once(zhang, app, flaky, entry_id)
+    assert_sent_once(zhang_at_check, app, flaky, entry_id)
     assert flaky.calls == 2
 
 
-def test_process_killed_between_store_and_deliver(zhang, app, flaky, monkeypatch, tmp_path):
+def test_process_killed_between_store_and_deliver(zhang_at_check, app, flaky, monkeypatch, tmp_path):
     """The row is committed, then the process dies before any delivery: a new process
     on the same data folder delivers it."""
     store, outbox = app.extensions["front_store"], app.extensions["outbox"]
@@ -180,10 +181,10 @@ def test_process_killed_between_store_and_deliver(zhang, app, flaky, monkeypatch
 
 
 def test_process_killed_while_delivering_lets_go_when_its_lease_runs_out(
-        zhang, app, flaky, clock, monkeypatch, tmp_path):
+        zhang_at_check, app, flaky, clock, monkeypatch, tmp_path):
     flaky.fail_next(ProcessKilled())
     with pytest.raises(ProcessKilled):
-        submit_check(zhang, CODE)
+        submit_check(zhang_at_check, CODE)
     [entry] = app.extensions["outbox"].unfinished(ZHANG.id)
     assert entry.lease_until is not None and applications(flaky) == []
     again = _make_app(monkeypatch, tmp_path)
@@ -196,47 +197,47 @@ def test_process_killed_while_delivering_lets_go_when_its_lease_runs_out(
         assert len(again.extensions["platform"].applications_of(ZHANG.id)) == 1
     finally:
         _dispose(again)
-    assert_sent_once(zhang, app, flaky, entry.id)
+    assert_sent_once(zhang_at_check, app, flaky, entry.id)
 
 
-def test_refused_for_good_is_said_and_the_answers_come_back(zhang, app, flaky, clock,
+def test_refused_for_good_is_said_and_the_answers_come_back(zhang_at_check, app, flaky, clock,
                                                             outbox):
     flaky.fail_next(SubmissionRefused(CODE))
-    entry_id = entry_id_of(submit_check(zhang, CODE))
+    entry_id = entry_id_of(submit_check(zhang_at_check, CODE))
     assert outbox.get(entry_id).state == FAILED
-    page = text_of(zhang.get(f"/my/submissions/{entry_id}").get_data(as_text=True))
+    page = text_of(zhang_at_check.get(f"/my/submissions/{entry_id}").get_data(as_text=True))
     assert say(app, "Your application could not be sent") in page
-    overview = zhang.get("/my/").get_data(as_text=True)
+    overview = zhang_at_check.get("/my/").get_data(as_text=True)
     assert 'tag--not_sent">' + say(app, "Not sent") in overview
     clock.advance(hours=1)
     assert "delivered 0" in deliver(app) and applications(flaky) == []
     # The answers are an open draft again, with a new key: check and send again.
     [draft] = app.extensions["front_store"].open_drafts(ZHANG.id)
     assert draft.answers == outbox.get(entry_id).answers
-    response = submit_check(zhang, CODE)
+    response = submit_check(zhang_at_check, CODE)
     assert APPLICATION_NUMBER.search(response.location) and len(applications(flaky)) == 1
 
 
 # ---- double clicks and concurrency ----------------------------------------------------------
-def test_a_second_click_while_the_first_is_being_retried_stores_nothing_more(zhang, app,
+def test_a_second_click_while_the_first_is_being_retried_stores_nothing_more(zhang_at_check, app,
                                                                              flaky, outbox):
     flaky.fail_next(TimeoutError())
-    page = zhang.get(f"/apply/{CODE}/check").get_data(as_text=True)
+    page = zhang_at_check.get(f"/apply/{CODE}/check").get_data(as_text=True)
     data = {"csrf_token": csrf_token(page),
             "submission_key": re.search(r'name="submission_key" value="([^"]+)"', page)[1]}
-    first = zhang.post(f"/apply/{CODE}/check", data=data)
-    second = zhang.post(f"/apply/{CODE}/check", data=data)
+    first = zhang_at_check.post(f"/apply/{CODE}/check", data=data)
+    second = zhang_at_check.post(f"/apply/{CODE}/check", data=data)
     assert first.location == second.location
     assert outbox.counts() == {PENDING: 1} and flaky.calls == 1
 
 
-def test_concurrent_posts_of_one_draft_make_one_application(zhang, app, flaky, outbox):
+def test_concurrent_posts_of_one_draft_make_one_application(zhang_at_check, app, flaky, outbox):
     """A double click: two POSTs in flight at once, the platform slow to answer."""
     flaky.delay = 0.3
-    page = zhang.get(f"/apply/{CODE}/check").get_data(as_text=True)
+    page = zhang_at_check.get(f"/apply/{CODE}/check").get_data(as_text=True)
     data = {"csrf_token": csrf_token(page),
             "submission_key": re.search(r'name="submission_key" value="([^"]+)"', page)[1]}
-    cookie = zhang.get_cookie("session").value
+    cookie = zhang_at_check.get_cookie("session").value
     responses = []
 
     def click():
@@ -256,10 +257,10 @@ def test_concurrent_posts_of_one_draft_make_one_application(zhang, app, flaky, o
     assert outbox.counts() == {DELIVERED: 1} and flaky.calls == 1
 
 
-def test_two_delivery_processes_never_deliver_one_row_twice(zhang, app, flaky, clock,
+def test_two_delivery_processes_never_deliver_one_row_twice(zhang_at_check, app, flaky, clock,
                                                             monkeypatch, tmp_path):
     flaky.fail_next(TimeoutError())
-    entry_id = entry_id_of(submit_check(zhang, CODE))
+    entry_id = entry_id_of(submit_check(zhang_at_check, CODE))
     other = _make_app(monkeypatch, tmp_path)
     try:
         other_flaky = wire(other, clock)
@@ -276,7 +277,7 @@ def test_two_delivery_processes_never_deliver_one_row_twice(zhang, app, flaky, c
         assert flaky.calls + other_flaky.calls == 2  # the failed first try, then one
     finally:
         _dispose(other)
-    assert_sent_once(zhang, app, flaky, entry_id)
+    assert_sent_once(zhang_at_check, app, flaky, entry_id)
 
 
 # ---- the background thread and the rules ----------------------------------------------------
@@ -326,16 +327,16 @@ def test_only_refusals_are_final(error, permanent):
     assert is_permanent(error) is permanent
 
 
-def test_status_command_counts_by_state(zhang, app, flaky):
+def test_status_command_counts_by_state(zhang_at_check, app, flaky):
     flaky.fail_next(TimeoutError())
-    submit_check(zhang, CODE)
+    submit_check(zhang_at_check, CODE)
     output = app.test_cli_runner().invoke(args=["outbox", "status"]).output
     assert "pending: 1" in output and "delivered: 0" in output
 
 
-def test_someone_elses_submission_is_not_found(zhang, app, flaky):
+def test_someone_elses_submission_is_not_found(zhang_at_check, app, flaky):
     flaky.fail_next(TimeoutError())
-    entry_id = entry_id_of(submit_check(zhang, CODE))
+    entry_id = entry_id_of(submit_check(zhang_at_check, CODE))
     other = app.test_client()
     sign_in_as(other, WANG)
     assert other.get(f"/my/submissions/{entry_id}").status_code == 404

@@ -5,15 +5,9 @@ from __future__ import annotations
 
 import pytest
 
-from conftest import ZHANG, apply_and_submit, say, sign_in_as, text_of, translate
+from conftest import ZHANG, apply_and_submit, say, text_of, translate
 
 EVERY_DEPARTMENT = {"matters": {"matters": ["housing_fund", "only_child_reward"]}}
-
-
-@pytest.fixture
-def zhang(client):
-    sign_in_as(client, ZHANG)
-    return client
 
 
 @pytest.fixture

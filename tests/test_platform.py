@@ -8,6 +8,7 @@ from datetime import date, datetime
 import pytest
 from sqlalchemy import event, func, select
 
+from app.migrations import upgrade
 from app.platform import WithdrawRefused
 from app.platform.embedded import EmbeddedPlatform, add_working_days
 from app.platform.embedded.models import ApplicationRow, PersonRow, ServiceRow
@@ -38,7 +39,8 @@ def test_seeding_twice_on_the_same_data_folder_keeps_one_copy(app, monkeypatch, 
 
 def test_seeding_does_not_overwrite_what_the_platform_holds(platform, tmp_path):
     application = platform.submit("retirement", ZHANG.id, ANSWERS, "key-1")
-    again = EmbeddedPlatform(f"sqlite:///{tmp_path / 'platform.sqlite'}")
+    again = EmbeddedPlatform(platform.db.engine.url.render_as_string(hide_password=False))
+    upgrade(again.db, "platform")  # seeds only what is missing
     assert again.application(application.number, ZHANG.id) == application
     again.db.engine.dispose()
 

@@ -12,7 +12,7 @@ import yaml
 from sqlalchemy import select
 
 from app.platform import Licence
-from app.proactive import (DEFAULT_RULES_FILE, RulesError, age_on, load_rules, parse_rules,
+from app.proactive.rules import (DEFAULT_RULES_FILE, RulesError, age_on, load_rules, parse_rules,
                            statutory_retirement, suggestions)
 from conftest import (LI, WANG, ZHANG, ZHAO, ZHOU, Clock, _make_app, apply_and_submit,
                       csrf_token, sign_in_as, sign_in_as_helper, text_of, translate)
@@ -103,7 +103,7 @@ def test_signed_out_visitors_get_no_suggestions(client):
     assert "suggestions-title" not in client.get("/").get_data(as_text=True)
 
 
-# ---- rules kept as data (app/proactive_rules.yaml) --------------------------------------
+# ---- rules kept as data (app/proactive/rules.yaml) --------------------------------------
 def shipped_rules() -> dict:
     return yaml.safe_load(DEFAULT_RULES_FILE.read_text(encoding="utf-8"))
 
@@ -297,7 +297,7 @@ def test_a_dismissed_suggestion_comes_back_when_its_reason_changes(client, app, 
 
 
 def test_nothing_about_the_reason_is_stored_in_clear(client, app, november_2026):
-    from app.front_store import DismissedSuggestion
+    from app.core.front_store import DismissedSuggestion
     sign_in_as(client, WANG)
     dismiss(client, "disability")
     with app.extensions["front_store"].db.session() as s:
@@ -322,7 +322,7 @@ def test_an_unknown_key_changes_nothing(client, app, november_2026):
     assert response.status_code == 302
     assert suggested(client) == ["disability"]
     with app.extensions["front_store"].db.session() as s:
-        from app.front_store import DismissedSuggestion
+        from app.core.front_store import DismissedSuggestion
         assert list(s.scalars(select(DismissedSuggestion))) == []
 
 

@@ -1,4 +1,4 @@
-"""Rate limits on sign-in, consent codes and search (app/limits.py), and the page that
+"""Rate limits on sign-in, consent codes and search (app/core/limits.py), and the page that
 says how long to wait. The real limits are generous (the suite and the browser audits
 never reach them); these tests make them tiny to reach them."""
 from __future__ import annotations
@@ -7,7 +7,7 @@ import re
 
 import pytest
 
-from app.limits import DEFAULTS, LIMITS
+from app.core.limits import DEFAULTS, LIMITS
 from conftest import (WANG, ZHANG, ZHOU, _dispose, _make_app, _render, csrf_token, h1s,
                       post_with_csrf, sign_in_as, sign_in_as_helper, text_of, title)
 from test_security_headers import assert_security_headers

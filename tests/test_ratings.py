@@ -15,12 +15,6 @@ LEVELS = ["Very satisfied", "Satisfied", "Fairly satisfied", "Dissatisfied",
 
 
 @pytest.fixture
-def zhang(client):
-    sign_in_as(client, ZHANG)
-    return client
-
-
-@pytest.fixture
 def number(zhang, app):
     number = apply_and_submit(zhang, app, "remote-medical-filing")
     return number

@@ -99,7 +99,11 @@ TABLE = {
     ("display.save", "POST"): everyone(GO),
     ("display.elder", "POST"): everyone(GO),
     ("speech.help", "GET"): everyone(OK),
-    # Issue 7: answering a request for more, rating a finished application, messages.
+    # A page's reading made on first use: for whoever asks, of the page as they see it
+    # (app/speech/on_demand.py); without a page named there is nothing to read.
+    ("speech.page_audio_on_demand", "GET"): everyone(NOT_FOUND),
+    ("speech.script_json_on_demand", "GET"): everyone(NOT_FOUND),
+    # After sending: answering a request for more, rating a finished application, messages.
     ("applications.supplement", "GET"): CITIZEN_DATA,
     ("applications.supplement", "POST"): each(SIGN_IN, OK, NOT_FOUND, WORKLIST, OK),  # blank: errors
     ("applications.rating", "GET"): CITIZEN_DATA,
@@ -110,6 +114,21 @@ TABLE = {
     ("speech.script_json", "GET"): HER_SCRIPT,
     ("speech.page_audio", "GET"): HER_SCRIPT,
     ("speech.sentence_audio", "GET"): HER_SCRIPT,
+    # For the load balancer and Prometheus: no personal data (the proxy keeps /metrics in).
+    ("operations.healthz", "GET"): everyone(OK),
+    ("operations.readyz", "GET"): everyone(OK),
+    ("operations.metrics", "GET"): everyone(OK),
+    # Offline entry: what a device may keep is the same for everyone (nothing personal).
+    ("offline.service_worker", "GET"): everyone(OK),
+    ("offline.manifest", "GET"): everyone(OK),
+    ("offline.rules", "GET"): everyone(OK),
+    ("offline.blank_question", "GET"): everyone(OK),
+    ("offline.page", "GET"): everyone(OK),
+    ("offline.status", "GET"): everyone(OK),  # tags and a form token, nothing of hers
+    ("offline.known", "GET"): each(UNAUTHORISED, OK, OK, UNAUTHORISED, OK),
+    # Sending a saved answer: 400 without its idempotency key (the matrix sends none);
+    # a helper whose consent ended is told so (409), nothing stored.
+    ("offline.send", "POST"): each(UNAUTHORISED, "400", "400", "409", "400"),
 }
 
 
@@ -151,8 +170,9 @@ def world(tmp_path_factory):
                        if m.kind == "supplement_requested")
         wang.get("/apply/retirement")  # a new draft
         # The reading of a short page she saw (its audio is made once, for her).
-        script = re.search(r'data-script-url="/speech/([0-9a-f]{32})\.json"',
-                           wang.get("/signed-out").get_data(as_text=True)).group(1)
+        reading = re.search(r'data-script-url="([^"]+)"',
+                            wang.get("/signed-out").get_data(as_text=True)).group(1)
+        script = wang.get(reading.replace("&amp;", "&")).get_json()["id"]
         for_zhou = consents.grant(WANG.id, ZHOU.id, None, 24, "remote")
         to_end = consents.grant(WANG.id, "zheng-xiaodong", None, 24, "remote")
 

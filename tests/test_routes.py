@@ -9,8 +9,8 @@ from urllib.parse import unquote
 
 import pytest
 
-import app.blueprints.account as account_module
-import app.front_store as front_store_module
+import app.account.sign_in as sign_in_module
+import app.core.front_store as front_store_module
 from conftest import (BRAND, CHEN, DEFAULT_LOCALE, WANG, ZHANG, Clock, apply_and_submit,
                       csrf_token, error_summary_links, h1s, html_lang, input_value, path_of,
                       post_with_csrf, seed_catalogue, seed_prefill, sign_in, sign_in_as,
@@ -300,7 +300,7 @@ def test_sign_in_without_csrf_token_is_refused(client):
 def front_clock(monkeypatch):
     """The front's clock (sign-in throttling), under the test's control."""
     clock = Clock()
-    monkeypatch.setattr(account_module, "utcnow", clock)
+    monkeypatch.setattr(sign_in_module, "utcnow", clock)
     monkeypatch.setattr(front_store_module, "utcnow", clock)
     return clock
 

@@ -1,7 +1,7 @@
 import pytest
 
-import app.search as search_module
-from app.search import SearchEntry, SearchIndex
+import app.catalogue.search as search_module
+from app.catalogue.search import SearchEntry, SearchIndex
 
 # Deliberately not listed with the expected winner first, so ranking matters.
 ENTRIES = [

@@ -9,7 +9,7 @@ import time
 
 import pytest
 
-from app.auth import TOUCH_EVERY_SECONDS, WARN_BEFORE_SECONDS
+from app.core.auth import TOUCH_EVERY_SECONDS, WARN_BEFORE_SECONDS
 from conftest import WANG, ZHOU, _render, csrf_token, sign_in_as, sign_in_as_helper
 
 IDLE = 30 * 60

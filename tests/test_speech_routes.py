@@ -14,6 +14,7 @@ from conftest import (
     ZHANG,
     _render,
     answer_question,
+    csrf_token,
     error_summary_links,
     question_of,
     sign_in_as,
@@ -57,7 +58,7 @@ def name_question(client) -> str:
 
 
 # ---- what is read ------------------------------------------------------------------
-def test_question_page_with_an_error_is_read_in_dom_order(client, app):
+def test_question_page_with_an_error_reads_the_question_first_then_errors_and_hint(client, app):
     sign_in_as(client, ZHANG)
     url = name_question(client)
     response = answer_question(client, app, url, {"full_name": ""})
@@ -67,20 +68,32 @@ def test_question_page_with_an_error_is_read_in_dom_order(client, app):
     question = question_of(app, "retirement", "full_name")
     script = client.get(player_urls(html)["json"]).get_json()
     main = [s["text"] for s in script["sentences"] if s["main"]]
+    assert main[0] == str(question.label)                         # the question (label in h1)
     order = [main.index(translate(app, "There is a problem")),
              main.index(message),                                 # the summary's link
-             main.index(str(question.label)),                     # the question (label in h1)
              main.index(str(question.hint)),
-             next(i for i, t in enumerate(main) if t.endswith(message) and t != message),
-             main.index(translate(app, "Continue"))]
+             next(i for i, t in enumerate(main) if t.endswith(message) and t != message)]
     assert order == sorted(order)
-    error_line = main[order[4]]
+    error_line = main[order[3]]
     assert error_line.startswith(translate(app, "Error:"))  # visually hidden, read
-    elements = [s["element"] for s in script["sentences"]]
-    assert elements == sorted(elements)
+    # The button is read when pointed at (指读), not by continuous reading.
+    assert translate(app, "Continue") not in main
+    assert translate(app, "Continue") in [s["text"] for s in script["sentences"]]
     assert all(s["lang"].startswith("zh") for s in script["sentences"] if s["main"])
     # the header and footer are there for 指读, but not read by continuous reading
     assert any(not s["main"] for s in script["sentences"])
+
+
+def test_each_sentence_names_its_voice_and_what_is_said_with_numbers_written_out(client, app):
+    sign_in_as(client, WANG)
+    client.get("/apply/retirement")
+    script = script_of(client, "/apply/retirement/mobile")
+    assert {s["voice"] for s in script["sentences"] if s["main"]} == {"cmn-latn-pinyin"}
+    assert script["device_languages"]["cmn-latn-pinyin"][0] == "zh-CN"
+    numbered = [s for s in script["sentences"] if re.search(r"\d", s["text"])]
+    assert numbered, "the page shows numbers (the question's step)"
+    for sentence in numbered:
+        assert not re.search(r"\d", sentence["speech"]), sentence
 
 
 def test_chinese_page_audio_is_speech_and_the_second_request_is_a_cache_hit(client):
@@ -103,7 +116,8 @@ def test_chinese_page_audio_is_speech_and_the_second_request_is_a_cache_hit(clie
 def test_english_page_is_read_by_the_english_voice(client, app):
     english = app.test_client()
     html = english.get("/sign-in", headers={"Accept-Language": "en"}).get_data(as_text=True)
-    data = english.get(player_urls(html)["json"]).get_json()
+    data = english.get(player_urls(html)["json"],
+                       headers={"Accept-Language": "en"}).get_json()  # as a browser sends
     assert data["lang"] == "en"
     first = data["sentences"][[s["main"] for s in data["sentences"]].index(True)]
     assert first["lang"] == "en" and re.search(r"[A-Za-z]{3}", first["text"])
@@ -116,7 +130,7 @@ def test_english_page_is_read_by_the_english_voice(client, app):
 
 def test_sentence_audio_and_script_json(client):
     script = script_of(client, "/speech/help")
-    assert script["readable"] and script["id"] in script["urls"]["json"]
+    assert script["readable"]
     for n in (0, len(script["sentences"]) - 1):
         sentence = script["sentences"][n]
         assert sentence["audio"].startswith(f"/speech/{script['id']}/{n}.mp3")
@@ -138,7 +152,8 @@ def test_range_requests_are_served(client):
 def test_a_signed_in_persons_script_is_theirs_alone(client, app):
     sign_in_as(client, ZHANG)
     script = script_of(client, "/applications")
-    urls = [script["urls"]["json"], script["urls"]["mp3"], script["sentences"][0]["audio"]]
+    urls = [f"/speech/{script['id']}.json", f"/speech/{script['id']}.mp3",
+            script["sentences"][0]["audio"]]
     own = client.get(urls[2])
     assert own.status_code == 200
     # kept by this browser only, and checked with the server at every use (shared computers)
@@ -160,11 +175,15 @@ def test_a_signed_in_persons_script_is_theirs_alone(client, app):
 
 def test_anonymous_scripts_belong_to_their_browser_session(client, app):
     script = script_of(client, "/")
-    own = client.get(script["urls"]["json"])
+    stored = f"/speech/{script['id']}.json"
+    own = client.get(stored)
     assert own.status_code == 200
     assert own.headers["Cache-Control"] == "private, max-age=3600"
     assert "Cookie" in own.headers["Vary"]
-    assert app.test_client().get(script["urls"]["json"]).status_code == 404
+    assert app.test_client().get(stored).status_code == 404
+    # The page's player URL, from another browser, reads the page for that browser.
+    theirs = app.test_client().get(script["urls"]["json"]).get_json()
+    assert theirs["id"] != script["id"]
 
 
 def test_the_same_page_for_two_people_is_two_scripts(client, app):
@@ -176,6 +195,7 @@ def test_the_same_page_for_two_people_is_two_scripts(client, app):
 
 
 def test_a_page_rendered_again_is_stored_once(client, app):
+    client.set_cookie("yiban_display", "speech=1")
     for _ in range(3):
         client.get("/speech/help")
     store = app.extensions["front_store"]
@@ -205,8 +225,8 @@ def test_old_scripts_are_pruned(client, app):
     scripts.prune(anonymous_older_than=timedelta(0))
     with app.extensions["front_store"].db.session() as s:
         assert [row.id for row in s.query(SpeechScript)] == [theirs["id"]]
-    assert client.get(script["urls"]["json"]).status_code == 404
-    again = script_of(client, "/speech/help")  # rendering the page stores it again
+    assert client.get(f"/speech/{script['id']}.json").status_code == 404
+    again = script_of(client, "/speech/help")  # reading the page stores it again
     assert again["id"] == script["id"]
 
 
@@ -222,7 +242,8 @@ def test_nothing_but_rendered_pages_can_be_read(app):
     rules = [r for r in app.url_map.iter_rules() if r.endpoint.startswith("speech.")]
     assert {tuple(sorted(r.methods - {"HEAD", "OPTIONS"})) for r in rules} == {("GET",)}
     assert {r.rule for r in rules} == {"/speech/<script_id>.mp3", "/speech/<script_id>.json",
-                                       "/speech/<script_id>/<int:n>.mp3", "/speech/help"}
+                                       "/speech/<script_id>/<int:n>.mp3", "/speech/help",
+                                       "/speech/page.mp3", "/speech/page.json"}
 
 
 # ---- speed and limits -----------------------------------------------------------------
@@ -234,7 +255,9 @@ def test_rates_outside_the_allowed_set_are_refused(client):
         assert refused.status_code == 400, bad
         # A page in the reader's language (Chinese by default), not Werkzeug's English.
         assert "抱歉，这个网址不对" in refused.get_data(as_text=True)
-        assert client.get(f"{script['urls']['json']}?rate={bad}").status_code == 400
+        json_url = script["urls"]["json"]
+        joiner = "&" if "?" in json_url else "?"
+        assert client.get(f"{json_url}{joiner}rate={bad}").status_code == 400
     slow, fast = (decode(client.get(f"{audio}?rate={r}").data)[0] for r in ("0.75", "1.5"))
     assert slow > 1.5 * fast
 
@@ -270,10 +293,34 @@ def test_synthesis_is_rate_limited_per_owner_cached_audio_is_not(client, app):
 def test_the_player_without_javascript_is_a_link_and_with_speech_on_an_audio_control(client):
     html = client.get("/speech/help").get_data(as_text=True)
     assert "__YIBAN_SPEECH_SCRIPT__" not in html
+    # Speech off: just the link, naming the page (read when it is first followed).
+    assert re.search(r'<a class="speech-player__link" '
+                     r'href="/speech/page\.mp3\?page=/speech/help&amp;rate=1"', html)
+    assert "<audio" not in html
+    assert "<template data-speech-controls>" in html
+    client.set_cookie("yiban_display", "speech=1")
+    html = client.get("/speech/help").get_data(as_text=True)
     assert re.search(r'<a class="speech-player__link" href="/speech/[0-9a-f]{32}\.mp3\?rate=1"',
                      html)
-    assert "<audio" not in html  # speech off: just the link
-    assert "<template data-speech-controls>" in html
+    assert "<audio" in html
+
+
+def test_the_player_is_in_main_with_no_landmark_and_no_live_region_while_idle(client):
+    html = client.get("/speech/help").get_data(as_text=True)
+    between = html[html.index("</header>"):html.index("<main")]
+    assert "data-speech-player" not in between and "aria-label" not in between
+    player = html[html.index("data-speech-player"):html.index("</template>")]
+    assert 'role="status"' not in player and "aria-live" not in player
+
+
+@pytest.mark.parametrize("choice", ["device", "server"])
+def test_the_choice_of_voice_is_kept_and_reaches_the_player(client, app, choice):
+    html = client.get("/display").get_data(as_text=True)
+    assert 'data-voice-source="device"' in html  # the device's voice unless told otherwise
+    client.post("/display", data={"csrf_token": csrf_token(html), "speech_voice": choice})
+    html = client.get("/display").get_data(as_text=True)
+    assert f'data-voice-source="{choice}"' in html
+    assert re.search(rf'name="speech_voice"\s+type="radio" value="{choice}" checked', html)
 
 
 def test_pages_without_the_player_and_other_responses_are_untouched(client, app):
@@ -290,3 +337,16 @@ def test_help_page_lists_the_shortcuts(client, app):
     for key in "RNPFSZ":
         assert f"<kbd>{key}</kbd>" in html
     assert said(app, "Next sentence") in html
+
+
+def test_nothing_is_stored_for_a_visitor_who_never_asked_for_speech(app):
+    visitor = app.test_client()
+    for url in ("/", "/services/retirement", "/sign-in", "/speech/help", "/no-such-page"):
+        visitor.get(url)
+    with app.extensions["front_store"].db.session() as s:
+        assert s.query(SpeechScript).count() == 0
+    # The first request of the player reads the page, once.
+    html = visitor.get("/services/retirement").get_data(as_text=True)
+    assert visitor.get(player_urls(html)["json"]).status_code == 200
+    with app.extensions["front_store"].db.session() as s:
+        assert s.query(SpeechScript).count() == 1

@@ -15,7 +15,7 @@ def texts(html: str, main_only: bool = False) -> list[str]:
     return [s.text for s in build(html)[1] if s.main or not main_only]
 
 
-def test_dom_order_headings_labels_hints_errors():
+def test_question_first_then_what_stood_before_it_then_hints_and_errors():
     html = page("""
       <header><p>页头</p></header>
       <main><div class="error-summary"><h2>有问题需要修改</h2><ul><li><a href="#x">请输入姓名</a></li></ul></div>
@@ -24,9 +24,23 @@ def test_dom_order_headings_labels_hints_errors():
       <div class="error-slot"><p class="error-message"><span class="visually-hidden">错误：</span>请输入姓名</p></div>
       <input id="x"><button>继续</button></main>
       <footer><p>页脚</p></footer>""")
-    assert texts(html) == ["页头", "有问题需要修改", "请输入姓名", "您的姓名是什么？",
+    assert texts(html) == ["页头", "您的姓名是什么？", "有问题需要修改", "请输入姓名",
                            "与身份证上的姓名一致", "错误：请输入姓名", "继续", "页脚"]
-    assert texts(html, main_only=True) == texts(html)[1:-1]
+    # Continuous reading: the main content, less the button (read only when pointed at).
+    assert texts(html, main_only=True) == texts(html)[1:-2]
+
+
+def test_without_a_heading_in_main_the_page_order_stands():
+    html = page('<main><p class="caption">退休一件事</p><h2>小标题</h2><p>正文</p></main>')
+    assert texts(html) == ["退休一件事", "小标题", "正文"]
+
+
+def test_buttons_are_not_sentences_of_continuous_reading_but_keep_their_index():
+    html = page('<main><h1>标题</h1><p>正文</p><button>继续</button>'
+                '<a class="button" href="/x">开始申请</a><a href="/y">链接</a></main>')
+    sentences = build(html)[1]
+    assert [(s.text, s.element, s.main) for s in sentences] == [
+        ("标题", 0, True), ("正文", 1, True), ("继续", 2, False), ("开始申请", 3, False)]
 
 
 def test_element_indexes_count_every_readable_element_in_document_order():

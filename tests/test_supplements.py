@@ -21,12 +21,6 @@ ASK = "请补充1990年以前在国营工厂工作的证明"
 
 
 @pytest.fixture
-def zhang(client):
-    sign_in_as(client, ZHANG)
-    return client
-
-
-@pytest.fixture
 def number(zhang, app):
     number = apply_and_submit(zhang, app, "retirement",
                               {"matters": {"matters": ["medical_years"]}})
@@ -180,7 +174,7 @@ def test_a_file_too_large_is_refused(zhang, app, number):
     response = send(zhang, page_url(number, asked(app, number).id), {},
                     {"upload": (io.BytesIO(big), "scan.pdf")})
     assert error_summary_links(response.get_data(as_text=True)) == [
-        ("upload", translate(app, "The file must be smaller than %(mb)d MB", mb=10))]
+        ("upload", translate(app, "The file is %(size)s MB, more than the %(mb)d MB allowed. Make it smaller: take the photo again at a lower quality, or scan it in black and white.", size="10.0", mb=10))]
 
 
 def test_when_a_file_is_asked_for_text_alone_is_not_enough(zhang, app, number):

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
-from app.uploads import UploadUnreadable, clean_image, sniff, strip_jpeg, strip_png
+from app.core.uploads import UploadUnreadable, clean_image, sniff, strip_jpeg, strip_png
 from conftest import (PDF_BYTES, PNG_BYTES, WANG, answer_question, error_summary_links,
                       say, sign_in_as, translate)
 

@@ -1,9 +1,12 @@
 """Forms are data: build a one-question WTForms form from a platform `Question`."""
 from __future__ import annotations
 
+import calendar
+
 from datetime import date
 
-from flask_babel import gettext as _, lazy_gettext as _l, ngettext
+from babel.dates import get_month_names
+from flask_babel import gettext as _, get_locale, lazy_gettext as _l, ngettext
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from wtforms import RadioField, SelectMultipleField, StringField, TextAreaField
@@ -11,12 +14,14 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import StopValidation, ValidationError
 
 from ..platform import Option, Person, Question
-from ..uploads import sniff
+from ..core.uploads import sniff
 from . import identifiers
 from .fields import AddressField, CompoundField, DatePartsField, clean_text
 
+TEXT_DEFAULT_MAX = 200
 TEXTAREA_DEFAULT_MAX = 500
 NAME_MAX = 50
+ADDRESS_MAX = {"region": 60, "detail": 120}
 FILE_TYPES_DEFAULT = ("pdf", "jpg", "png")
 FILE_MB_DEFAULT = 5
 
@@ -86,13 +91,71 @@ def problem_validator(check, messages):
     return validate
 
 
+# Messages with numbers are functions: the browser's copy of the rules
+# (app/forms/browser_rules.py) renders them from here too, so they cannot drift.
+def name_too_long_message() -> str:
+    return ngettext("A name can be at most %(num)d character",
+                    "A name can be at most %(num)d characters", NAME_MAX)
+
+
+NAME_DIGITS_MESSAGE = _l("A name cannot contain digits")
+
+
+def too_long_message(maximum: int, length) -> str:
+    return ngettext("Your answer must be %(num)d character or fewer – it is %(length)d now",
+                    "Your answer must be %(num)d characters or fewer – it is %(length)d now",
+                    maximum, length=length)
+
+
+def too_short_message(minimum: int) -> str:
+    return ngettext("Your answer must be at least %(num)d character",
+                    "Your answer must be at least %(num)d characters", minimum)
+
+
+DATE_MESSAGES = {
+    "digits": _l("Enter the date in numbers, for example 1960 3 21"),
+    "year_digits": _l("The year must have 4 digits"),
+    "real": _l("Enter a real date"),
+    "past": _l("The date must be in the past"),
+    "future": _l("The date must be in the future"),
+    "too_early": _l("The year must be 1900 or later"),
+}
+
+
+def min_age_message(years: int) -> str:
+    return ngettext("You must be at least %(num)d year old to apply",
+                    "You must be at least %(num)d years old to apply", years)
+
+
+def max_age_message(years: int) -> str:
+    return ngettext("This service is for people up to %(num)d year old",
+                    "This service is for people up to %(num)d years old", years)
+
+
+ADDRESS_MESSAGES = {
+    "region": _l("Enter the province, city and district"),
+    "detail": _l("Enter the street and house number"),
+    "too_long": _l("The address is too long"),
+}
+
+
+def min_choices_message(minimum: int) -> str:
+    return ngettext("Select at least %(num)d option", "Select at least %(num)d options", minimum)
+
+
+def file_type_message(allowed) -> str:
+    return _("The file must be a %(types)s", types=" / ".join(t.upper() for t in allowed))
+
+
+FILE_EMPTY_MESSAGE = _l("The selected file is empty")
+
+
 def name_validator(form, field):
     value = field.data.strip()
     if len(value) > NAME_MAX:
-        raise ValidationError(ngettext("A name can be at most %(num)d character",
-                                       "A name can be at most %(num)d characters", NAME_MAX))
+        raise ValidationError(name_too_long_message())
     if any(ch.isdigit() for ch in value):
-        raise ValidationError(_("A name cannot contain digits"))
+        raise ValidationError(str(NAME_DIGITS_MESSAGE))
 
 
 def longest_answer(question: Question) -> int:
@@ -108,14 +171,9 @@ def length_validator(question: Question, default_max: int | None):
     def validate(form, field):
         length = len(field.data or "")
         if maximum and length > maximum:
-            raise ValidationError(ngettext(
-                "Your answer must be %(num)d character or fewer – it is %(length)d now",
-                "Your answer must be %(num)d characters or fewer – it is %(length)d now",
-                maximum, length=length))
+            raise ValidationError(too_long_message(maximum, length))
         if minimum and length < minimum:
-            raise ValidationError(ngettext("Your answer must be at least %(num)d character",
-                                           "Your answer must be at least %(num)d characters",
-                                           minimum))
+            raise ValidationError(too_short_message(minimum))
     return validate
 
 
@@ -127,29 +185,42 @@ def date_validator(question: Question):
         if missing:
             raise ValidationError(str(MISSING_DATE_PART[missing[0]]))
         if not all(field.data[p].isdigit() for p in field.parts):
-            raise ValidationError(_("Enter the date in numbers, for example 1960 3 21"))
+            raise ValidationError(str(DATE_MESSAGES["digits"]))
         if len(field.data["year"]) != 4:
-            raise ValidationError(_("The year must have 4 digits"))
+            raise ValidationError(str(DATE_MESSAGES["year_digits"]))
         value = field.as_date()
         if value is None:
-            raise ValidationError(_("Enter a real date"))
+            raise ValidationError(impossible_date_message(field.data))
         today = date.today()
         if rules.get("date") == "past" and value >= today:
-            raise ValidationError(_("The date must be in the past"))
+            raise ValidationError(str(DATE_MESSAGES["past"]))
         if rules.get("date") == "future" and value <= today:
-            raise ValidationError(_("The date must be in the future"))
+            raise ValidationError(str(DATE_MESSAGES["future"]))
         if value.year < 1900:
-            raise ValidationError(_("The year must be 1900 or later"))
+            raise ValidationError(str(DATE_MESSAGES["too_early"]))
         age = age_on(value, today)
         if "min_age" in rules and age < rules["min_age"]:
-            raise ValidationError(ngettext("You must be at least %(num)d year old to apply",
-                                           "You must be at least %(num)d years old to apply",
-                                           rules["min_age"]))
+            raise ValidationError(min_age_message(rules["min_age"]))
         if "max_age" in rules and age > rules["max_age"]:
-            raise ValidationError(ngettext("This service is for people up to %(num)d year old",
-                                           "This service is for people up to %(num)d years old",
-                                           rules["max_age"]))
+            raise ValidationError(max_age_message(rules["max_age"]))
     return validate
+
+
+def impossible_date_message(parts: dict) -> str:
+    """2月30日: say how many days that month has (29 for February in a leap year)."""
+    year, month, day = (int(parts[p]) for p in ("year", "month", "day"))
+    if 1 <= month <= 12 and day > 28:
+        days = calendar.monthrange(year, month)[1]
+        here = get_locale()
+        months = get_month_names("abbreviated" if here.language == "zh" else "wide", locale=here)
+        return _("%(month)s has only %(days)d days", month=months[month], days=days)
+    return _("Enter a real date")
+
+
+def too_big_message(size: int, max_mb: int) -> str:
+    """Both sizes, and how to make the file smaller."""
+    return _("The file is %(size)s MB, more than the %(mb)d MB allowed. Make it smaller: take the photo again at a lower quality, or scan it in black and white.",
+             size=f"{size / 1024 / 1024:.1f}", mb=max_mb)
 
 
 def age_on(birth: date, day: date) -> int:
@@ -159,19 +230,19 @@ def age_on(birth: date, day: date) -> int:
 
 def address_validator(form, field: AddressField):
     if not field.data["region"]:
-        raise ValidationError(_("Enter the province, city and district"))
+        raise ValidationError(str(ADDRESS_MESSAGES["region"]))
     if not field.data["detail"]:
-        raise ValidationError(_("Enter the street and house number"))
-    if len(field.data["region"]) > 60 or len(field.data["detail"]) > 120:
-        raise ValidationError(_("The address is too long"))
+        raise ValidationError(str(ADDRESS_MESSAGES["detail"]))
+    if len(field.data["region"]) > ADDRESS_MAX["region"] \
+            or len(field.data["detail"]) > ADDRESS_MAX["detail"]:
+        raise ValidationError(str(ADDRESS_MESSAGES["too_long"]))
 
 
 def checkbox_validator(question: Question):
     def validate(form, field):
         minimum = question.validation.get("min_choices", 1)
         if len(field.data or []) < minimum:
-            raise ValidationError(ngettext("Select at least %(num)d option",
-                                           "Select at least %(num)d options", minimum))
+            raise ValidationError(min_choices_message(minimum))
     return validate
 
 
@@ -184,21 +255,19 @@ def file_validator(question: Question):
         extension = upload.filename.rsplit(".", 1)[-1].lower() if "." in upload.filename else ""
         extension = "jpg" if extension == "jpeg" else extension
         if extension not in allowed:
-            raise ValidationError(_("The file must be a %(types)s",
-                                    types=" / ".join(t.upper() for t in allowed)))
+            raise ValidationError(file_type_message(allowed))
         upload.stream.seek(0, 2)
         size = upload.stream.tell()
         upload.stream.seek(0)
         if size == 0:
-            raise ValidationError(_("The selected file is empty"))
+            raise ValidationError(str(FILE_EMPTY_MESSAGE))
         if size > max_mb * 1024 * 1024:
-            raise ValidationError(_("The file must be smaller than %(mb)d MB", mb=max_mb))
+            raise ValidationError(too_big_message(size, max_mb))
         # Named .png but not a picture (a renamed document, a program): what it is counts.
         head = upload.stream.read(16)
         upload.stream.seek(0)
         if sniff(head) not in allowed:
-            raise ValidationError(_("The file must be a %(types)s",
-                                    types=" / ".join(t.upper() for t in allowed)))
+            raise ValidationError(file_type_message(allowed))
     return validate
 
 
@@ -220,7 +289,7 @@ def build_field(question: Question, has_stored_file: bool = False):
     if kind in ("text", "name"):
         if kind == "name":
             validators.append(name_validator)
-        validators.append(length_validator(question, 200))
+        validators.append(length_validator(question, TEXT_DEFAULT_MAX))
         return StringField(question.label, validators=validators, filters=[_clean])
     if kind == "id_number":
         validators.append(problem_validator(identifiers.id_number_problem, ID_MESSAGES))

@@ -1,6 +1,7 @@
 """消息中心: the citizen's messages in the front (status changes, requests for more,
 consent changes, reminders), a count of unread ones in the header, and a pluggable
-sender for texts and e-mails (app/messages/senders.py).
+sender for texts and e-mails (app/messages/senders.py); its pages in
+app/messages/views.py.
 
 `flask messages sync` reads the platform's events and makes reminders (for cron);
 pages do the same for the citizen who opens them. `flask messages outbox` shows what
@@ -15,9 +16,11 @@ import click
 from flask import current_app, g, request, session
 from flask.cli import AppGroup
 
-from ..clock import china_date
-from .centre import CITIZEN_ONLY, MessageCentre
+from ..core.clock import china_date
+from .access import centre, visible_to_viewer
+from .centre import MessageCentre
 from .senders import OutboxSender, load_sender
+from .views import bp
 
 log = logging.getLogger(__name__)
 
@@ -28,46 +31,46 @@ QUIET_BLUEPRINTS = ("speech",)
 messages_cli = AppGroup("messages", help="The message centre (app/messages).")
 
 
-def centre() -> MessageCentre:
-    return current_app.extensions["messages"]
-
-
 def init_app(app) -> None:
     sender = load_sender(app, app.config.get("MESSAGE_SENDER")
                          or os.environ.get("YIBAN_MESSAGE_SENDER"))
     app.extensions["messages"] = MessageCentre(
         app.extensions["front_store"].db, lambda: app.extensions["platform"], sender,
         clock=lambda: app.extensions["clock"](), app=app)
-    app.extensions["messages"].start()
+    if not app.extensions.get("schema_behind"):  # else `db upgrade` must run first
+        app.extensions["messages"].start()
     app.before_request(catch_up)
     app.context_processor(unread_in_header)
     app.cli.add_command(messages_cli)
-    from .views import bp
     app.register_blueprint(bp)
 
 
-def visible_to_viewer(message) -> bool:
-    """The citizen sees all their messages; a helper acting for them only those about
-    services their consent covers, and nothing about consent itself."""
-    from ..assisted import covers
-    if g.get("acting") is None:
-        return True
-    if message.kind in CITIZEN_ONLY:
-        return False
-    return message.service_code is None or covers(message.service_code)
+_last_sync = float("-inf")
+
+
+def _sync_now_and_then() -> None:
+    """Read the platform's event feed at most every MESSAGES_SYNC_SECONDS per process
+    (0: before every signed-in page), not on every page under load."""
+    global _last_sync
+    interval = current_app.config.get("MESSAGES_SYNC_SECONDS", 0)
+    now = time.monotonic()
+    if interval and now - _last_sync < interval:
+        return
+    _last_sync = now
+    centre().sync()
 
 
 def catch_up():
     """Before a signed-in citizen's page: new platform events become messages (and
     texts), and now and then their reminders are made."""
     if g.get("user") is None or request.endpoint in QUIET_ENDPOINTS \
-            or request.blueprint in QUIET_BLUEPRINTS or request.headers.get("HX-Request"):
+            or request.blueprint in QUIET_BLUEPRINTS or request.htmx:
         return
     try:
-        centre().sync()
+        _sync_now_and_then()
         if g.get("acting") is None and time.time() - session.get("reminded", 0) > REMIND_EVERY_SECONDS:
-            from ..deps import now, platform
-            from ..proactive import applied_services, suggestions
+            from ..core.deps import now, platform
+            from ..proactive.rules import applied_services, suggestions
             today = china_date(now())
             centre().remind(today)
             applied = applied_services(platform().applications_of(g.user.id))

@@ -18,9 +18,9 @@ from flask import has_app_context
 from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 
-from ..clock import utcnow
-from ..db import Database
-from ..front_store import FrontBase
+from ..core.clock import utcnow
+from ..core.db import Database
+from ..core.front_store import FrontBase
 from ..platform import PlatformClient
 from .model import FeedCursor, MessageRow, OutgoingRow
 from .senders import Outgoing, Sender
@@ -47,8 +47,6 @@ class MessageCentre:
         self.platform = platform  # a getter: tests replace the app's platform
         self.sender = sender
         self.clock = clock
-        FrontBase.metadata.create_all(db.engine, tables=[
-            MessageRow.__table__, FeedCursor.__table__, OutgoingRow.__table__])
 
     # ---- making messages ------------------------------------------------------------
     def add(self, citizen_id: str, kind: str, params: dict, dedupe_key: str) -> MessageRow | None:

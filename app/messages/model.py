@@ -6,8 +6,8 @@ from datetime import datetime
 from sqlalchemy import DateTime, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from ..crypto import EncryptedJSON, EncryptedString
-from ..front_store import FrontBase
+from ..core.crypto import EncryptedJSON, EncryptedString
+from ..core.front_store import FrontBase
 
 
 class MessageRow(FrontBase):

@@ -8,8 +8,8 @@ import importlib
 from dataclasses import dataclass
 from typing import Callable, Protocol
 
-from ..clock import utcnow
-from ..db import Database
+from ..core.clock import utcnow
+from ..core.db import Database
 from .model import OutgoingRow
 
 CHANNELS = ("sms", "email")

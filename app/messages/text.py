@@ -9,9 +9,9 @@ from dataclasses import dataclass
 from flask import url_for
 from flask_babel import force_locale, gettext as _
 
-from ..deps import locale, platform
+from ..core.deps import locale, platform
 from ..forms.identifiers import mask_name
-from ..templating import helper_label, licence_name, long_date
+from ..core.templating import helper_label, licence_name, long_date
 from .model import MessageRow
 
 SMS_LOCALE = "zh_Hans_CN"

@@ -6,8 +6,8 @@ from __future__ import annotations
 from flask import Blueprint, abort, g, redirect, render_template, url_for
 from flask_wtf import FlaskForm
 
-from ..auth import login_required
-from . import centre, visible_to_viewer
+from ..core.auth import login_required
+from .access import centre, visible_to_viewer
 from .text import describe
 
 bp = Blueprint("messages", __name__, url_prefix="/my/messages")

@@ -1,4 +1,4 @@
-"""The outbox between the front and the platform (DESIGN §6: nothing the user typed
+"""The outbox between the front and the platform (nothing the user typed
 is lost): submissions are stored first, delivered with their idempotency key, and
 retried with back-off until the platform confirms."""
 from __future__ import annotations

@@ -7,8 +7,8 @@ from datetime import datetime
 from sqlalchemy import DateTime, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from ..crypto import EncryptedJSON
-from ..front_store import FrontBase
+from ..core.crypto import EncryptedJSON
+from ..core.front_store import FrontBase
 
 PENDING, DELIVERED, FAILED = "pending", "delivered", "failed_permanently"
 

@@ -18,9 +18,9 @@ from typing import Callable
 from sqlalchemy import func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
-from ..clock import utcnow
-from ..db import Database
-from ..front_store import Draft
+from ..core.clock import utcnow
+from ..core.db import Database
+from ..core.front_store import Draft
 from ..platform import PlatformClient, SubmissionRefused
 from .model import DELIVERED, FAILED, PENDING, OutboxRow
 

@@ -105,6 +105,12 @@ class Service:
     before: dict | None = None
     after: dict | None = None
     topics: tuple[Topic, ...] = ()  # the topics its questions use, in catalogue order
+    hotlines: tuple[tuple[str, str], ...] = ()  # (department, its service hotline)
+
+    @property
+    def longest_days(self) -> int:
+        """What the service promises: a bundle is done when its slowest matter is."""
+        return max([self.promise_days, *(m.days for m in self.matters)])
 
     @property
     def is_bundle(self) -> bool:
@@ -157,7 +163,7 @@ class Helper:
     """Someone who applies for citizens who authorised them.
 
     The platform knows who helpers are; what a helper may do for whom is the
-    citizen's consent, which the front keeps (app/consent.py)."""
+    citizen's consent, which the front keeps (app/assisted/consent.py)."""
 
     id: str
     name: str
@@ -299,7 +305,9 @@ class SubmissionRefused(LookupError):
 
 
 class PlatformClient(Protocol):
-    # catalogue
+    # catalogue; its version changes whenever anything in it does, so a front may keep
+    # the catalogue in memory and ask only this (a remote client: an ETag or a counter)
+    def catalogue_version(self) -> str: ...
     def life_events(self, locale: str) -> list[LifeEvent]: ...
     def services(self, locale: str) -> list[Service]: ...
     def service(self, code: str, locale: str) -> Service | None: ...
@@ -338,3 +346,7 @@ class PlatformClient(Protocol):
     def feed_position(self) -> int: ...
     # open supplement requests due by a day: (number, owner id, service code, request)
     def supplements_due(self, by: date) -> list[tuple[str, str, str, Supplement]]: ...
+
+    # data keys (`flask keys rotate`): re-encrypt what the platform keeps on this machine
+    # under the newest key; how many values, or None when it keeps nothing here
+    def reencrypt_stored_data(self) -> int | None: ...

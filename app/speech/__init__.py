@@ -1,20 +1,27 @@
 """Speech readout (语音播报): reading scripts built from the pages the server renders,
 audio synthesised on the server (pyttsx3 + espeak-ng), compressed and cached.
 
-init_app(app) wires it: the reading script of every HTML page that includes the
-player (templates/speech/player.html) is built and stored after the page is rendered,
-and the player's placeholder replaced by the script's id."""
+init_app(app) wires it. A reading script is built only for someone who asked for
+speech: with speech switched on (or for a page answering a form, which cannot be
+rendered again), the script of a page that includes the player
+(templates/speech/player.html) is built and stored after the page is rendered and the
+player's placeholder replaced by the script's id. Otherwise the player's URLs name the
+page (app/speech/on_demand.py), and its first request renders the page again to read it:
+nothing is stored for a visitor who never asks."""
 from __future__ import annotations
 
+import hashlib
 import logging
+import os
 import threading
+from collections import OrderedDict
 from dataclasses import dataclass
 from pathlib import Path
 from types import SimpleNamespace
 
 from flask import current_app, request, url_for
 
-from . import engine, script
+from . import engine, on_demand, script
 from .cache import AudioCache
 from .limiter import Limiter
 from .owner import current_owner
@@ -38,7 +45,10 @@ def state() -> Speech:
 def init_app(app) -> None:
     # Synthesis of uncached sentences per owner: a bucket of 400, refilled in 60 s.
     app.config.setdefault("SPEECH_LIMIT", (400, 60))
-    app.config.setdefault("SPEECH_PREWARM", not app.testing)
+    # Under gunicorn (YIBAN_SPEECH_PREWARM=0) the pool starts at the first synthesis,
+    # so workers that never synthesise start no speech processes.
+    app.config.setdefault("SPEECH_PREWARM", not app.testing
+                          and os.environ.get("YIBAN_SPEECH_PREWARM", "1") != "0")
     app.extensions["speech"] = Speech(
         ScriptStore(app.extensions["front_store"].db),
         AudioCache(Path(app.config["DATA_DIR"]) / "speech",
@@ -52,14 +62,20 @@ def init_app(app) -> None:
 
 def player_context() -> SimpleNamespace:
     """What templates/speech/player.html needs (called only where it is included)."""
-    from ..display import current_display
+    from ..display.preferences import current_display
 
     prefs = current_display()
+    if on_demand.builds_now(prefs.speech):
+        audio_url = url_for("speech.page_audio", script_id=PLACEHOLDER, rate=prefs.speech_rate)
+        script_url = url_for("speech.script_json", script_id=PLACEHOLDER)
+    else:
+        page = on_demand.page_reference()
+        audio_url = url_for("speech.page_audio_on_demand", page=page, rate=prefs.speech_rate)
+        script_url = url_for("speech.script_json_on_demand", page=page)
     return SimpleNamespace(
-        on=prefs.speech, rate=prefs.speech_rate, readable=script.READABLE,
-        skip=script.SKIP_SELECTOR,
-        audio_url=url_for("speech.page_audio", script_id=PLACEHOLDER, rate=prefs.speech_rate),
-        script_url=url_for("speech.script_json", script_id=PLACEHOLDER),
+        on=prefs.speech, rate=prefs.speech_rate, voice_source=prefs.speech_voice,
+        readable=script.READABLE, skip=script.SKIP_SELECTOR,
+        audio_url=audio_url, script_url=script_url,
         help_url=url_for("speech.help"))
 
 
@@ -74,13 +90,35 @@ def attach_script(response):
         return response
     try:
         charset = response.mimetype_params.get("charset", "utf-8")
-        lang, sentences = script.build(body.decode(charset, "replace"))
-        script_id = state().scripts.save(current_owner(create=True), lang, sentences)
+        lang, sentences = built(body, charset)
+        script_id = state().scripts.save(on_demand.owner() or current_owner(create=True),
+                                         lang, sentences)
+        on_demand.record(script_id)
     except Exception:  # the page matters more than its reading
         current_app.logger.exception("speech: no reading script for %s", request.path)
         script_id = UNAVAILABLE
     response.set_data(body.replace(marker, script_id.encode()))
     return response
+
+
+_BUILT_MAX = 256
+_built: OrderedDict[bytes, tuple] = OrderedDict()
+_built_lock = threading.Lock()
+
+
+def built(body: bytes, charset: str) -> tuple[str, list]:
+    """The script of a page body: parsed once per distinct content in this process."""
+    digest = hashlib.sha256(body + charset.encode()).digest()
+    with _built_lock:
+        if digest in _built:
+            _built.move_to_end(digest)
+            return _built[digest]
+    result = script.build(body.decode(charset, "replace"))
+    with _built_lock:
+        _built[digest] = result
+        while len(_built) > _BUILT_MAX:
+            _built.popitem(last=False)
+    return result
 
 
 def _prewarm_on_first_request(app) -> None:

@@ -6,6 +6,7 @@ from . import cache as clip_cache
 from . import engine
 from .cache import AudioCache
 from .limiter import Limiter
+from .normalise import for_speech
 from .voices import voice_for, words_per_minute
 
 
@@ -13,12 +14,18 @@ class RateLimited(Exception):
     pass
 
 
+def spoken(sentence: dict, chinese_voice: str | None = None) -> tuple[str, str]:
+    """(what is said, the voice that says it) for a sentence of a reading script
+    (`chinese_voice`: yue or cmn for Traditional Chinese)."""
+    voice = voice_for(sentence["lang"], *filter(None, [chinese_voice]))
+    return for_speech(sentence["text"], sentence["lang"], voice), voice
+
+
 def clips(sentences: list[dict], rate: str, owner: str, cache: AudioCache,
-          limiter: Limiter, chinese_voice: str = "cmn") -> list[bytes]:
-    """One MP3 clip per sentence, in order, each in the voice of its language
-    (`chinese_voice`: cmn or yue for Traditional Chinese)."""
+          limiter: Limiter, chinese_voice: str | None = None) -> list[bytes]:
+    """One MP3 clip per sentence, in order, each in the voice of its language."""
     wpm = words_per_minute(rate)
-    jobs = [(s["text"], voice_for(s["lang"], chinese_voice), wpm) for s in sentences]
+    jobs = [(*spoken(s, chinese_voice), wpm) for s in sentences]
     keys = [clip_cache.key(*job) for job in jobs]
     found = {k: cache.get(k) for k in dict.fromkeys(keys)}
     missing = [k for k, data in found.items() if data is None]

@@ -35,8 +35,11 @@ from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 
 from . import encode
+from .voices import DEFAULT_VOICE
 
-WORKERS = 2
+# Per web process; gunicorn.conf.py gives each web worker its share of the cores, so
+# speech processes do not multiply with web workers. Started on first synthesis.
+WORKERS = max(1, int(os.environ.get("YIBAN_SPEECH_WORKERS", "2")))
 BATCH_TIMEOUT = 60.0      # seconds for one request's batch
 UTTERANCE_TIMEOUT = 15.0  # seconds for one sentence inside a worker
 
@@ -68,7 +71,7 @@ def _get_pool() -> ProcessPoolExecutor:
             if method == "forkserver":
                 context.set_forkserver_preload([__name__])  # import once, fork workers fast
             _pool = ProcessPoolExecutor(max_workers=WORKERS, mp_context=context,
-                                        initializer=_start_worker)
+                                        initializer=_start_worker, initargs=(os.getpid(),))
         return _pool
 
 
@@ -135,8 +138,10 @@ _finished: threading.Event | None = None
 WARM_UP_TEXT = "预备"
 
 
-def _start_worker() -> None:
+def _start_worker(web_pid: int) -> None:
     global _engine, _finished
+    threading.Thread(target=_exit_with, args=(web_pid,), name="speech-orphan-watch",
+                     daemon=True).start()
     # The driver prints a line for every file it saves; kept open for the worker's life.
     sys.stdout = open(os.devnull, "w")  # noqa: SIM115
     import pyttsx3
@@ -144,7 +149,21 @@ def _start_worker() -> None:
     _engine = pyttsx3.init("espeak")
     _finished = threading.Event()
     _engine.connect("finished-utterance", lambda name, completed: _finished.set())
-    _speak(WARM_UP_TEXT, "cmn", 175)  # the driver's first runAndWait is not waited on
+    _speak(WARM_UP_TEXT, DEFAULT_VOICE, 175)  # the driver's first runAndWait is not waited on
+
+
+def _exit_with(web_pid: int) -> None:
+    """A web process killed outright (SIGKILL, the OOM killer) cannot stop its pool,
+    and a worker waiting for jobs would wait forever: it leaves when that process has
+    gone."""
+    while True:
+        time.sleep(1.0)
+        try:
+            os.kill(web_pid, 0)
+        except ProcessLookupError:
+            os._exit(0)
+        except PermissionError:
+            pass  # a process with that id exists
 
 
 def _ping() -> int:

@@ -1,4 +1,5 @@
-"""The reading script of a rendered page: its sentences in screen-reader (DOM) order.
+"""The reading script of a rendered page: its sentences in screen-reader (DOM) order,
+except that the page's heading (a question) is read before what stands above it.
 
 The page's readable elements are those matching READABLE, in document order, less
 the hidden ones (`hidden`, `aria-hidden="true"`), the speech player itself and what a
@@ -47,7 +48,7 @@ class Sentence:
     text: str
     element: int   # index of the element in the page's readable list
     lang: str      # BCP 47 tag from the nearest lang attribute, e.g. zh-CN, en
-    main: bool     # inside <main>: read by continuous reading
+    main: bool     # read by continuous reading: inside <main>, and not a button
 
     def as_dict(self) -> dict:
         return asdict(self)
@@ -199,10 +200,12 @@ def build(html: str) -> tuple[str, list[Sentence]]:
     builder.close()
     body, page_lang = _body(builder.root)
     sentences: list[Sentence] = []
+    heading: set[int] = set()  # elements of the first <h1> in <main>: read first
     index = 0
+    in_heading = False
 
     def walk(node, lang, in_main):
-        nonlocal index
+        nonlocal index, in_heading
         for child in node.children:
             if isinstance(child, str) or child.tag in ("script", "style"):
                 continue
@@ -210,12 +213,39 @@ def build(html: str) -> tuple[str, list[Sentence]]:
                 continue
             child_lang = child.attrs.get("lang") or lang
             child_main = in_main or child.tag == "main"
+            opens_heading = child_main and child.tag == "h1" and not heading and not in_heading
+            in_heading = in_heading or opens_heading
             if matches(child.tag, child.attrs):
+                if in_heading:
+                    heading.add(index)
+                # A button is read when pointed at (指读), not as a sentence of the page.
+                read_on = child_main and not _is_button(child.tag, child.attrs)
                 for run, run_lang in _own_runs(child, child_lang):
                     for part in sentence_text.sentences(run):
-                        sentences.append(Sentence(part, index, run_lang, child_main))
+                        sentences.append(Sentence(part, index, run_lang, read_on))
                 index += 1
             walk(child, child_lang, child_main)
+            if opens_heading:
+                in_heading = False
 
     walk(body, body.attrs.get("lang") or page_lang, False)
-    return page_lang, sentences[:MAX_SENTENCES]
+    return page_lang, _heading_first(sentences[:MAX_SENTENCES], heading)
+
+
+def _is_button(tag: str, attrs: dict) -> bool:
+    return tag == "button" or (tag == "a" and "button" in (attrs.get("class") or "").split())
+
+
+def _heading_first(sentences: list[Sentence], heading: set[int]) -> list[Sentence]:
+    """The page's heading (its first <h1> in <main>, e.g. a question) is read first:
+    what stands before it (the service and step caption, an error summary, a notice)
+    right after it, then the rest (a question's hint, its options) in page order."""
+    main = [n for n, s in enumerate(sentences) if s.main]
+    moved = [n for n in main if sentences[n].element in heading]
+    if not moved or moved[0] == main[0]:
+        return sentences
+    order = moved + [n for n in range(len(sentences)) if n not in moved]
+    # Whatever precedes <main> (the header) keeps its place at the start.
+    header = [n for n in range(main[0])]
+    order = header + [n for n in order if n not in header]
+    return [sentences[n] for n in order]

@@ -16,10 +16,10 @@ from sqlalchemy import DateTime, String, delete
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, mapped_column
 
-from ..clock import utcnow
-from ..crypto import EncryptedJSON
-from ..db import Database
-from ..front_store import FrontBase
+from ..core.clock import utcnow
+from ..core.crypto import EncryptedJSON
+from ..core.db import Database
+from ..core.front_store import FrontBase
 from .script import Sentence
 
 KEEP_DAYS = 30          # a signed-in person's script not rendered again for this long goes

@@ -1,7 +1,9 @@
-/* Speech player (语音播报): reads the page's main content sentence by sentence with the
-   server's audio, marks the element being read, and reads what is focused or pointed
-   at (指读). No library; never moves focus; no inline styles (classes only, for a strict
-   CSP). Without it, the player's link and audio control work on their own. */
+/* Speech player (语音播报): reads the page's main content sentence by sentence, marks
+   the element being read, and reads what is focused or pointed at (指读). Each sentence
+   is spoken by the device's own voice for its language when there is one and the
+   reader has not chosen the server's voice (显示设置), else by the server's audio.
+   No library; never moves focus; no inline styles (classes only, for a strict CSP).
+   Without it, the player's link and audio control work on their own. */
 (function () {
   "use strict";
 
@@ -23,7 +25,10 @@
     finished: player.dataset.textFinished, unavailable: player.dataset.textUnavailable
   };
   var POINT_DELAY = 600;
+  var STATUS_LINGERS = 8000;  // ms a "finished" or "unavailable" status stays to be heard
   var CURRENT = "speech-current";
+  var synth = player.dataset.voiceSource === "device" && window.speechSynthesis &&
+    typeof SpeechSynthesisUtterance !== "undefined" ? window.speechSynthesis : null;
 
   // ---- the controls replace the link and audio control -----------------------------
   var controls = template.content.firstElementChild.cloneNode(true);
@@ -35,13 +40,24 @@
   if (!player.classList.contains("speech-player--on")) {
     controls.classList.add("speech-controls--collapsed");  // one button until first use
   }
+  // 长辈版 on a phone: one large 朗读 button stays; the extras (previous/next, speed,
+  // 指读, shortcuts) go into the header's 菜单, where base.html left them a place.
+  var extras = document.querySelector("[data-speech-extras]");
+  if (extras) {
+    controls.querySelectorAll("[data-speech-more]").forEach(function (node) { extras.appendChild(node); });
+    extras.classList.add("speech-controls");
+    extras.hidden = false;
+  }
+  var panels = extras ? [controls, extras] : [controls];
   var playButton = controls.querySelector("[data-speech-action=play]");
-  var pointButton = controls.querySelector("[data-speech-action=point]");
-  var speedSelect = controls.querySelector("[data-speech-speed]");
-  var status = controls.querySelector("[data-speech-status]");
+  var pointButton = (extras || controls).querySelector("[data-speech-action=point]");
+  var speedSelect = (extras || controls).querySelector("[data-speech-speed]");
+  var status = null;        // the live region: in the page only while there is news
+  var statusTimer = null;
 
   // ---- state -----------------------------------------------------------------------
   var audio = new Audio();
+  var utterance = null;     // what the device voice is saying, if it is speaking
   var script = null;        // the reading script (JSON), fetched on first use
   var loading = null;
   var mainQueue = [];       // sentence numbers read by continuous reading
@@ -73,7 +89,32 @@
     return loading;
   }
 
-  function announce(message) { status.textContent = message; }
+  // The status is a live region made when reading starts (its text is set a moment
+  // later, so screen readers, which watch regions already in the page, hear it) and
+  // removed a while after reading stops: no empty live region sits on an idle page.
+  function announce(message, lingering) {
+    window.clearTimeout(statusTimer);
+    if (!status) {
+      status = document.createElement("p");
+      status.className = "speech-controls__status";
+      status.setAttribute("role", "status");
+      status.setAttribute("data-speech-status", "");
+      controls.appendChild(status);
+      statusTimer = window.setTimeout(function () { say(message, lingering); }, 150);
+    } else {
+      say(message, lingering);
+    }
+  }
+
+  function say(message, lingering) {
+    status.textContent = message;
+    if (lingering) statusTimer = window.setTimeout(removeStatus, STATUS_LINGERS);
+  }
+
+  function removeStatus() {
+    if (status) status.remove();
+    status = null;
+  }
 
   function setPlayLabel() {
     var reading = state === "playing" && mode === "page";
@@ -100,15 +141,67 @@
 
   function speed() { return parseFloat(speedSelect.value) || 1; }
 
+  // ---- the device's voice ------------------------------------------------------------
+  // The script names the server's voice of each sentence and the languages a device
+  // voice must speak to stand in for it (e.g. zh-CN for Mandarin, zh-HK for Cantonese).
+  var deviceVoices = {};
+  function deviceVoice(sentence) {
+    if (!synth || !script.device_languages) return null;
+    var wanted = script.device_languages[sentence.voice] || [];
+    if (!(sentence.voice in deviceVoices)) {
+      var voices = synth.getVoices() || [];
+      deviceVoices[sentence.voice] = null;
+      for (var w = 0; w < wanted.length && !deviceVoices[sentence.voice]; w++) {
+        var tag = wanted[w].toLowerCase();
+        for (var v = 0; v < voices.length; v++) {
+          var lang = (voices[v].lang || "").toLowerCase().replace(/_/g, "-");
+          if (lang === tag || lang.indexOf(tag + "-") === 0) { deviceVoices[sentence.voice] = voices[v]; break; }
+        }
+      }
+      if (!voices.length) delete deviceVoices[sentence.voice];  // the list may come later
+    }
+    return deviceVoices[sentence.voice] || null;
+  }
+  if (synth && synth.addEventListener) {
+    synth.addEventListener("voiceschanged", function () { deviceVoices = {}; });
+  }
+
+  function speakOnDevice(sentence, voice) {
+    var spoken = new SpeechSynthesisUtterance(sentence.speech || sentence.text);
+    spoken.voice = voice;
+    spoken.lang = voice.lang;
+    spoken.rate = speed();
+    spoken.onend = function () { if (utterance === spoken) { utterance = null; sentenceEnded(); } };
+    spoken.onerror = function (event) {
+      if (utterance !== spoken) return;
+      utterance = null;
+      if (event.error !== "interrupted" && event.error !== "canceled") fail();
+    };
+    utterance = spoken;
+    synth.cancel();
+    synth.speak(spoken);
+  }
+
+  function silenceDevice() {
+    if (utterance) { utterance = null; synth.cancel(); }
+  }
+
   function playAt(i) {
     pos = i;
     var sentence = script.sentences[queue[pos]];
     if (mode === "page") pageResume = pos;
     mark(elements[sentence.element] || null, mode === "page");
-    audio.src = sentence.audio;
-    audio.defaultPlaybackRate = audio.playbackRate = speed();
     state = "playing";
     setPlayLabel();
+    var voice = deviceVoice(sentence);
+    if (voice) {
+      audio.pause();
+      speakOnDevice(sentence, voice);
+      return;
+    }
+    silenceDevice();
+    audio.src = sentence.audio;
+    audio.defaultPlaybackRate = audio.playbackRate = speed();
     var started = audio.play();
     if (started && started.catch) started.catch(function (error) {
       if (error && error.name !== "AbortError") fail();  // AbortError: the next src came first
@@ -118,13 +211,23 @@
 
   // Ask for the next sentence while this one plays, so there is no gap between them.
   function prefetch(i) {
-    if (i < queue.length) {
+    if (i < queue.length && !deviceVoice(script.sentences[queue[i]])) {
       fetch(script.sentences[queue[i]].audio, { credentials: "same-origin" }).catch(function () {});
     }
   }
 
+  function pauseOutput() {
+    if (utterance) synth.pause(); else audio.pause();
+  }
+
+  function resumeOutput() {
+    if (utterance) { synth.resume(); return; }
+    audio.play().catch(fail);
+  }
+
   function stop() {
     audio.pause();
+    silenceDevice();
     state = "stopped";
     mark(null);
     setPlayLabel();
@@ -132,10 +235,10 @@
 
   function fail() {
     stop();
-    announce(text.unavailable);
+    announce(text.unavailable, true);
   }
 
-  audio.addEventListener("ended", function () {
+  function sentenceEnded() {
     if (pos + 1 < queue.length) {
       playAt(pos + 1);
       return;
@@ -144,10 +247,12 @@
     stop();
     if (wasPage) {
       pageResume = 0;
-      announce(text.finished);
+      announce(text.finished, true);
     }
-  });
-  audio.addEventListener("error", function () { if (state === "playing") fail(); });
+  }
+
+  audio.addEventListener("ended", sentenceEnded);
+  audio.addEventListener("error", function () { if (state === "playing" && !utterance) fail(); });
 
   // ---- continuous reading (连读) ------------------------------------------------------
   function readPage(at) {
@@ -163,7 +268,7 @@
 
   function playPause() {
     if (state === "playing" && mode === "page") {
-      audio.pause();
+      pauseOutput();
       state = "paused";
       setPlayLabel();
       announce(text.paused);
@@ -171,7 +276,7 @@
       state = "playing";
       setPlayLabel();
       announce(text.playing);
-      audio.play().catch(fail);
+      resumeOutput();
     } else {
       readPage(pageResume);
     }
@@ -194,9 +299,10 @@
     if (i < 0 || i >= speedSelect.options.length) return;
     speedSelect.selectedIndex = i;
     applySpeed();
-    announce(speedSelect.options[i].text);
+    announce(speedSelect.options[i].text, state === "stopped");
   }
 
+  // (A device voice takes the new speed from the next sentence on.)
   function applySpeed() { audio.defaultPlaybackRate = audio.playbackRate = speed(); }
 
   // ---- point to read (指读) -----------------------------------------------------------
@@ -262,9 +368,11 @@
     next: function () { step(1); },
     point: togglePoint
   };
-  controls.addEventListener("click", function (event) {
-    var button = event.target.closest("[data-speech-action]");
-    if (button) actions[button.dataset.speechAction]();
+  panels.forEach(function (panel) {
+    panel.addEventListener("click", function (event) {
+      var button = event.target.closest("[data-speech-action]");
+      if (button) actions[button.dataset.speechAction]();
+    });
   });
   speedSelect.addEventListener("change", applySpeed);
 

@@ -136,6 +136,9 @@
     }
     function end() {
       ended = true;
+      // The dialog's name and body say the same thing: no "stay signed in?" over "signed out".
+      dialog.querySelector(".session-dialog__title").textContent =
+        texts.querySelector("[data-ended-title]").textContent;
       say("[data-ended]");
       stay.hidden = true;
       signIn.hidden = false;
@@ -145,7 +148,7 @@
     function extend() {
       if (pending) return;
       pending = true;
-      var headers = JSON.parse(body.getAttribute("hx-headers") || "{}");
+      var headers = JSON.parse(body.getAttribute("data-hx-headers") || "{}");
       fetch(dialog.dataset.extendUrl, {
         method: "POST", credentials: "same-origin",
         headers: { "X-CSRFToken": headers["X-CSRFToken"], "Accept": "application/json" }
@@ -203,12 +206,75 @@
     tick();
   }
 
+  // A file over the limit is refused at once, before minutes of sending it: the
+  // message (the server's own words, with the file's size) goes in the field's error slot.
+  function fileSizeCheck() {
+    document.querySelectorAll("input[type=file][data-max-bytes]").forEach(function (input) {
+      input.addEventListener("change", function () {
+        var file = input.files && input.files[0];
+        var slot = document.getElementById(input.id + "-error");
+        var group = input.closest(".form-group");
+        if (!slot) return;
+        var tooBig = file && file.size > parseInt(input.dataset.maxBytes, 10);
+        slot.textContent = "";
+        if (tooBig) {
+          var message = document.createElement("p");
+          var prefix = document.createElement("span");
+          message.className = "error-message";
+          prefix.className = "visually-hidden";
+          prefix.textContent = input.dataset.textError + " ";
+          message.appendChild(prefix);
+          message.appendChild(document.createTextNode(
+            input.dataset.textTooBig.replace("{size}", (file.size / 1048576).toFixed(1))));
+          slot.appendChild(message);
+          input.value = "";
+        }
+        if (group) group.classList.toggle("form-group--error", !!tooBig);
+        input.classList.toggle("input--error", !!tooBig);
+        if (tooBig) input.setAttribute("aria-invalid", "true");
+        else input.removeAttribute("aria-invalid");
+      });
+    });
+  }
+
+  // 复制 and 打印 on the confirmation: shown only when they can work.
+  function keepNumber() {
+    var status = document.querySelector("[data-copy-status]");
+    document.querySelectorAll("[data-copy-target]").forEach(function (button) {
+      if (!navigator.clipboard || !window.isSecureContext) return;
+      button.hidden = false;
+      button.addEventListener("click", function () {
+        var text = document.getElementById(button.dataset.copyTarget).textContent.trim();
+        navigator.clipboard.writeText(text).then(function () {
+          if (status) status.textContent = button.dataset.textCopied;
+        });
+      });
+    });
+    document.querySelectorAll("[data-print]").forEach(function (button) {
+      button.hidden = false;
+      button.addEventListener("click", function () { window.print(); });
+    });
+  }
+
   document.addEventListener("DOMContentLoaded", function () {
+    keepNumber();
+    fileSizeCheck();
     preventDoubleClicks();
     characterCounts();
     syncInvalidState();
     applyDisplaySettings();
     readingGuide();
     sessionTimeout();
+  });
+
+  // Offline entry (static/js/offline.js) is fetched only once the page is usable.
+  var nonce = document.currentScript && document.currentScript.nonce;
+  window.addEventListener("load", function () {
+    var src = document.body.getAttribute("data-offline-script");
+    if (!src || !("serviceWorker" in navigator)) return;
+    var script = document.createElement("script");
+    script.src = src;
+    script.nonce = nonce;
+    document.body.appendChild(script);
   });
 })();

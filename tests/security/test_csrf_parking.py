@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from sqlalchemy import func, select
 
-from app.front_store import ParkedAnswers
+from app.core.front_store import ParkedAnswers
 from conftest import (ZHAO, csrf_token, input_value, path_of, sign_in, sign_in_as, text_of,
                       translate)
 

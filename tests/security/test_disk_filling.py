@@ -8,7 +8,7 @@ from pathlib import Path
 
 from sqlalchemy import func, select, update
 
-from app.front_store import ParkedAnswers
+from app.core.front_store import ParkedAnswers
 from conftest import csrf_token
 
 URL = "/apply/retirement/mobile"

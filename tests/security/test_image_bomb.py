@@ -14,7 +14,7 @@ import zlib
 import pytest
 from PIL import Image
 
-from app.uploads import UploadUnreadable, clean_image
+from app.core.uploads import UploadUnreadable, clean_image
 from conftest import WANG, csrf_token, error_summary_links, say, sign_in_as
 
 TOO_LARGE = ("This picture is too large to open. Choose a photo or scan of at most "

@@ -4,10 +4,11 @@ It is the default `PlatformClient`. The front talks to it only through that
 interface, so a remote platform can take its place."""
 from __future__ import annotations
 
+import uuid
 from datetime import date, datetime, timedelta
 from typing import Callable
 
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import event, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from werkzeug.security import check_password_hash
 
@@ -15,14 +16,15 @@ from .. import (Application, FeedEvent, Helper, Licence, LifeEvent, LocalText, M
                 Matter, Option, Part, Person, Question, Rating, RatingRefused, Service,
                 Supplement, SupplementClosed, TimelineEvent, Topic, WithdrawRefused)
 from . import progress
-from ...clock import utcnow
-from ...crypto import Keyring
-from ...db import Database
-from .models import (ApplicationRow, EventRow, HelperRow, LifeEventRow, PartRow, PersonRow,
-                     PlatformBase, RatingRow, ServiceRow, SupplementRow)
-from .seed import phrasebook, prepare
+from ...core.clock import utcnow
+from ...core.crypto import Keyring, reencrypt
+from ...core.db import Database
+from .models import (ApplicationRow, EventRow, HelperRow, LifeEventRow, MetaRow, PartRow,
+                     PersonRow, PlatformBase, RatingRow, ServiceRow, SupplementRow)
+from .seed import phrasebook
 
 DEFAULT_LOCALE = "zh_Hans_CN"
+CATALOGUE_VERSION = "catalogue_version"
 WITHDRAW_WINDOW = timedelta(minutes=10)  # MIIT: undo within 10 minutes of submitting
 OPEN_STATUSES = ("submitted", "accepted", "in_progress")
 NUMBERING_ATTEMPTS = 20  # concurrent submissions race for the next number; the loser retries
@@ -49,6 +51,17 @@ def text(value, locale: str) -> LocalText | None:
     return LocalText(source, DEFAULT_LOCALE)
 
 
+def bump_catalogue_version_on_change(db: Database) -> None:
+    """Any unit of work that adds, changes or removes a service or life event also
+    writes a new catalogue version."""
+    @event.listens_for(db._sessions, "before_flush")
+    def _bump(session, _context, _instances):
+        touched = (*session.new, *session.dirty, *session.deleted)
+        if any(isinstance(o, (ServiceRow, LifeEventRow)) for o in touched) and not any(
+                isinstance(o, MetaRow) and o.key == CATALOGUE_VERSION for o in session.new):
+            session.merge(MetaRow(key=CATALOGUE_VERSION, value=uuid.uuid4().hex))
+
+
 def login_key(value: str | None) -> str:
     """A login as stored: no spaces anywhere (people type "138 0000 0001"), upper case
     (ID numbers end in X, helper codes are HB…)."""
@@ -68,9 +81,17 @@ def add_working_days(start: date, days: int) -> date:
 class EmbeddedPlatform:
     def __init__(self, database_url: str, clock: Callable[[], datetime] = utcnow,
                  keyring: Keyring | None = None):
+        # Tables and demo seed come from `flask db upgrade` (app/migrations/platform).
         self.db = Database(database_url, PlatformBase, keyring)
         self.clock = clock  # naive UTC; replaceable so tests can move time
-        prepare(self.db)
+        bump_catalogue_version_on_change(self.db)
+
+    def catalogue_version(self) -> str:
+        """Changes whenever a service or life event does (one indexed row read), so the
+        front may keep the catalogue in memory and only ask this (app/core/platform_cache.py)."""
+        with self.db.session() as s:
+            row = s.get(MetaRow, CATALOGUE_VERSION)
+            return row.value if row else "0"
 
     # ---- catalogue -------------------------------------------------------------
     def life_events(self, locale: str) -> list[LifeEvent]:
@@ -130,7 +151,8 @@ class EmbeddedPlatform:
                                      licence=m.get("licence"))
                             for m in d.get("materials", [])),
             before=d.get("before"), after=d.get("after"),
-            topics=tuple(Topic(t["key"], text(t["name"], locale)) for t in d.get("topics", [])))
+            topics=tuple(Topic(t["key"], text(t["name"], locale)) for t in d.get("topics", [])),
+            hotlines=tuple((dept, number) for dept, number in d.get("hotlines", [])))
 
     # ---- identity --------------------------------------------------------------
     def authenticate(self, login: str, password: str) -> Person | None:
@@ -235,14 +257,16 @@ class EmbeddedPlatform:
             last = s.scalar(select(func.max(ApplicationRow.number))
                             .where(ApplicationRow.number.like(prefix + "%")))
             sequence = int(last[len(prefix):]) + 1 if last else 1
+            parts = progress.plan_parts(service.doc, service.promise_days, answers)
+            # The application is done when its slowest part is: that is what is promised.
+            promise = max([service.promise_days, *(p["days"] for p in parts)])
             row = ApplicationRow(
                 number=f"{prefix}{sequence:06d}", idempotency_key=idempotency_key,
                 service_code=service_code, owner_id=owner_id, status="submitted",
-                submitted_at=now, promised_date=add_working_days(local_day, service.promise_days),
+                submitted_at=now, promised_date=add_working_days(local_day, promise),
                 answers=answers, submitted_by=acted_by)
             row.events.append(EventRow(at=now, kind="submitted", acted_by=acted_by))
-            for position, part in enumerate(progress.plan_parts(
-                    service.doc, service.promise_days, answers)):
+            for position, part in enumerate(parts):
                 row.parts.append(PartRow(
                     position=position, department=part["department"], matters=part["matters"],
                     status="submitted", updated_at=now,
@@ -462,3 +486,7 @@ class EmbeddedPlatform:
             by_service.setdefault(code, {})
             by_service[code][level] = by_service[code].get(level, 0) + 1
         return {"overall": overall, "by_service": by_service}
+
+    def reencrypt_stored_data(self) -> int:
+        """Its tables share the front's data folder and keys: re-encrypt them too."""
+        return reencrypt(self.db.engine, PlatformBase.metadata)

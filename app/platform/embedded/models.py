@@ -6,14 +6,10 @@ from datetime import date, datetime
 from sqlalchemy import JSON, Date, DateTime, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
-from ...crypto import EncryptedDate, EncryptedJSON, EncryptedString
+from ...core.crypto import EncryptedJSON, EncryptedString
 
 
-# Bump on any change to these tables. The embedded database only holds demo data, so a
-# database of another version is dropped, re-created and seeded again on start-up
-# rather than migrated (developers keep old SQLite files around).
-SCHEMA_VERSION = 5  # 4: application parts, supplements, ratings (issue 7); 5: demo seed
-# gains a birth medical certificate (服务找人 newborn), so an older demo database is reseeded
+# A change to these tables needs a revision in app/migrations/platform (docs/migrations.md).
 
 
 class PlatformBase(DeclarativeBase):
@@ -21,7 +17,8 @@ class PlatformBase(DeclarativeBase):
 
 
 class MetaRow(PlatformBase):
-    """Facts about the database itself, such as its schema version."""
+    """Facts about the database itself. Held the schema version before migrations;
+    kept so older databases keep their rows."""
 
     __tablename__ = "meta"
     key: Mapped[str] = mapped_column(String(40), primary_key=True)
@@ -51,17 +48,16 @@ class ServiceRow(PlatformBase):
 class PersonRow(PlatformBase):
     __tablename__ = "person"
     id: Mapped[str] = mapped_column(String(60), primary_key=True)
-    # Name, date of birth, address and identifiers are stored encrypted (app/crypto.py;
-    # a database from before is encrypted in place by `flask keys rotate`); sign-in
-    # finds a person by the keyed hash of the normalised value (embedded.login_key).
-    name: Mapped[str] = mapped_column(EncryptedString)
+    name: Mapped[str] = mapped_column(String(60))
     gender: Mapped[str] = mapped_column(String(10))
-    birth_date: Mapped[date] = mapped_column(EncryptedDate)
+    birth_date: Mapped[date] = mapped_column(Date)
+    # Identifiers are stored encrypted (app/core/crypto.py); sign-in finds a person by the
+    # keyed hash of the normalised value (embedded.login_key).
     id_number: Mapped[str] = mapped_column(EncryptedString)
     id_number_hash: Mapped[str] = mapped_column(String(64), unique=True)
     mobile: Mapped[str] = mapped_column(EncryptedString)
     mobile_hash: Mapped[str] = mapped_column(String(64), unique=True)
-    address: Mapped[str] = mapped_column(EncryptedString)
+    address: Mapped[str] = mapped_column(Text)
     password_hash: Mapped[str] = mapped_column(String(200))
     licences: Mapped[list[LicenceRow]] = relationship(order_by="LicenceRow.id")
 
@@ -156,7 +152,7 @@ class SupplementRow(PlatformBase):
     wants_file: Mapped[bool] = mapped_column(default=False)
     raised_at: Mapped[datetime] = mapped_column(DateTime)  # UTC
     answered_at: Mapped[datetime | None] = mapped_column(DateTime)
-    # The answer may hold anything the citizen wrote: one ciphertext (app/crypto.py).
+    # The answer may hold anything the citizen wrote: one ciphertext (app/core/crypto.py).
     answer: Mapped[dict | None] = mapped_column(EncryptedJSON)
     answered_by: Mapped[str | None] = mapped_column(ForeignKey("helper.id"))
 

@@ -41,8 +41,8 @@ def active_matters(doc: dict, answers: dict) -> list[dict]:
 
 def plan_parts(doc: dict, promise_days: int, answers: dict) -> list[dict]:
     """One part per department, in the service's department order, with the names of
-    its matters and its working days: the slowest of its matters, never more than the
-    whole service promises. A single matter (or a bundle none of whose matters applies)
+    its matters and its working days: the slowest of its matters (the application's
+    promise is then its slowest part's). A single matter (or a bundle none of whose matters applies)
     gets a part for each of its departments, promised like the whole."""
     matters = active_matters(doc, answers)
     departments = list(doc.get("departments", []))
@@ -53,7 +53,7 @@ def plan_parts(doc: dict, promise_days: int, answers: dict) -> list[dict]:
         grouped.setdefault(_chinese(matter.get("department", "")), []).append(matter)
     order = [d for d in departments if d in grouped] + [d for d in grouped if d not in departments]
     return [{"department": d, "matters": [_chinese(m["name"]) for m in grouped[d]],
-             "days": min(max(int(m.get("days", 0)) for m in grouped[d]), promise_days)}
+             "days": max(int(m.get("days", 0)) for m in grouped[d])}
             for d in order]
 
 

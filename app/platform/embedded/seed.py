@@ -1,5 +1,5 @@
-"""Fill an empty embedded-platform database from the seed files (docs/form-schema.md),
-rebuilding it first when it was made for another schema version."""
+"""Fill the embedded platform's database from the seed files (docs/form-schema.md):
+what is missing is inserted (run by `flask db upgrade`); nothing is dropped."""
 from __future__ import annotations
 
 import re
@@ -11,11 +11,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 from werkzeug.security import generate_password_hash
 
-from ...crypto import keyring_of
-from ...db import Database
+from ...core.crypto import keyring_of
 from .. import HELPER_KINDS
-from .models import (SCHEMA_VERSION, HelperRow, LicenceRow, LifeEventRow, MetaRow,
-                     PersonRow, PlatformBase, ServiceRow)
+from .models import HelperRow, LicenceRow, LifeEventRow, PersonRow, ServiceRow
 
 SEED_DIR = Path(__file__).parent / "seed"
 
@@ -135,64 +133,70 @@ def _as_date(value) -> date | None:
     return date.fromisoformat(str(value))
 
 
-def prepare(db: Database) -> None:
-    """Make the database match this code's schema, then seed it if it is empty."""
-    with db.session() as session:
-        usable = _is_current_or_empty(session)
-    if not usable:
-        # Demo data only: start again rather than migrate. Only this platform's own
-        # tables are dropped, in case the front was pointed at the same database.
-        PlatformBase.metadata.drop_all(db.engine)
-        PlatformBase.metadata.create_all(db.engine)
-    with db.session() as session:
-        seed_if_empty(session)
-
-
-def _is_current_or_empty(session: Session) -> bool:
-    version = session.get(MetaRow, "schema_version")
-    if version is not None:
-        return version.value == str(SCHEMA_VERSION)
-    # No version: either a fresh database or one from before versions were kept.
-    return session.scalar(select(ServiceRow.code).limit(1)) is None
-
-
-def seed_if_empty(session: Session) -> bool:
-    if session.scalar(select(ServiceRow.code).limit(1)) is not None:
-        return False
-    session.merge(MetaRow(key="schema_version", value=str(SCHEMA_VERSION)))
+def seed_missing(session: Session) -> int:
+    """Insert what the seed files hold and the database lacks (by key): a fresh
+    database gets everything, an older one only what was added since, and nothing
+    present is overwritten or dropped. Returns how many rows were added."""
     catalogue = load_yaml("services.yaml")
-    library = catalogue.get("fields", {})
+    people = load_yaml("people.yaml")
+    have_events = set(session.scalars(select(LifeEventRow.key)))
+    have_services = set(session.scalars(select(ServiceRow.code)))
+    have_people = set(session.scalars(select(PersonRow.id)))
+    have_licences = set(session.execute(select(LicenceRow.person_id, LicenceRow.type)).all())
+    have_helpers = set(session.scalars(select(HelperRow.id)))
+    added = 0
     for position, event in enumerate(catalogue["life_events"]):
-        session.add(LifeEventRow(key=event["key"], position=position, name=event["name"]))
+        if event["key"] not in have_events:
+            session.add(LifeEventRow(key=event["key"], position=position, name=event["name"]))
+            added += 1
     session.flush()
+    library = catalogue.get("fields", {})
     for position, svc in enumerate(catalogue["services"]):
+        if svc["code"] in have_services:
+            continue
         doc = dict(svc)
         doc["questions"] = resolve_questions(svc.get("questions", []), library)
         check_service(doc)
         tag_questions(doc)
         doc["topics"] = topics_used(doc["questions"], catalogue.get("topics", []))
+        hotlines = catalogue.get("hotlines", {})
+        doc["hotlines"] = [[d, str(hotlines[d])] for d in svc.get("departments", []) if d in hotlines]
         session.add(ServiceRow(code=svc["code"], position=position, kind=svc["kind"],
                                life_event=svc["life_event"],
                                promise_days=int(svc["promise_days"]), doc=doc))
-    people = load_yaml("people.yaml")
+        added += 1
     lookup = keyring_of(session.get_bind().dialect).lookup
     for citizen in people["citizens"]:
-        id_number, mobile = str(citizen["id_number"]), str(citizen["mobile"])
-        person = PersonRow(
-            id=citizen["id"], name=citizen["name"], gender=citizen["gender"],
-            birth_date=_as_date(citizen["birth_date"]), id_number=id_number,
-            id_number_hash=lookup(id_number.upper()), mobile=mobile,
-            mobile_hash=lookup(mobile), address=citizen["address"],
-            password_hash=generate_password_hash(citizen["password"]))
+        if citizen["id"] not in have_people:
+            session.add(_person_row(citizen, lookup))
+            added += 1
+        session.flush()
         for lic in citizen.get("licences", []):
-            person.licences.append(LicenceRow(
-                type=lic["type"], number=str(lic["number"]), issued=_as_date(lic.get("issued")),
-                valid_until=_as_date(lic.get("valid_until")),
-                data=_json_safe(lic.get("data", {}))))
-        session.add(person)
+            if (citizen["id"], lic["type"]) not in have_licences:
+                session.add(_licence_row(citizen["id"], lic))
+                added += 1
     for helper in people.get("helpers", []):
-        session.add(_helper_row(helper, lookup))
-    return True
+        if helper["id"] not in have_helpers:
+            session.add(_helper_row(helper, lookup))
+            added += 1
+    return added
+
+
+def _person_row(citizen: dict, lookup) -> PersonRow:
+    id_number, mobile = str(citizen["id_number"]), str(citizen["mobile"])
+    return PersonRow(
+        id=citizen["id"], name=citizen["name"], gender=citizen["gender"],
+        birth_date=_as_date(citizen["birth_date"]), id_number=id_number,
+        id_number_hash=lookup(id_number.upper()), mobile=mobile,
+        mobile_hash=lookup(mobile), address=citizen["address"],
+        password_hash=generate_password_hash(citizen["password"]))
+
+
+def _licence_row(person_id: str, lic: dict) -> LicenceRow:
+    return LicenceRow(
+        person_id=person_id, type=lic["type"], number=str(lic["number"]),
+        issued=_as_date(lic.get("issued")), valid_until=_as_date(lic.get("valid_until")),
+        data=_json_safe(lic.get("data", {})))
 
 
 def _helper_row(helper: dict, lookup) -> HelperRow:

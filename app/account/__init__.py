@@ -1,0 +1,1 @@
+"""Signing in and out, the session clock, the account's language."""

@@ -1,0 +1,1 @@
+"""Applying for a service: the one-question-per-page journey, drafts, bundles, licence facts."""

@@ -1,0 +1,1 @@
+"""Assisted mode: helpers acting for a citizen, the citizen's consent, the access log."""

@@ -1,0 +1,104 @@
+"""The citizen's side of assisted mode: whom they authorised (granting and ending it)
+and 谁查看或办理了我的信息, the log of everyone else who saw or changed their data."""
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, g, redirect, render_template, url_for
+from flask_babel import gettext as _, lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import RadioField, SelectMultipleField, StringField
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import InputRequired
+
+from ..core.auth import citizen_required
+from .consent import AuthorisationNotFound
+from ..core.deps import consents, locale, platform
+from ..messages.access import centre as message_centre
+from ..platform import Option, Question
+from .forms import duration_question
+
+bp = Blueprint("consent", __name__, url_prefix="/my")
+
+REMOTE_HOURS = ("4", "24", "168", "720")
+
+
+class GrantForm(FlaskForm):
+    helper = StringField(validators=[InputRequired(_l("Enter the helper's code or mobile number"))])
+    scope = RadioField(choices=[SelectChoice("all", "all"), SelectChoice("chosen", "chosen")], default="all",
+                       validators=[InputRequired(_l("Choose which services the helper may apply for"))])
+    services = SelectMultipleField(choices=[], validate_choice=False)
+    hours = RadioField(choices=[SelectChoice(h, h) for h in REMOTE_HOURS], default="24",
+                       validators=[InputRequired(_l("Choose how long the helper may act"))])
+
+
+def grant_questions(services) -> dict[str, Question]:
+    return {
+        "helper": Question(key="helper", type="text", label=_("Helper's code or mobile number"),
+                           hint=_("Ask your helper: the code looks like HB1001.")),
+        "scope": Question(key="scope", type="radio", label=_("Which services may they apply for?"),
+                          options=(Option("all", _("All services")),
+                                   Option("chosen", _("Only the services I choose")))),
+        "services": Question(key="services", type="checkboxes",
+                             label=_("Services they may apply for"),
+                             hint=_("Only needed if you chose “Only the services I choose”."),
+                             options=tuple(Option(s.code, s.name) for s in services)),
+        "hours": duration_question("hours", REMOTE_HOURS),
+    }
+
+
+def helpers_by_id(ids) -> dict:
+    return {helper_id: platform().helper(helper_id) for helper_id in set(ids)}
+
+
+@bp.get("/helpers")
+@citizen_required
+def authorisations():
+    granted = consents().authorisations_of_citizen(g.user.id)
+    return render_template("assisted/authorisations.html", authorisations=granted,
+                           helpers=helpers_by_id(a.helper_id for a in granted),
+                           services={s.code: s for s in platform().services(locale())})
+
+
+@bp.route("/helpers/new", methods=["GET", "POST"])
+@citizen_required
+def grant():
+    services = platform().services(locale())
+    form = GrantForm()
+    form.questions = grant_questions(services)
+    if form.validate_on_submit():
+        helper = platform().find_helper(form.helper.data)
+        chosen = [code for code in form.services.data if code in {s.code for s in services}]
+        if helper is None:
+            form.helper.errors.append(_("There is no helper with this code or mobile number. Check it with your helper."))
+        elif form.scope.data == "chosen" and not chosen:
+            form.services.errors.append(_("Choose at least one service, or choose “All services”."))
+        else:
+            authorisation = consents().grant(
+                g.user.id, helper.id, chosen if form.scope.data == "chosen" else None,
+                int(form.hours.data), "remote")
+            message_centre().consent_changed(g.user.id, True, authorisation)
+            flash(_("%(name)s can now apply for you.", name=helper.name))
+            return redirect(url_for("consent.authorisations"))
+    return render_template("assisted/grant.html", form=form)
+
+
+@bp.post("/helpers/<int:authorisation_id>/end")
+@citizen_required
+def end(authorisation_id):
+    try:
+        authorisation = consents().revoke(authorisation_id, g.user.id)
+    except AuthorisationNotFound:
+        abort(404)
+    if authorisation.revoked_at is not None:
+        message_centre().consent_changed(g.user.id, False, authorisation)
+    flash(_("The authorisation has ended. The helper can no longer see or do anything for you."))
+    return redirect(url_for("consent.authorisations"))
+
+
+@bp.get("/access-log")
+@citizen_required
+def access_log():
+    entries = consents().access_log_of(g.user.id, limit=200)
+    return render_template("assisted/access_log.html", entries=entries,
+                           services={s.code: s for s in platform().services(locale())},
+                           helpers=helpers_by_id(e.actor_id for e in entries
+                                                 if e.actor_kind == "helper"))

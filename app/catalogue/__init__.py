@@ -1,0 +1,1 @@
+"""Finding a service: the home page, search, the service page."""

@@ -1,0 +1,157 @@
+"""Configuration from the environment, with defaults that run on one machine."""
+from __future__ import annotations
+
+import os
+import secrets
+from datetime import timedelta
+from pathlib import Path
+
+
+def data_dir(instance_path: str) -> Path:
+    """All data (databases, secret key, uploads) lives in one folder."""
+    path = Path(os.environ.get("YIBAN_DATA_DIR") or instance_path)
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def secret_key(folder: Path) -> str:
+    """SECRET_KEY from the environment, else one generated once and kept in the data folder."""
+    if os.environ.get("SECRET_KEY"):
+        return os.environ["SECRET_KEY"]
+    key_file = folder / "secret_key"
+    if not key_file.exists():
+        # O_EXCL: two processes starting at once must not write two different keys.
+        try:
+            fd = os.open(key_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            with os.fdopen(fd, "w") as f:
+                f.write(secrets.token_hex(32))
+        except FileExistsError:
+            pass
+    return key_file.read_text().strip()
+
+
+# Secrets that must be the same on every instance, by their variable.
+SHARED_SECRETS = ("SECRET_KEY", "YIBAN_DATA_KEYS", "YIBAN_LOOKUP_KEY")
+
+
+class SecretsNotConfigured(RuntimeError):
+    pass
+
+
+def several_instances(front_url: str, platform_url: str) -> bool:
+    """Configured as one of several instances: state shared in Redis or in a database
+    server. YIBAN_SINGLE_INSTANCE=1 says it is one process on its own after all."""
+    if os.environ.get("YIBAN_SINGLE_INSTANCE") == "1":
+        return False
+    return bool(os.environ.get("YIBAN_REDIS_URL")) or not (
+        front_url.startswith("sqlite") and platform_url.startswith("sqlite"))
+
+
+def require_shared_secrets(front_url: str, platform_url: str) -> None:
+    """Refuse to start rather than generate a secret into this host's data folder that
+    the other instances do not have (their sign-ins and data would not open here)."""
+    if not several_instances(front_url, platform_url):
+        return
+    missing = [name for name in SHARED_SECRETS if not os.environ.get(name)]
+    if missing:
+        raise SecretsNotConfigured(
+            f"Several instances are configured (YIBAN_REDIS_URL or a database server), "
+            f"but {', '.join(missing)} not set: each instance would generate its own. Set "
+            f"the same values on every instance (docs/deploy.md: `flask --app app keys "
+            f"generate` makes a data key), or YIBAN_SINGLE_INSTANCE=1 if this is the only one.")
+
+
+def _flag(value: str | None) -> bool | None:
+    return None if value in (None, "") else value == "1"
+
+
+def auto_migrate(front_url: str, platform_url: str) -> bool:
+    """Migrate at start-up? Yes for the one-process default on SQLite files; with a
+    shared database, several instances must not race: `flask db upgrade` runs once."""
+    flag = _flag(os.environ.get("YIBAN_AUTO_MIGRATE"))
+    if flag is not None:
+        return flag
+    return front_url.startswith("sqlite") and platform_url.startswith("sqlite")
+
+
+def load(instance_path: str) -> dict:
+    folder = data_dir(instance_path)
+    front_url = os.environ.get("YIBAN_DATABASE_URL", f"sqlite:///{folder / 'front.sqlite'}")
+    platform_url = os.environ.get("YIBAN_PLATFORM_DATABASE_URL",
+                                  f"sqlite:///{folder / 'platform.sqlite'}")
+    require_shared_secrets(front_url, platform_url)
+    redis_url = os.environ.get("YIBAN_REDIS_URL") or None
+    return {
+        "DATA_DIR": folder,
+        "SECRET_KEY": secret_key(folder),
+        "PLATFORM_DATABASE_URL": platform_url,
+        "FRONT_DATABASE_URL": front_url,
+        # Schema migrations at start-up (app/migrations): on by default only when both
+        # stores are SQLite files; otherwise run `flask --app app db upgrade` once.
+        "AUTO_MIGRATE": auto_migrate(front_url, platform_url),
+        "UPLOAD_DIR": folder / "uploads",
+        # Signed-in sessions end after this much inactivity; drafts are saved at every
+        # step, so an expired session loses nothing.
+        "SESSION_IDLE_TIMEOUT": timedelta(
+            minutes=int(os.environ.get("YIBAN_SESSION_IDLE_MINUTES", "30"))),
+        "PERMANENT_SESSION_LIFETIME": timedelta(days=7),
+        # Server-side sessions (app/core/sessions.py): the one place the store is chosen.
+        # "sqlalchemy": the front's own database; Flask-Session's other backends (e.g.
+        # "redis" with SESSION_REDIS) plug in here.
+        "SESSION_TYPE": os.environ.get("YIBAN_SESSION_TYPE", "sqlalchemy"),
+        "SESSION_PERMANENT": False,  # only a sign-in makes a session permanent
+        # Stored when changed (the idle clock moves at most once a minute), not on
+        # every request.
+        "SESSION_REFRESH_EACH_REQUEST": False,
+        "SQLALCHEMY_TRACK_MODIFICATIONS": False,
+        # Answers entered offline stay (encrypted) on the device at most this long after
+        # the device last reached the site signed in (static/js/offline.js).
+        "OFFLINE_KEEP_DAYS": int(os.environ.get("YIBAN_OFFLINE_KEEP_DAYS", "3")),
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        # Forces Secure cookies and HSTS behind a proxy that ends HTTPS; a request that
+        # itself arrives over HTTPS gets them anyway (app/core/security.py).
+        "SESSION_COOKIE_SECURE": os.environ.get("YIBAN_SECURE_COOKIES", "0") == "1",
+        # Rate-limit counters: per process in memory by default; e.g. redis://host:6379
+        # when several app processes must share them (app/core/limits.py).
+        "RATELIMIT_STORAGE_URI": os.environ.get("YIBAN_RATELIMIT_STORAGE_URI")
+        or redis_url or "memory://",
+        # Shared state of several instances (rate limits above; /readyz checks it).
+        # Server-side sessions, when they land, take the same URL.
+        "REDIS_URL": redis_url,
+        # One JSON object per log line, with the request id (app/operations/views.py).
+        "LOG_JSON": os.environ.get("YIBAN_LOG_JSON", "0") == "1",
+        # Reverse proxies in front that set X-Forwarded-For/-Proto: without this, behind
+        # nginx every citizen would share the proxy's one rate-limit budget.
+        "TRUSTED_PROXIES": int(os.environ.get("YIBAN_TRUSTED_PROXIES", "0")),
+        # A form must not expire while an older person takes their time (WCAG 2.2.1);
+        # the token lives as long as the session.
+        "WTF_CSRF_TIME_LIMIT": None,
+        # Submissions the platform could not take at once are retried by a background
+        # thread in each app process (app/outbox): 0 turns it off (then run
+        # `flask outbox deliver --loop` instead); unset, it is on except in tests.
+        "OUTBOX_WORKER": _flag(os.environ.get("YIBAN_OUTBOX_WORKER")),
+        "OUTBOX_POLL_SECONDS": float(os.environ.get("YIBAN_OUTBOX_POLL_SECONDS", "10")),
+        "MAX_CONTENT_LENGTH": 12 * 1024 * 1024,
+        # The speech audio cache (DATA_DIR/speech): the clips used longest ago go first.
+        "SPEECH_CACHE_MB": int(os.environ.get("YIBAN_SPEECH_CACHE_MB", "1024")),
+        # 服务找人: the rules that suggest services on the home page (app/proactive/rules.py);
+        # unset, the file shipped with the app. Checked at start-up.
+        "PROACTIVE_RULES": os.environ.get("YIBAN_PROACTIVE_RULES") or None,
+        # Flask-Compress: pages and JSON; brotli at a quality that costs little CPU.
+        "COMPRESS_MIMETYPES": ["text/html", "application/json"],
+        "COMPRESS_ALGORITHM": ["br", "gzip"],
+        "COMPRESS_BR_LEVEL": 4,
+        "COMPRESS_LEVEL": 6,
+        "COMPRESS_MIN_SIZE": 500,
+        # How long the catalogue kept in memory is trusted before the platform's
+        # catalogue version is asked again (app/core/platform_cache.py).
+        "CATALOGUE_CHECK_SECONDS": float(os.environ.get("YIBAN_CATALOGUE_CHECK_SECONDS", "5")),
+        # How often a process reads the platform's event feed before a signed-in page:
+        # 0 (every page) unless set; gunicorn.conf.py sets 2 (`flask messages sync`
+        # from cron catches up in any case).
+        "MESSAGES_SYNC_SECONDS": float(os.environ.get("YIBAN_MESSAGES_SYNC_SECONDS", "0")),
+        "BABEL_DEFAULT_LOCALE": "zh_Hans_CN",
+        "BABEL_DEFAULT_TIMEZONE": "Asia/Shanghai",
+        "LOCALES": ["zh_Hans_CN", "zh_Hant", "en", "ug"],
+    }

@@ -1,0 +1,63 @@
+"""Static files: fingerprinted, precompressed, served before the app is reached.
+
+At setup (`python -m app.core.static_files`, run by scripts/setup.sh) Flask-Static-Digest
+copies every file under static/ to a name carrying its MD5 (css/yiban-<md5>.css) with
+.gz and .br siblings, and writes static/cache_manifest.json. `url_for('static', ...)`
+gives the fingerprinted name when the manifest has one, so templates are unchanged.
+
+WhiteNoise answers /static/ in front of Flask: no session, database or platform is
+touched, the .br/.gz sibling is sent to a client that accepts it, and a fingerprinted
+file is cached for a year as immutable (a changed file has a new name). Unhashed names
+(a service worker, say) keep a short max-age."""
+from __future__ import annotations
+
+import json
+import re
+import sys
+from pathlib import Path
+
+from whitenoise import WhiteNoise
+
+MANIFEST = "cache_manifest.json"
+_FINGERPRINTED = re.compile(r"-[0-9a-f]{32}\.\w+$")
+SHORT_MAX_AGE = 300
+
+
+def compile_static(static_dir: Path) -> None:
+    from flask_static_digest.digester import clean, compile
+
+    clean(str(static_dir), [], True, True)
+    compile(str(static_dir), str(static_dir), [], True, True)
+
+
+def _immutable(path: str, url: str) -> bool:
+    return bool(_FINGERPRINTED.search(url))
+
+
+def _headers(headers, path: str, url: str) -> None:
+    from .security import HEADERS, STATIC_CSP
+
+    for name, value in HEADERS.items():
+        headers.setdefault(name, value)
+    headers["Content-Security-Policy"] = STATIC_CSP
+    if _immutable(path, url):
+        headers["Cache-Control"] = "public, max-age=31536000, immutable"
+
+
+def init_app(app) -> None:
+    static_dir = Path(app.static_folder)
+    manifest_path = static_dir / MANIFEST
+    manifest = json.loads(manifest_path.read_text()) if manifest_path.exists() else {}
+
+    @app.url_defaults
+    def _fingerprint(endpoint, values):
+        if endpoint == "static" and "filename" in values:
+            values["filename"] = manifest.get(values["filename"], values["filename"])
+
+    app.wsgi_app = WhiteNoise(app.wsgi_app, root=str(static_dir), prefix="static/",
+                              max_age=SHORT_MAX_AGE, immutable_file_test=_immutable,
+                              add_headers_function=_headers)
+
+
+if __name__ == "__main__":
+    compile_static(Path(sys.argv[1] if len(sys.argv) > 1 else "static"))

@@ -1,0 +1,1 @@
+"""What operators and their tools read: health, readiness, metrics, request ids, logs."""

@@ -1,0 +1,243 @@
+"""Page speed, side by side with Flask's hello world, and bytes on the wire.
+
+    .venv/bin/python -m bench.pages [--app-dir DIR] [--duration 5] [--rounds 2]
+                                    [--no-wrk] [--no-browser]
+
+1. Serves bench/hello.py and Yiban (from --app-dir: this tree by default, or e.g. an
+   export of an older commit) under the same gunicorn settings (bench/gunicorn_bench.py:
+   2 workers, gthread with 4 threads, no access log), each on a fresh data folder.
+2. Alternates `wrk -t2 -c16 -d<duration>s` runs: hello world, then `/`, a service page,
+   a signed-in question page and its check-answers page (a signed-in session cookie
+   from a real sign-in), `--rounds` times; prints the median requests/s of each and
+   its ratio to hello world's. The machine is shared: only ratios mean anything.
+3. In Debian's chromium (Playwright, CDP): bytes on the wire of a first visit (cache
+   disabled) to home, service and question pages; a repeat visit's next page (cache
+   on: bytes, and requests that went to the network); first contentful paint of each
+   page at 400 kbit/s and 400 ms round trip (Network.emulateNetworkConditions).
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import shutil
+import signal
+import socket
+import statistics
+import subprocess  # nosec B404: starts gunicorn and wrk
+import sys
+import tempfile
+import time
+import urllib.parse
+import urllib.request
+from http.cookiejar import CookieJar
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+SETTINGS = Path(__file__).with_name("gunicorn_bench.py")
+SERVICE = "elderly-allowance"
+CHROMIUM = "/usr/bin/chromium"
+TARGET_RATIO, GOAL_RATIO = 0.25, 0.5
+FIRST_VISIT_BUDGET, REPEAT_BUDGET, FCP_BUDGET = 40_000, 14_000, 2.0
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Server:
+    def __init__(self, app_dir: Path, wsgi: str, env: dict | None = None):
+        self.port = free_port()
+        self.base = f"http://127.0.0.1:{self.port}"
+        self.process = subprocess.Popen(  # nosec B603
+            [sys.executable, "-m", "gunicorn", "-c", str(SETTINGS),
+             "-b", f"127.0.0.1:{self.port}", wsgi],
+            cwd=app_dir, env={**os.environ, "PYTHONPATH": str(app_dir), **(env or {})},
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+        deadline = time.monotonic() + 180
+        while time.monotonic() < deadline:
+            try:
+                urllib.request.urlopen(self.base + "/", timeout=10).read()  # nosec B310
+                return
+            except OSError:
+                time.sleep(0.3)
+        self.stop()
+        raise SystemExit(f"{wsgi} did not start")
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            os.killpg(self.process.pid, signal.SIGTERM)
+            try:
+                self.process.wait(30)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.process.pid, signal.SIGKILL)
+
+
+def prepare_data(app_dir: Path, env: dict) -> None:
+    """Schema and seed before the workers start (an older tree without the
+    prepare-data command makes them when its app is first created)."""
+    command = "prepare-data" if (app_dir / "app" / "prepare.py").exists() else "routes"
+    subprocess.run([sys.executable, "-m", "flask", "--app", "app", command],  # nosec B603
+                   cwd=app_dir, env={**os.environ, "PYTHONPATH": str(app_dir), **env},
+                   check=True, stdout=subprocess.DEVNULL)
+
+
+def signed_in(base: str) -> tuple[str, dict]:
+    """Sign in as a demo citizen and open an application: (cookie header, page URLs)."""
+    jar = CookieJar()
+    opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
+    page = opener.open(base + "/sign-in").read().decode()
+    token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page).group(1)
+    opener.open(base + "/sign-in", urllib.parse.urlencode({
+        "csrf_token": token, "login": "13800000001", "password": "yiban-demo-1"}).encode())
+    first = opener.open(f"{base}/apply/{SERVICE}")
+    question = urllib.parse.urlsplit(first.geturl()).path
+    cookie = "; ".join(f"{c.name}={c.value}" for c in jar)
+    return cookie, {"question": question, "check": f"/apply/{SERVICE}/check"}
+
+
+def wrk(url: str, seconds: int, cookie: str | None = None) -> float:
+    command = ["wrk", "-t2", "-c16", f"-d{seconds}s", url]
+    if cookie:
+        command[1:1] = ["-H", f"Cookie: {cookie}"]
+    out = subprocess.run(command, capture_output=True, text=True, check=True).stdout  # nosec
+    non_2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
+    if non_2xx:
+        print(f"  ! {url}: {non_2xx.group(1)} non-2xx/3xx responses", file=sys.stderr)
+    return float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
+
+
+def throughput(app_dir: Path, seconds: int, rounds: int) -> None:
+    data = Path(tempfile.mkdtemp(prefix="yiban-bench-"))
+    env = {"YIBAN_DATA_DIR": str(data), "YIBAN_OUTBOX_WORKER": "0",
+           "YIBAN_SPEECH_PREWARM": "0", "YIBAN_RATELIMIT_STORAGE_URI": "memory://",
+           "YIBAN_MESSAGES_SYNC_SECONDS": "2"}  # as gunicorn.conf.py sets it
+    hello = yiban = None
+    try:
+        prepare_data(app_dir, env)
+        hello = Server(ROOT, "bench.hello:app")
+        yiban = Server(app_dir, "app:create_app()", {**env, "YIBAN_AUTO_MIGRATE": "0"})
+        cookie, urls = signed_in(yiban.base)
+        pages = [("hello world", hello.base + "/", None), ("/", yiban.base + "/", None),
+                 ("/services/retirement", yiban.base + "/services/retirement", None),
+                 (f"{urls['question']} (signed in)", yiban.base + urls["question"], cookie),
+                 (f"{urls['check']} (signed in)", yiban.base + urls["check"], cookie)]
+        for _name, url, page_cookie in pages:  # warm up: templates, catalogue
+            wrk(url, 1, page_cookie)
+        results: dict[str, list[float]] = {name: [] for name, _, _ in pages}
+        for _ in range(rounds):
+            for name, url, page_cookie in pages:
+                results[name].append(wrk(url, seconds, page_cookie))
+        base = statistics.median(results["hello world"])
+        print(f"\nwrk -t2 -c16 -d{seconds}s, {rounds} alternating rounds, median; "
+              f"load: {os.getloadavg()[0]:.1f}")
+        print(f"{'page':48} {'requests/s':>10} {'ratio':>7}")
+        for name, values in results.items():
+            rps = statistics.median(values)
+            ratio = rps / base
+            mark = "" if name == "hello world" else (
+                "  goal" if ratio >= GOAL_RATIO else "  ok" if ratio >= TARGET_RATIO else "  BELOW")
+            print(f"{name:48} {rps:10.0f} {ratio:7.3f}{mark}")
+    finally:
+        for server in (yiban, hello):
+            if server:
+                server.stop()
+        shutil.rmtree(data, ignore_errors=True)
+
+
+# ---- the browser -------------------------------------------------------------------------
+def browser_measures(app_dir: Path) -> None:
+    from playwright.sync_api import sync_playwright
+
+    data = Path(tempfile.mkdtemp(prefix="yiban-bench-"))
+    env = {"YIBAN_DATA_DIR": str(data), "YIBAN_OUTBOX_WORKER": "0",
+           "YIBAN_SPEECH_PREWARM": "0"}
+    yiban = None
+    try:
+        prepare_data(app_dir, env)
+        yiban = Server(app_dir, "app:create_app()", {**env, "YIBAN_AUTO_MIGRATE": "0"})
+        cookie, urls = signed_in(yiban.base)
+        pages = [("home", "/", False), ("service", "/services/retirement", False),
+                 ("question (signed in)", urls["question"], True)]
+        with sync_playwright() as p:
+            browser = p.chromium.launch(executable_path=CHROMIUM)
+            print(f"\n{'page':24} {'first visit':>12} {'repeat':>8} {'requests':>9} "
+                  f"{'FCP 400k/400ms':>15}")
+            for name, path, needs_cookie in pages:
+                first = visit(browser, yiban.base, path, cookie if needs_cookie else None,
+                              cache=False)
+                repeat = visit(browser, yiban.base, path, cookie if needs_cookie else None,
+                               cache=True, before="/" if path != "/" else "/services/retirement")
+                slow = visit(browser, yiban.base, path, cookie if needs_cookie else None,
+                             cache=False, slow=True)
+                print(f"{name:24} {first['bytes'] / 1000:10.1f}KB {repeat['bytes'] / 1000:6.1f}KB"
+                      f" {repeat['requests']:9d} {slow['fcp']:14.2f}s"
+                      + ("" if first["bytes"] <= FIRST_VISIT_BUDGET else "  first > 40 KB")
+                      + ("" if repeat["bytes"] <= REPEAT_BUDGET else "  repeat > 14 KB"))
+            browser.close()
+    finally:
+        if yiban:
+            yiban.stop()
+        shutil.rmtree(data, ignore_errors=True)
+
+
+def visit(browser, base: str, path: str, cookie: str | None, cache: bool,
+          before: str | None = None, slow: bool = False) -> dict:
+    """Open `path` (after `before`, for a repeat visit): bytes received for it, the
+    requests that went to the network, and its first contentful paint."""
+    context = browser.new_context()
+    if cookie:
+        context.add_cookies([{"name": k, "value": v, "url": base}
+                             for k, v in (part.split("=", 1) for part in cookie.split("; "))])
+    page = context.new_page()
+    cdp = context.new_cdp_session(page)
+    cdp.send("Network.enable")
+    cdp.send("Network.setCacheDisabled", {"cacheDisabled": not cache})
+    received: dict[str, int] = {}
+    sent: dict[str, str] = {}
+    from_cache: set[str] = set()
+    cdp.on("Network.loadingFinished",
+           lambda e: received.__setitem__(e["requestId"], e["encodedDataLength"]))
+    cdp.on("Network.requestWillBeSent",
+           lambda e: sent.__setitem__(e["requestId"], e["request"]["url"]))
+    cdp.on("Network.requestServedFromCache", lambda e: from_cache.add(e["requestId"]))
+    cdp.on("Network.responseReceived", lambda e: from_cache.add(e["requestId"])
+           if e["response"].get("fromDiskCache") or e["response"].get("fromMemoryCache")
+           else None)
+    if before:
+        page.goto(base + before, wait_until="load")
+        received.clear()
+        sent.clear()
+    if slow:
+        cdp.send("Network.emulateNetworkConditions", {
+            "offline": False, "latency": 400, "downloadThroughput": 400_000 / 8,
+            "uploadThroughput": 400_000 / 8})
+    page.goto(base + path, wait_until="load")
+    page.wait_for_timeout(300)
+    fcp = page.evaluate("""() => { const e = performance.getEntriesByName(
+        'first-contentful-paint')[0]; return e ? e.startTime / 1000 : -1; }""")
+    context.close()
+    network = [url for request_id, url in sent.items() if request_id not in from_cache]
+    return {"bytes": sum(received.values()), "requests": len(network), "fcp": fcp,
+            "network": network}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--app-dir", type=Path, default=ROOT)
+    parser.add_argument("--duration", type=int, default=5)
+    parser.add_argument("--rounds", type=int, default=2)
+    parser.add_argument("--no-wrk", action="store_true")
+    parser.add_argument("--no-browser", action="store_true")
+    args = parser.parse_args()
+    print(f"uptime: {subprocess.run(['uptime'], capture_output=True, text=True).stdout.strip()}")
+    if not args.no_wrk:
+        throughput(args.app_dir.resolve(), args.duration, args.rounds)
+    if not args.no_browser:
+        browser_measures(args.app_dir.resolve())
+
+
+if __name__ == "__main__":
+    main()

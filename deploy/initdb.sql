@@ -1,0 +1,1 @@
+CREATE DATABASE yiban_platform OWNER yiban;
