@@ -163,6 +163,11 @@ def name_validator(form, field):
         raise ValidationError(str(NAME_DIGITS_MESSAGE))
 
 
+def longest_answer(question: Question) -> int:
+    """The most characters any one field of this question can validly hold."""
+    return max(question.validation.get("max_length") or 0, TEXTAREA_DEFAULT_MAX)
+
+
 def length_validator(question: Question, default_max: int | None):
     rules = question.validation
     return length_check(rules.get("max_length", default_max), rules.get("min_length"))
