@@ -13,9 +13,11 @@ from datetime import date, timedelta
 import pytest
 from flask import current_app
 from flask_babel import get_locale
+from flask_wtf import FlaskForm
 from werkzeug.datastructures import FileStorage, MultiDict
 
 from app.apply.journey import active_questions, is_shown
+from app.forms import widgets
 from app.forms.builder import answer_value, build_form, is_blank, prefill_value
 from app.platform import LocalText, Option, Question
 
@@ -422,6 +424,86 @@ def test_no_new_file_is_fine_when_one_was_uploaded_before(ctx):
     valid, form = submit(q("file", validation=FILE_RULES), {}, has_stored_file=True)
     assert valid
     assert is_blank(form.field)
+
+
+# ---- the component each type is shown by -----------------------------------------------
+@pytest.mark.parametrize("type_, component, macro, attributes", [
+    ("text", widgets.TextInput, "text_input", {}),
+    ("name", widgets.TextInput, "text_input", {"autocomplete": "name", "spellcheck": "false"}),
+    ("id_number", widgets.TextInput, "text_input",
+     {"autocomplete": "off", "spellcheck": "false", "autocapitalize": "characters", "dir": "ltr"}),
+    ("mobile", widgets.TextInput, "text_input",
+     {"autocomplete": "tel-national", "inputmode": "numeric", "dir": "ltr"}),
+    ("bank_account", widgets.TextInput, "text_input",
+     {"autocomplete": "off", "inputmode": "numeric", "spellcheck": "false", "dir": "ltr"}),
+    ("textarea", widgets.CharacterCount, "textarea", None),
+    ("date", widgets.DateInput, "date_input", None),
+    ("address", widgets.AddressInput, "address_input", None),
+    ("radio", widgets.Choices, "choices", None),
+    ("yesno", widgets.Choices, "choices", None),
+    ("checkboxes", widgets.Choices, "choices", None),
+    ("file", widgets.FileUpload, "file_upload", None),
+])
+def test_each_field_type_is_shown_by_its_component(ctx, type_, component, macro, attributes):
+    question = q(type_, hint=LocalText("提示"), **(RADIO if type_ in ("radio", "checkboxes") else {}))
+    field = build_form(question).field
+    assert type(field.widget) is component and field.widget.macro == macro
+    params = field.widget.params(field)
+    assert (params["label"], params["hint"]) == ("问题", "提示")
+    if attributes is not None:
+        assert params["attributes"] == attributes
+
+
+def test_a_textarea_counts_down_from_its_own_limit(ctx):
+    field = build_form(q("textarea", validation={"max_length": 120})).field
+    assert field.widget.params(field)["limit"] == 120
+
+
+def test_the_components_follow_the_file_rules_the_checks_use(ctx):
+    field = build_form(q("file", validation=FILE_RULES)).field
+    params = field.widget.params(field)
+    assert (params["types"], params["max_mb"]) == (("pdf", "jpg", "png"), 1)
+
+
+def test_a_yes_no_question_offers_translated_yes_and_no(ctx):
+    field = build_form(q("yesno")).field
+    labels = [item["label"] for item in field.widget.params(field)["items"]]
+    assert labels == [zh("Yes"), zh("No")]
+
+
+def test_an_unknown_field_type_is_refused_by_name(ctx):
+    with pytest.raises(ValueError, match="'signature'"):
+        build_form(q("signature"))
+
+
+# ---- fields a form declares itself --------------------------------------------------------
+def test_a_rating_comment_is_checked_like_a_textarea_question(ctx):
+    from app.applications.ratings import COMMENT_MAX, RatingForm
+    form = RatingForm(formdata=MultiDict({"level": "5", "comment": "好" * (COMMENT_MAX + 1)}))
+    assert not form.validate()
+    assert form.comment.errors == [zh(MAX_LENGTH, MAX_LENGTH_PLURAL, COMMENT_MAX,
+                                      length=COMMENT_MAX + 1)]
+    assert form.level.errors == []
+
+
+def test_a_rating_needs_a_level_and_refuses_one_that_is_not_offered(ctx):
+    from app.applications.ratings import RatingForm
+    for sent in ({}, {"level": "9"}):
+        form = RatingForm(formdata=MultiDict(sent))
+        assert not form.validate()
+        assert form.level.errors == [zh("Select an answer")]
+
+
+def test_a_declared_file_field_refuses_what_a_file_question_refuses(ctx):
+    from app.forms.declared import file_field
+
+    class Upload(FlaskForm):
+        upload = file_field(LocalText("文件"), ("pdf",), 1, required=True)
+
+    form = Upload(formdata=MultiDict({"upload": upload(PNG_BYTES, "photo.png")}))
+    assert not form.validate()
+    assert form.upload.errors == [zh("The file must be a %(types)s", types="PDF")]
+    assert not Upload(formdata=MultiDict()).validate()
 
 
 # ---- optional questions ----------------------------------------------------------------

@@ -69,3 +69,22 @@ def test_inline_check_needs_a_signed_in_user(client):
     response = client.post("/apply/retirement/mobile/validate", data={"mobile": "1"},
                            headers=HTMX)
     assert response.status_code in (400, 401)
+
+
+def test_inline_check_answers_into_the_error_slot_beside_the_field(zhang):
+    """The question page's field posts to its check and puts the answer in its own error
+    slot, a polite live region, so the message is read out where the field is."""
+    page = zhang.get("/apply/retirement/mobile").get_data(as_text=True)
+    group = re.search(r'<div class="form-group"[^>]*id="mobile-group"[^>]*>', page, re.S).group(0)
+    assert 'data-hx-post="/apply/retirement/mobile/validate"' in group
+    assert 'data-hx-target="#mobile-error"' in group
+    assert '<div class="error-slot" id="mobile-error" aria-live="polite">' in page
+    described = re.search(r'<input[^>]*id="mobile"[^>]*>', page, re.S).group(0)
+    assert "mobile-error" in re.search(r'aria-describedby="([^"]*)"', described).group(1)
+
+
+def test_a_choice_is_not_checked_before_the_page_is_sent(zhang):
+    page = zhang.get("/apply/retirement/matters").get_data(as_text=True)
+    assert 'id="matters-error"' in page
+    assert "hx-post" not in re.search(r'<div class="form-group[^>]*id="matters-group"[^>]*>',
+                                      page, re.S).group(0)

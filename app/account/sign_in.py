@@ -11,15 +11,21 @@ from wtforms.validators import InputRequired
 
 from ..core.clock import utcnow
 from ..core.deps import store
+from ..forms.widgets import PasswordInput, TextInput
 
 FREE_TRIES = 3
 MAX_WAIT_SECONDS = 300
 
 
+# A login is a number or a code, typed character by character and read left to right.
+LOGIN_INPUT = TextInput(autocomplete="username", spellcheck="false", dir="ltr")
+PASSWORD_INPUT = PasswordInput(autocomplete="current-password", spellcheck="false")
+
+
 class SignInForm(FlaskForm):
-    login = StringField(_l("Mobile number or ID number"),
+    login = StringField(_l("Mobile number or ID number"), widget=LOGIN_INPUT,
                         validators=[InputRequired(_l("Enter your mobile number or ID number"))])
-    password = PasswordField(_l("Password"),
+    password = PasswordField(_l("Password"), widget=PASSWORD_INPUT,
                              validators=[InputRequired(_l("Enter your password"))])
 
 

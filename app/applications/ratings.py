@@ -5,39 +5,33 @@ applications blueprint (我的办件)."""
 from __future__ import annotations
 
 from flask import g, redirect, render_template, request, url_for
-from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 
 from ..assisted.acting import acting_helper_id
 from ..core.auth import login_required
 from ..core.deps import platform
-from ..forms.builder import build_field
-from ..platform import RATING_LEVELS, Option, Question, RatingRefused
+from ..forms.declared import radio_field, textarea_field
+from ..platform import RATING_LEVELS, RatingRefused
 from ..core.templating import RATING_LABELS
 from .blueprint import bp, own_application
 
 COMMENT_MAX = 500
 
 
-def rating_questions() -> dict[str, Question]:
-    return {
-        "level": Question(
-            key="level", type="radio", label=_("How satisfied are you with how your application was handled?"),
-            hint=_("Your rating goes to the departments and helps them do better. It does not change the result of your application."),
-            options=tuple(Option(str(level), str(RATING_LABELS[level])) for level in RATING_LEVELS)),
-        "comment": Question(
-            key="comment", type="textarea", required=False, validation={"max_length": COMMENT_MAX},
-            label=_("Tell us why (optional)"),
-            hint=_("What went well, or what should be better. Do not write ID or bank card numbers here.")),
-    }
+class RatingForm(FlaskForm):
+    level = radio_field(
+        _l("How satisfied are you with how your application was handled?"),
+        [(str(level), RATING_LABELS[level]) for level in RATING_LEVELS],
+        hint=_l("Your rating goes to the departments and helps them do better. It does not change the result of your application."))
+    comment = textarea_field(
+        _l("Tell us why (optional)"), COMMENT_MAX,
+        hint=_l("What went well, or what should be better. Do not write ID or bank card numbers here."))
 
 
-def rating_form(questions: dict[str, Question], data: dict | None = None) -> FlaskForm:
-    cls = type("RatingForm", (FlaskForm,),
-               {key: build_field(q) for key, q in questions.items()})
-    form = cls(formdata=request.form if request.method == "POST" else None, data=data or {})
-    form.questions = questions
-    return form
+def rating_form(data: dict | None = None) -> RatingForm:
+    return RatingForm(formdata=request.form if request.method == "POST" else None,
+                      data=data or {})
 
 
 @bp.route("/applications/<number>/rating", methods=["GET", "POST"])
@@ -47,9 +41,8 @@ def rating(number):
     if not application.can_rate:
         # Not finished yet, or the rating can no longer be changed: the detail says so.
         return redirect(url_for("applications.detail", number=number))
-    questions = rating_questions()
     current = application.rating
-    form = rating_form(questions, {"level": str(current.level), "comment": current.comment}
+    form = rating_form({"level": str(current.level), "comment": current.comment}
                        if current else None)
     if request.method == "POST" and form.validate():
         try:
@@ -59,5 +52,5 @@ def rating(number):
             return redirect(url_for("applications.detail", number=number))
         return redirect(url_for("applications.detail", number=number, rated=1))
     return render_template("applications/rating.html", application=application,
-                           service=service, form=form, questions=questions, changing=bool(current))
+                           service=service, form=form, changing=bool(current))
 

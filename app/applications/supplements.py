@@ -7,7 +7,7 @@ part goes back into review. Routes of the applications blueprint (我的办件).
 from __future__ import annotations
 
 from flask import abort, g, redirect, render_template, request, session, url_for
-from flask_babel import gettext as _
+from flask_babel import gettext as _, lazy_gettext as _l
 from flask_wtf import FlaskForm
 from werkzeug.datastructures import CombinedMultiDict
 
@@ -15,37 +15,29 @@ from ..assisted.acting import acting_helper_id
 from ..core.auth import login_required
 from ..core.clock import china_date
 from ..core.deps import now, platform
-from ..forms.builder import build_field, is_blank
-from ..platform import Question, SupplementClosed
+from ..forms.builder import is_blank
+from ..forms.declared import file_field, textarea_field
+from ..platform import SupplementClosed
 from ..core.uploads import UploadUnreadable, store_upload
 from .blueprint import bp, own_application
 
 ANSWER_MAX = 1000
-FILE_RULES = {"file_types": ["pdf", "jpg", "png"], "max_mb": 10}
+FILE_TYPES, FILE_MAX_MB = ("pdf", "jpg", "png"), 10
 KEPT = "supplement_files"  # session: a valid file sent with an answer that had an error
 
 
-def supplement_questions(wants_file: bool) -> dict[str, Question]:
-    return {
-        "answer": Question(
-            key="answer", type="textarea", required=False, validation={"max_length": ANSWER_MAX},
-            label=_("Your answer"),
-            hint=_("Write what the department asked for. If you send a file, you can leave this empty.")),
-        "upload": Question(
-            key="upload", type="file", required=wants_file, validation=FILE_RULES,
-            label=_("Upload a file") if wants_file else _("Upload a file (if you have one)"),
-            hint=_("A photo taken with your phone or a scan is fine.")),
-    }
-
-
-def supplement_form(questions: dict[str, Question], has_stored_file: bool,
-                    formdata=None) -> FlaskForm:
-    cls = type("SupplementForm", (FlaskForm,),
-               {key: build_field(q, has_stored_file and key == "upload")
-                for key, q in questions.items()})
-    form = cls(formdata=formdata)
-    form.questions = questions
-    return form
+def supplement_form(wants_file: bool, has_stored_file: bool, formdata=None) -> FlaskForm:
+    """The answer and the file; the file is required when the department asked for one
+    and none is kept from an earlier try."""
+    class SupplementForm(FlaskForm):
+        answer = textarea_field(
+            _l("Your answer"), ANSWER_MAX,
+            hint=_l("Write what the department asked for. If you send a file, you can leave this empty."))
+        upload = file_field(
+            _l("Upload a file") if wants_file else _l("Upload a file (if you have one)"),
+            FILE_TYPES, FILE_MAX_MB, required=wants_file and not has_stored_file,
+            hint=_l("A photo taken with your phone or a scan is fine."))
+    return SupplementForm(formdata=formdata)
 
 
 def own_supplement(number: str, supplement_id: int):
@@ -101,11 +93,10 @@ def keep_valid_file(supplement_id: int, form, kept):
 def supplement(number, supplement_id):
     application, service, asked = own_supplement(number, supplement_id)
     kept = session.get(KEPT, {}).get(str(supplement_id))
-    questions = supplement_questions(asked.wants_file)
     answered = asked.answered_at is not None or application.status not in (
         "submitted", "accepted", "in_progress")
     sent = request.method == "POST" and not answered
-    form = supplement_form(questions, bool(kept),
+    form = supplement_form(asked.wants_file, bool(kept),
                            CombinedMultiDict((request.files, request.form)) if sent else None)
     if sent and form.validate():
         outcome = send_answer(number, supplement_id, form, kept)
@@ -118,6 +109,6 @@ def supplement(number, supplement_id):
     today = china_date(now())
     return render_template(
         "applications/supplement.html", application=application, service=service,
-        supplement=asked, form=form, questions=questions, stored_file=kept,
+        supplement=asked, form=form, stored_file=kept,
         answered=answered,
         overdue=bool(asked.deadline and asked.deadline < today and not answered))

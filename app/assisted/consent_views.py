@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, abort, flash, g, redirect, render_template, url_for
 from flask_babel import gettext as _, lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import RadioField, SelectMultipleField, StringField
+from wtforms import StringField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired
 
@@ -13,8 +13,8 @@ from ..core.auth import citizen_required
 from .consent import AuthorisationNotFound
 from ..core.deps import consents, locale, platform
 from ..messages.access import centre as message_centre
-from ..platform import Option, Question
-from .forms import duration_question
+from ..forms.declared import checkboxes_field, duration_field, radio_field
+from ..forms.widgets import TextInput
 
 bp = Blueprint("consent", __name__, url_prefix="/my")
 
@@ -22,27 +22,17 @@ REMOTE_HOURS = ("4", "24", "168", "720")
 
 
 class GrantForm(FlaskForm):
-    helper = StringField(validators=[InputRequired(_l("Enter the helper's code or mobile number"))])
-    scope = RadioField(choices=[SelectChoice("all", "all"), SelectChoice("chosen", "chosen")], default="all",
-                       validators=[InputRequired(_l("Choose which services the helper may apply for"))])
-    services = SelectMultipleField(choices=[], validate_choice=False)
-    hours = RadioField(choices=[SelectChoice(h, h) for h in REMOTE_HOURS], default="24",
-                       validators=[InputRequired(_l("Choose how long the helper may act"))])
-
-
-def grant_questions(services) -> dict[str, Question]:
-    return {
-        "helper": Question(key="helper", type="text", label=_("Helper's code or mobile number"),
-                           hint=_("Ask your helper: the code looks like HB1001.")),
-        "scope": Question(key="scope", type="radio", label=_("Which services may they apply for?"),
-                          options=(Option("all", _("All services")),
-                                   Option("chosen", _("Only the services I choose")))),
-        "services": Question(key="services", type="checkboxes",
-                             label=_("Services they may apply for"),
-                             hint=_("Only needed if you chose “Only the services I choose”."),
-                             options=tuple(Option(s.code, s.name) for s in services)),
-        "hours": duration_question("hours", REMOTE_HOURS),
-    }
+    helper = StringField(_l("Helper's code or mobile number"), widget=TextInput(),
+                         description=_l("Ask your helper: the code looks like HB1001."),
+                         validators=[InputRequired(_l("Enter the helper's code or mobile number"))])
+    scope = radio_field(_l("Which services may they apply for?"),
+                        [("all", _l("All services")), ("chosen", _l("Only the services I choose"))],
+                        default="all",
+                        message=_l("Choose which services the helper may apply for"))
+    # Its choices are the platform's services, set on the form in the request.
+    services = checkboxes_field(_l("Services they may apply for"),
+                                hint=_l("Only needed if you chose “Only the services I choose”."))
+    hours = duration_field(REMOTE_HOURS, default="24")
 
 
 def helpers_by_id(ids) -> dict:
@@ -63,7 +53,7 @@ def authorisations():
 def grant():
     services = platform().services(locale())
     form = GrantForm()
-    form.questions = grant_questions(services)
+    form.services.choices = [SelectChoice(s.code, s.name) for s in services]
     if form.validate_on_submit():
         helper = platform().find_helper(form.helper.data)
         chosen = [code for code in form.services.data if code in {s.code for s in services}]

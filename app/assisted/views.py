@@ -10,7 +10,7 @@ from .consent import authorisation_ref
 from ..core.deps import consents, locale, platform, store
 from ..messages.access import centre as message_centre
 from ..account.sign_in import attempt_sign_in
-from .forms import IN_PERSON_HOURS, HelperSignInForm, InPersonConsentForm, duration_question
+from .forms import HelperSignInForm, InPersonConsentForm
 
 bp = Blueprint("assisted", __name__, url_prefix="/helper")
 
@@ -79,7 +79,6 @@ def leave():
 def in_person():
     """The citizen, beside the helper, confirms with their own sign-in details."""
     form = InPersonConsentForm()
-    form.questions = {"hours": duration_question("hours", IN_PERSON_HOURS)}
     if form.validate_on_submit():
         citizen = attempt_sign_in(
             form, platform().authenticate, "",

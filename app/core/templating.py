@@ -13,7 +13,7 @@ from .auth import WARN_BEFORE_SECONDS, seconds_left
 from .deps import locale
 from ..display.preferences import current_display
 from ..forms import identifiers, numbers
-from ..forms.builder import options_for
+from ..forms.widgets import first_input_id, licence_fact
 from .i18n import LANGUAGES, html_lang, text_direction
 from ..platform import LocalText
 
@@ -105,23 +105,10 @@ def helper_label(helper) -> str:
     return gettext("%(name)s (%(kind)s)", name=isolate(helper.name), kind=kind)
 
 
-def error_target(field, question=None) -> str:
-    """The id of the first input of a field, where an error-summary link goes."""
-    kind = question.type if question else None
-    if kind == "date":
-        return field.part_id("year")
-    if kind == "address":
-        return field.part_id("region")
-    if kind in ("radio", "yesno", "checkboxes"):
-        return f"{field.id}-1"
-    return field.id
-
-
 def error_list(form) -> list[tuple[str, str]]:
-    """(target id, message) for the error summary, in the order of the fields."""
-    question = getattr(form, "question", None)
-    questions = getattr(form, "questions", {})  # forms that ask several questions
-    return [(error_target(field, questions.get(field.name, question)), message)
+    """(target id, message) for the error summary, in the order of the fields: each
+    link goes to the field's first input (its widget knows which)."""
+    return [(first_input_id(field), message)
             for field in form if field.errors and field.name != "csrf_token"
             for message in field.errors]
 
@@ -206,7 +193,7 @@ def init_app(app):
     )
     app.jinja_env.globals.update(GENERAL_HOTLINE=GENERAL_HOTLINE, phone_link=phone_link,
                                  acting_for_label=acting_for_label)
-    app.jinja_env.globals.update(lang_mark=lang_mark, options_for=options_for,
+    app.jinja_env.globals.update(lang_mark=lang_mark, licence_fact=licence_fact,
                                  error_list=error_list,
                                  status_label=lambda s: STATUS_LABELS[s],
                                  helper_label=helper_label, licence_name=licence_name,

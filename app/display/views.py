@@ -2,17 +2,16 @@
 citizen to where they were. htmx only makes the settings form instant."""
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from htmx_flask import make_response as htmx_response
-from flask_babel import gettext as _
+from flask_babel import gettext as _, lazy_gettext as _l
+from wtforms import Form
 
 from ..core.auth import safe_next
 from ..core.deps import locale
 from .preferences import (COOKIE, COOKIE_MAX_AGE, DisplayPreferences, preferences,
                        with_elder)
-from ..platform import Option, Question
+from ..forms.declared import checkboxes_field, radio_field
 from ..core.security import cookie_options
 
 bp = Blueprint("display", __name__, url_prefix="/display")
@@ -20,54 +19,50 @@ bp = Blueprint("display", __name__, url_prefix="/display")
 AIDS = ("large_cursor", "reading_guide", "speech")
 
 
-def setting_questions() -> dict[str, Question]:
-    """The settings as questions, so they render through the same field macros."""
-    def radio(key, label, options, hint=None):
-        return Question(key=key, type="radio", label=label, hint=hint,
-                        options=tuple(Option(value, text, option_hint)
-                                      for value, text, option_hint in options))
-    return {
-        "text_size": radio("text_size", _("Text size"), [
-            ("standard", _("Standard"), _("Right for most people")),
-            ("large", _("Large"), _("A little bigger than standard")),
-            ("larger", _("Larger"), _("The size elder mode uses")),
-            ("largest", _("Largest"), _("The biggest: fewer words fit on the screen")),
-        ]),
-        "theme": radio("theme", _("Colours"), [
-            ("auto", _("Follow my device"), _("Uses high contrast or dark colours if your device asks for them")),
-            ("standard", _("Standard"), _("Dark text on white")),
-            ("high", _("High contrast"), _("Black on white with stronger lines")),
-            ("dark", _("Dark high contrast"), _("White and yellow on black")),
-        ]),
-        "spacing": radio("spacing", _("Spacing between lines and letters"), [
-            ("standard", _("Standard"), None),
-            ("wide", _("Wide"), None),
-        ]),
-        "layout": radio("layout", _("Layout"), [
-            ("standard", _("Standard"), None),
-            ("simple", _("Simplified"), _("One column, fewer decorations, the main button first")),
-        ]),
-        "aids": Question(key="aids", type="checkboxes", label=_("Reading aids"), options=(
-            Option("large_cursor", _("Large mouse pointer")),
-            Option("reading_guide", _("Reading guide"), _("Highlights the line under the pointer")),
-            Option("speech", _("Speech controls"), _("Shows the player that reads the page aloud")),
-        )),
-        "speech_rate": radio("speech_rate", _("Reading speed"), [
-            ("0.75", _("Slow"), None),
-            ("1", _("Normal"), None),
-            ("1.25", _("Fast"), None),
-            ("1.5", _("Fastest"), None),
-        ]),
-        "speech_voice": radio("speech_voice", _("Voice for reading aloud"), [
-            ("device", _("This device's voice"),
-             _("If your phone or computer has a voice for this language; otherwise the server's voice")),
-            ("server", _("Server voice"), _("The same voice on every device")),
-        ]),
-        "chinese_voice": radio("chinese_voice", _("Voice for Traditional Chinese"), [
-            ("yue", _("Cantonese"), None),
-            ("cmn", _("Mandarin"), None),
-        ], hint=_("How pages in Traditional Chinese are read aloud")),
-    }
+class SettingsForm(Form):
+    """The display settings, shown through the same components as any question. Saving
+    reads the posted values itself (`posted_preferences`): any value is safe there."""
+
+    text_size = radio_field(_l("Text size"), [
+        ("standard", _l("Standard"), _l("Right for most people")),
+        ("large", _l("Large"), _l("A little bigger than standard")),
+        ("larger", _l("Larger"), _l("The size elder mode uses")),
+        ("largest", _l("Largest"), _l("The biggest: fewer words fit on the screen")),
+    ])
+    theme = radio_field(_l("Colours"), [
+        ("auto", _l("Follow my device"), _l("Uses high contrast or dark colours if your device asks for them")),
+        ("standard", _l("Standard"), _l("Dark text on white")),
+        ("high", _l("High contrast"), _l("Black on white with stronger lines")),
+        ("dark", _l("Dark high contrast"), _l("White and yellow on black")),
+    ])
+    spacing = radio_field(_l("Spacing between lines and letters"), [
+        ("standard", _l("Standard")),
+        ("wide", _l("Wide")),
+    ])
+    layout = radio_field(_l("Layout"), [
+        ("standard", _l("Standard")),
+        ("simple", _l("Simplified"), _l("One column, fewer decorations, the main button first")),
+    ])
+    aids = checkboxes_field(_l("Reading aids"), [
+        ("large_cursor", _l("Large mouse pointer")),
+        ("reading_guide", _l("Reading guide"), _l("Highlights the line under the pointer")),
+        ("speech", _l("Speech controls"), _l("Shows the player that reads the page aloud")),
+    ])
+    speech_rate = radio_field(_l("Reading speed"), [
+        ("0.75", _l("Slow")),
+        ("1", _l("Normal")),
+        ("1.25", _l("Fast")),
+        ("1.5", _l("Fastest")),
+    ])
+    speech_voice = radio_field(_l("Voice for reading aloud"), [
+        ("device", _l("This device's voice"),
+         _l("If your phone or computer has a voice for this language; otherwise the server's voice")),
+        ("server", _l("Server voice"), _l("The same voice on every device")),
+    ])
+    chinese_voice = radio_field(_l("Voice for Traditional Chinese"), [
+        ("yue", _l("Cantonese")),
+        ("cmn", _l("Mandarin")),
+    ], hint=_l("How pages in Traditional Chinese are read aloud"))
 
 
 # Shown in the settings form; the voice for Traditional Chinese only where it is used.
@@ -76,24 +71,11 @@ def shown_settings() -> tuple[str, ...]:
     return keys + ("chinese_voice",) if locale() == "zh_Hant" else keys
 
 
-@dataclass(frozen=True)
-class SettingField:
-    """What the field macros need of a field: settings have no errors to show."""
-    name: str
-    data: object
-    errors: tuple = ()
-
-    @property
-    def id(self) -> str:
-        return self.name
-
-
-def fields_for(prefs: DisplayPreferences) -> dict[str, SettingField]:
-    fields = {key: SettingField(key, getattr(prefs, key))
-              for key in ("text_size", "theme", "spacing", "layout", "speech_rate",
-                          "speech_voice", "chinese_voice")}
-    fields["aids"] = SettingField("aids", [aid for aid in AIDS if getattr(prefs, aid)])
-    return fields
+def settings_form(prefs: DisplayPreferences) -> SettingsForm:
+    data = {key: getattr(prefs, key) for key in
+            ("text_size", "theme", "spacing", "layout", "speech_rate", "speech_voice",
+             "chinese_voice")}
+    return SettingsForm(data={**data, "aids": [aid for aid in AIDS if getattr(prefs, aid)]})
 
 
 def posted_preferences() -> DisplayPreferences:
@@ -114,8 +96,8 @@ def with_cookie(response, prefs: DisplayPreferences):
 @bp.get("")
 def settings():
     prefs = preferences().effective()
-    return render_template("display/settings.html", fields=fields_for(prefs),
-                           questions=setting_questions(), shown=shown_settings(),
+    return render_template("display/settings.html", form=settings_form(prefs),
+                           shown=shown_settings(),
                            next_path=safe_next(request.args.get("next"), ""))
 
 

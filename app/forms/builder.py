@@ -15,7 +15,7 @@ from wtforms.validators import StopValidation, ValidationError
 
 from ..platform import Option, Person, Question
 from ..core.uploads import sniff
-from . import identifiers
+from . import identifiers, widgets
 from .fields import AddressField, CompoundField, DatePartsField, clean_text
 
 TEXT_DEFAULT_MAX = 200
@@ -74,13 +74,18 @@ def is_blank(field) -> bool:
 
 
 def make_required(question: Question, has_stored_file: bool = False):
-    def required(form, field):
+    return required_check(question.required and not has_stored_file, required_message(question))
+
+
+def required_check(required: bool, message=None):
+    """Blank: the message when an answer is required, else nothing more to check."""
+    def check(form, field):
         if is_blank(field):
             field.errors[:] = []
-            if question.required and not has_stored_file:
-                raise StopValidation(str(required_message(question)))
+            if required:
+                raise StopValidation(str(message))
             raise StopValidation()  # optional and blank: nothing more to check
-    return required
+    return check
 
 
 def problem_validator(check, messages):
@@ -160,9 +165,10 @@ def name_validator(form, field):
 
 def length_validator(question: Question, default_max: int | None):
     rules = question.validation
-    maximum = rules.get("max_length", default_max)
-    minimum = rules.get("min_length")
+    return length_check(rules.get("max_length", default_max), rules.get("min_length"))
 
+
+def length_check(maximum: int | None, minimum: int | None = None):
     def validate(form, field):
         length = len(field.data or "")
         if maximum and length > maximum:
@@ -242,9 +248,11 @@ def checkbox_validator(question: Question):
 
 
 def file_validator(question: Question):
-    allowed = tuple(question.validation.get("file_types", FILE_TYPES_DEFAULT))
-    max_mb = question.validation.get("max_mb", FILE_MB_DEFAULT)
+    return file_check(tuple(question.validation.get("file_types", FILE_TYPES_DEFAULT)),
+                      question.validation.get("max_mb", FILE_MB_DEFAULT))
 
+
+def file_check(allowed: tuple[str, ...], max_mb: int):
     def validate(form, field):
         upload = field.data
         extension = upload.filename.rsplit(".", 1)[-1].lower() if "." in upload.filename else ""
@@ -277,50 +285,87 @@ def choices_for(question: Question) -> list[SelectChoice]:
     return [SelectChoice(o.value, o.label) for o in options_for(question)]
 
 
+IDENTIFIER = {"spellcheck": "false", "dir": "ltr"}  # typed digit by digit, read left to right
+
+# Each field type and the component that shows it (app/forms/widgets.py).
+WIDGETS = {
+    "text": lambda q: widgets.TextInput(),
+    "name": lambda q: widgets.TextInput(autocomplete="name", spellcheck="false"),
+    "id_number": lambda q: widgets.TextInput(width="input--w20", numeric=True, autocomplete="off",
+                                             autocapitalize="characters", **IDENTIFIER),
+    "mobile": lambda q: widgets.TextInput(width="input--w11", numeric=True,
+                                          autocomplete="tel-national", inputmode="numeric",
+                                          dir="ltr"),
+    "bank_account": lambda q: widgets.TextInput(width="input--w20", numeric=True,
+                                                autocomplete="off", inputmode="numeric",
+                                                **IDENTIFIER),
+    "textarea": lambda q: widgets.CharacterCount(
+        q.validation.get("max_length", TEXTAREA_DEFAULT_MAX)),
+    "date": lambda q: widgets.DateInput("bday" if q.prefill == "person.birth_date" else None),
+    "address": lambda q: widgets.AddressInput(),
+    "radio": lambda q: widgets.Choices(hints=option_hints(q)),
+    "yesno": lambda q: widgets.Choices(hints=option_hints(q)),
+    "checkboxes": lambda q: widgets.Choices(multiple=True, hints=option_hints(q)),
+    "file": lambda q: widgets.FileUpload(q.validation.get("file_types", FILE_TYPES_DEFAULT),
+                                         q.validation.get("max_mb", FILE_MB_DEFAULT)),
+}
+
+
+def option_hints(question: Question) -> dict:
+    return {o.value: o.hint for o in options_for(question) if o.hint}
+
+
 def build_field(question: Question, has_stored_file: bool = False):
-    """The WTForms field for one question, with its validators in order."""
-    validators = [make_required(question, has_stored_file)]
+    """The WTForms field for one question, with its validators in order and the widget
+    of its component."""
+    if question.type not in WIDGETS:
+        raise ValueError(f"unknown field type {question.type!r}")
+    return unbound_field(question, [make_required(question, has_stored_file)],
+                         widget=WIDGETS[question.type](question), description=question.hint)
+
+
+def unbound_field(question: Question, validators: list, **shown):
+    """The field and its checks; `shown`: its widget and description (the hint)."""
     kind = question.type
     if kind in ("text", "name"):
         if kind == "name":
             validators.append(name_validator)
         validators.append(length_validator(question, TEXT_DEFAULT_MAX))
-        return StringField(question.label, validators=validators, filters=[_clean])
+        return StringField(question.label, validators=validators, **shown, filters=[_clean])
     if kind == "id_number":
         validators.append(problem_validator(identifiers.id_number_problem, ID_MESSAGES))
-        return StringField(question.label, validators=validators,
+        return StringField(question.label, validators=validators, **shown,
                            filters=[text_only(identifiers.normalize_id_number)])
     if kind == "mobile":
         validators.append(problem_validator(identifiers.mobile_problem, MOBILE_MESSAGES))
-        return StringField(question.label, validators=validators,
+        return StringField(question.label, validators=validators, **shown,
                            filters=[text_only(identifiers.normalize_mobile)])
     if kind == "bank_account":
         validators.append(problem_validator(identifiers.bank_account_problem, BANK_MESSAGES))
-        return StringField(question.label, validators=validators,
+        return StringField(question.label, validators=validators, **shown,
                            filters=[text_only(identifiers.normalize_bank_account)])
     if kind == "textarea":
         validators.append(length_validator(question, TEXTAREA_DEFAULT_MAX))
-        return TextAreaField(question.label, validators=validators, filters=[_clean_lines])
+        return TextAreaField(question.label, validators=validators, **shown, filters=[_clean_lines])
     if kind == "date":
         validators.append(date_validator(question))
-        return DatePartsField(question.label, validators=validators)
+        return DatePartsField(question.label, validators=validators, **shown)
     if kind == "address":
         validators.append(address_validator)
-        return AddressField(question.label, validators=validators)
+        return AddressField(question.label, validators=validators, **shown)
     # A value that is not one of the options (a tampered form) gets the same message as
     # no answer, in the reader's language, rather than WTForms' own that repeats the value.
     if kind in ("radio", "yesno"):
-        return RadioField(question.label, validators=validators, choices=choices_for(question),
+        return RadioField(question.label, validators=validators, **shown,
+                          choices=choices_for(question),
                           invalid_choice_message=required_message(question))
     if kind == "checkboxes":
         validators.append(checkbox_validator(question))
-        return SelectMultipleField(question.label, validators=validators,
+        return SelectMultipleField(question.label, validators=validators, **shown,
                                    choices=choices_for(question),
                                    invalid_choice_message=required_message(question))
-    if kind == "file":
-        validators.append(file_validator(question))
-        return FileField(question.label, validators=validators)
-    raise ValueError(f"unknown field type {kind!r}")
+    validators.append(file_validator(question))
+    return FileField(question.label, validators=validators, **shown)
 
 
 def text_only(normalize):
