@@ -10,6 +10,7 @@ check answers."""
 from __future__ import annotations
 
 import re
+from html import unescape
 from urllib.parse import urlsplit
 
 from flask import url_for
@@ -18,9 +19,12 @@ from conftest import (WANG, apply_and_submit, csrf_token, journey_of, path_of, s
                       valid_answer)
 from test_authorisation import WANG_ANSWERS
 
-SCRIPT_URL = re.compile(r'data-script-url="(/speech/[0-9a-f]{32}\.json)"')
+# The script built with the page (speech on, or a form's answer), or the one the player
+# has made on its first request (speech off: app/speech/on_demand.py).
+SCRIPT_URL = re.compile(r'data-script-url="(/speech/(?:[0-9a-f]{32}\.json|page\.json\?[^"]+))"')
 # Routes whose GET is not a page (audio, scripts, a redirect that only sets a cookie).
 NOT_PAGES = {"speech.script_json", "speech.page_audio", "speech.sentence_audio",
+             "speech.script_json_on_demand", "speech.page_audio_on_demand",
              "account.language", "apply.start"}
 
 
@@ -41,7 +45,7 @@ class Recorder:
         html = response.get_data(as_text=True)
         found = SCRIPT_URL.search(html)
         if response.status_code == 200 and found:
-            script = self.client.get(found.group(1))
+            script = self.client.get(unescape(found.group(1)))
             assert script.status_code == 200, (url, script.status_code)
             self.scripts[f"{self.name} {url}"] = script.get_json()
         return html

@@ -213,10 +213,11 @@ def test_the_home_page_says_why_the_newborn_bundle_is_shown(client, app, novembe
 
 
 def test_the_newborn_suggestion_follows_the_clock(client, app):
-    app.extensions["clock"] = Clock(datetime(2027, 5, 10, 2, 0))  # 2027-05-10 in Beijing
+    app.extensions["clock"] = Clock(datetime(2027, 5, 9, 2, 0))  # 2027-05-09 in Beijing
     sign_in_as(client, LI)
-    assert "/services/newborn" not in client.get("/").get_data(as_text=True).split(
-        "suggestions-title", 1)[-1].split("</section>", 1)[0]
+    assert "newborn" in suggested(client)  # the window's last day
+    app.extensions["clock"] = Clock(datetime(2027, 5, 10, 2, 0))  # the same sign-in, a day on
+    assert "newborn" not in suggested(client)
 
 
 # ---- 不再提示: dismissing a suggestion -----------------------------------------------------

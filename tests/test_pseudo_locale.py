@@ -233,9 +233,11 @@ def assert_all_wrapped(url: str, response) -> None:
 def html_routes():
     """(endpoint, role that may open it) for every GET route of the route matrix that
     answers a page (the speech audio and scripts are not pages, nor are offline entry's
-    worker, manifest and JSON)."""
+    worker, manifest and JSON, nor the load balancer's and Prometheus's probes, which
+    answer machines in JSON or text and are never translated)."""
     not_pages = ("offline.service_worker", "offline.manifest", "offline.rules",
-                 "offline.status", "offline.known")
+                 "offline.status", "offline.known",
+                 "operations.healthz", "operations.readyz", "operations.metrics")
     for (endpoint, method), outcomes in sorted(TABLE.items()):
         if method != "GET" or endpoint.startswith("speech.") and endpoint != "speech.help" \
                 or endpoint in not_pages:

@@ -350,3 +350,13 @@ def test_nothing_is_stored_for_a_visitor_who_never_asked_for_speech(app):
     assert visitor.get(player_urls(html)["json"]).status_code == 200
     with app.extensions["front_store"].db.session() as s:
         assert s.query(SpeechScript).count() == 1
+
+
+def test_a_page_rendered_for_nobody_is_read_for_the_signed_in_citizen_who_asks(client, app):
+    """Offline entry's blank question renders as if nobody were signed in; reading it
+    on demand must not make the player's own request forget who asked."""
+    sign_in_as(client, WANG)
+    html = client.get("/offline/page/retirement/full_name").get_data(as_text=True)
+    response = client.get(player_urls(html)["json"].replace("&amp;", "&"))
+    assert response.status_code == 200
+    assert any("姓名" in s["text"] for s in response.get_json()["sentences"])

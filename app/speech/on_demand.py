@@ -56,12 +56,16 @@ def script_id_for(page: str, owner_id: str) -> str:
     environ.pop("CONTENT_TYPE", None)
     environ.pop("HTTP_HX_REQUEST", None)
     statuses = []
-    body = current_app.wsgi_app(environ, lambda status, headers, exc=None: statuses.append(status))
-    try:
-        for _chunk in body:
-            pass
-    finally:
-        getattr(body, "close", lambda: None)()
+    # Its own app context, so its own `g`: a request inside this one would otherwise
+    # share ours, and a page that renders for nobody (offline entry's blank pages clear
+    # g.user) would leave this request no longer knowing whose script it asked for.
+    with current_app.app_context():
+        body = current_app.wsgi_app(environ, lambda status, headers, exc=None: statuses.append(status))
+        try:
+            for _chunk in body:
+                pass
+        finally:
+            getattr(body, "close", lambda: None)()
     if _BUILT not in environ:  # not a page with the player (a redirect, a file)
         abort(404)
     return environ[_BUILT]
