@@ -54,6 +54,7 @@ FUZZED = {
     ("display.elder", "POST"): "test_display_settings_keep_only_known_values",
     ("account.sign_out_page", "POST"): "test_buttons_without_fields_need_a_good_token",
     ("account.sign_out_everywhere_page", "POST"): "test_buttons_without_fields_need_a_good_token",
+    ("applications.text_number", "POST"): "test_buttons_without_fields_need_a_good_token",
     ("account.language", "POST"): "test_buttons_without_fields_need_a_good_token",
     ("account.extend_session", "POST"): "test_buttons_without_fields_need_a_good_token",
     ("assisted.act", "POST"): "test_buttons_without_fields_need_a_good_token",
@@ -684,7 +685,8 @@ def test_display_settings_keep_only_known_values(world, url, data):
 BUTTONS = [("citizen", "/sign-out"), ("citizen", "/sign-out-everywhere"),
            ("citizen", "/language/en"), ("citizen", "/session/extend"),
            ("helper", "/helper/act/{authorisation}"), ("helper", "/helper/leave"),
-           ("citizen", "/my/helpers/{authorisation}/end"), ("citizen", "/my/messages/read")]
+           ("citizen", "/my/helpers/{authorisation}/end"), ("citizen", "/my/messages/read"),
+           ("citizen", "/my/applications/{number}/text-number")]
 
 
 @pytest.mark.parametrize("role,url", BUTTONS)

@@ -75,6 +75,8 @@ TABLE = {
     ("applications.submission", "GET"): CITIZEN_DATA,  # her submission, in the outbox
     ("applications.withdraw", "GET"): CITIZEN_DATA,
     ("applications.withdraw", "POST"): each(SIGN_IN, ALLOWED, NOT_FOUND, WORKLIST, ALLOWED),
+    # Texts the number to her own mobile, then back to the confirmation.
+    ("applications.text_number", "POST"): each(SIGN_IN, GO, NOT_FOUND, WORKLIST, GO),
     ("apply.start", "GET"): each(SIGN_IN, GO, GO, WORKLIST, GO),
     ("apply.question", "GET"): OWN_DATA,
     ("apply.question", "POST"): each(SIGN_IN, ALLOWED, ALLOWED, WORKLIST, ALLOWED),
