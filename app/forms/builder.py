@@ -190,7 +190,7 @@ def date_validator(question: Question):
         missing = [p for p in field.parts if not field.data[p]]
         if missing:
             raise ValidationError(str(MISSING_DATE_PART[missing[0]]))
-        if not all(field.data[p].isdigit() for p in field.parts):
+        if not all(field.data[p].isdecimal() for p in field.parts):
             raise ValidationError(str(DATE_MESSAGES["digits"]))
         if len(field.data["year"]) != 4:
             raise ValidationError(str(DATE_MESSAGES["year_digits"]))
