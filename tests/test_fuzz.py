@@ -61,6 +61,7 @@ FUZZED = {
     ("assisted.leave", "POST"): "test_buttons_without_fields_need_a_good_token",
     ("consent.end", "POST"): "test_buttons_without_fields_need_a_good_token",
     ("messages.read_all", "POST"): "test_buttons_without_fields_need_a_good_token",
+    ("applications.text_number", "POST"): "test_buttons_without_fields_need_a_good_token",
     ("catalogue.dismiss_suggestion", "POST"): "test_dismissing_a_suggestion_needs_a_real_key",
     ("offline.send", "POST"): "test_an_answer_sent_from_offline_keeps_junk_out_of_the_draft",
 }
@@ -695,14 +696,15 @@ BUTTONS = [("citizen", "/sign-out"), ("citizen", "/sign-out-everywhere"),
 def test_buttons_without_fields_need_a_good_token(world, role, url, data):
     mode = data.draw(st.sampled_from(("missing", "wrong", "twice")))
     fields = with_token(data.draw(junk_fields()), token_of(world, role), mode, data.draw)
-    before = (authorisation_count(world), [m.read_at for m in
-                                           world["app"].extensions["messages"].messages_of(WANG.id)])
+    messages = world["app"].extensions["messages"]
+    before = (authorisation_count(world), [m.read_at for m in messages.messages_of(WANG.id)],
+              len(messages.sender.sent(1000)))  # texts of the application number sent
     response = post_raw(browser(world, role), url.format(**world), fields)
     assert_no_server_error(response)
     if mode != "twice":
         assert_expired(world, response)
-        after = (authorisation_count(world),
-                 [m.read_at for m in world["app"].extensions["messages"].messages_of(WANG.id)])
+        after = (authorisation_count(world), [m.read_at for m in messages.messages_of(WANG.id)],
+                 len(messages.sender.sent(1000)))
         assert after == before
 
 
