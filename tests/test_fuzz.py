@@ -61,7 +61,6 @@ FUZZED = {
     ("assisted.leave", "POST"): "test_buttons_without_fields_need_a_good_token",
     ("consent.end", "POST"): "test_buttons_without_fields_need_a_good_token",
     ("messages.read_all", "POST"): "test_buttons_without_fields_need_a_good_token",
-    ("applications.text_number", "POST"): "test_buttons_without_fields_need_a_good_token",
     ("catalogue.dismiss_suggestion", "POST"): "test_dismissing_a_suggestion_needs_a_real_key",
     ("offline.send", "POST"): "test_an_answer_sent_from_offline_keeps_junk_out_of_the_draft",
 }
