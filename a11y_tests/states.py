@@ -194,7 +194,12 @@ def answer_invalid(case):
 def restored_answer(page, seed):
     """The sign-in or form expired while answering: the typed answer is kept."""
     page.goto("/apply/newborn/birth_hospital")
-    make_token_stale(page)
+    # Signed in again in another tab: this page's token is now stale, but this
+    # browser's own, so what it sends is kept (a foreign or missing token is refused).
+    other_tab = page.context.new_page()
+    citizen = NEWCOMER[seed.js]
+    sign_in(other_tab, citizen.mobile, citizen.password)
+    other_tab.close()
     fill(page, {"birth_hospital": "示例市妇幼保健院"})
     submit(page)
 
