@@ -473,6 +473,8 @@ def offline_saved_question(page, seed):
         page.locator("main form button[type=submit]").first.click()
     page.goto(OFFLINE_QUESTION)
     page.locator("main .notification").wait_for()
+    # offline.js makes its status region on load and says "offline" a moment later.
+    page.locator("#offline-status:not(:empty)").wait_for()
 
 
 def offline_ready_to_send(page, seed):
