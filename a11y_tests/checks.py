@@ -226,7 +226,10 @@ FOCUSABLE = """() => {
   const selector = 'a[href], button:not([disabled]), input:not([type=hidden]):not([disabled]), select:not([disabled]), textarea:not([disabled]), summary, [tabindex]:not([tabindex="-1"])';
   return [...document.querySelectorAll(selector)].filter(el => {
     const cs = getComputedStyle(el), r = el.getBoundingClientRect();
-    return cs.display !== 'none' && cs.visibility !== 'hidden' && !el.closest('[inert]')
+    // Inside a closed <details> only its own summary is reachable (a disclosure menu).
+    const closed = el.closest('details:not([open])');
+    const folded = closed && !(el.closest('summary') && el.closest('summary').parentElement === closed);
+    return cs.display !== 'none' && cs.visibility !== 'hidden' && !el.closest('[inert]') && !folded
       && el.tabIndex >= 0 && (r.width > 0 || el.matches('.skip-link'));
   }).map(el => ({index: Array.prototype.indexOf.call(all, el), tabIndex: el.tabIndex,
                  reached: !!(window.__yibanTabbed && window.__yibanTabbed.has(el)),

@@ -194,7 +194,12 @@ def answer_invalid(case):
 def restored_answer(page, seed):
     """The sign-in or form expired while answering: the typed answer is kept."""
     page.goto("/apply/newborn/birth_hospital")
-    make_token_stale(page)
+    # Signed in again in another tab: this page's token is now stale, but this
+    # browser's own, so what it sends is kept (a foreign or missing token is refused).
+    other_tab = page.context.new_page()
+    citizen = NEWCOMER[seed.js]
+    sign_in(other_tab, citizen.mobile, citizen.password)
+    other_tab.close()
     fill(page, {"birth_hospital": "示例市妇幼保健院"})
     submit(page)
 
@@ -468,6 +473,8 @@ def offline_saved_question(page, seed):
         page.locator("main form button[type=submit]").first.click()
     page.goto(OFFLINE_QUESTION)
     page.locator("main .notification").wait_for()
+    # offline.js makes its status region on load and says "offline" a moment later.
+    page.locator("#offline-status:not(:empty)").wait_for()
 
 
 def offline_ready_to_send(page, seed):

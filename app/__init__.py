@@ -23,14 +23,15 @@ def create_app(overrides: dict | None = None, platform=None) -> Flask:
     app.config["BABEL_TRANSLATION_DIRECTORIES"] = str(ROOT / "locales")
 
     # The rooms (docs/architecture.md); each page module brings its blueprint.
-    from . import cli, errors, messages, migrations, outbox, speech
+    from . import cli, errors, maintenance, messages, migrations, outbox, speech
     from .account import views as account
     from .applications import ratings, supplements, views as applications  # noqa: F401
     from .apply import views as apply
     from .assisted import acting as assisted, consent_views as consent, views as assisted_pages
     from .assisted.consent import Consents
     from .catalogue import views as catalogue
-    from .core import auth, limits, prepare, security, static_files, templating
+    from .core import (auth, form_tokens, limits, prepare, security, sessions, static_files,
+                       templating)
     from .core.crypto import Keyring
     from .core.front_store import FrontStore
     from .display import views as display
@@ -59,10 +60,12 @@ def create_app(overrides: dict | None = None, platform=None) -> Flask:
     # Who is signed in is known before the CSRF check, so an expired form can keep
     # a signed-in user's answers on their draft.
     auth.init_app(app)
+    form_tokens.init_app(app)  # first before-request hook: refuses cross-site posts
     assisted.init_app(app)  # after auth: it needs to know who acts for whom
     csrf.init_app(app)
     htmx.init_app(app)
     security.init_app(app)
+    sessions.init_app(app)  # server-side sessions (Flask-Session)
     templating.init_app(app)
     speech.init_app(app)  # its after-request hook reads the rendered page
     for blueprint in (catalogue.bp, account.bp, apply.bp, applications.bp, display.bp,
@@ -74,6 +77,7 @@ def create_app(overrides: dict | None = None, platform=None) -> Flask:
     limits.init_app(app)  # after the blueprints: it wraps their views
     errors.init_app(app)
     cli.init_app(app)
+    maintenance.init_app(app)
     prepare.init_app(app)
     static_files.init_app(app)
     return app

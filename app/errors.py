@@ -4,8 +4,9 @@ from __future__ import annotations
 from flask import render_template, request
 from flask_wtf.csrf import CSRFError
 
-from .core.limits import seconds_to_wait
 from .apply.drafts import keep_unsaved_answers
+from .core.form_tokens import leave_session_alone, stale_token_of_this_session
+from .core.limits import seconds_to_wait
 
 
 def init_app(app):
@@ -37,7 +38,10 @@ def init_app(app):
 
     @app.errorhandler(CSRFError)
     def expired_form(_error):
-        # On a question page the typed answers are kept and the user sent back to it.
-        if request.endpoint == "apply.question":
+        # On a question page the typed answers are kept and the user sent back to it,
+        # but only under a token this browser was given before (app/form_tokens.py):
+        # a post without one, or with someone else's, keeps nothing and changes nothing.
+        if request.endpoint == "apply.question" and stale_token_of_this_session():
             return keep_unsaved_answers(**request.view_args)
+        leave_session_alone()
         return render_template("errors/expired_form.html"), 400

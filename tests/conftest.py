@@ -12,6 +12,7 @@ import functools
 import io
 import re
 import shutil
+import time
 from datetime import date, datetime, timedelta
 from html import unescape
 from html.parser import HTMLParser
@@ -124,6 +125,11 @@ def _make_app(monkeypatch, data_dir: Path, **overrides):
 def _dispose(app):
     app.extensions["platform"].db.engine.dispose()
     app.extensions["front_store"].db.engine.dispose()
+    sessions_db = app.extensions.get("sqlalchemy")  # the session store (app/core/sessions.py)
+    if sessions_db is not None:
+        with app.app_context():
+            for engine in sessions_db.engines.values():
+                engine.dispose()
 
 
 @pytest.fixture(scope="session")
@@ -387,6 +393,33 @@ def sign_in_as(client, citizen: Citizen, next: str | None = None):
     response = sign_in(client, citizen.mobile, citizen.password, next)
     assert response.status_code == 302, "sign-in failed"
     return response
+
+
+def session_data(client) -> dict:
+    """What a browser's session holds (sessions live on the server), to open copies."""
+    with client.session_transaction() as session:
+        return dict(session)
+
+
+def browser_with_copy_of(app, data: dict):
+    """A new browser with its own server-side copy of a session (a copy of the cookie
+    would be the same session: one case signing out would end it for the next). The
+    copy counts as a sign-in of its own, made after any "sign out everywhere"."""
+    client = app.test_client()
+    if data:
+        with client.session_transaction() as session:
+            session.update(data)
+            if "signed_in_at" in data:
+                session["signed_in_at"] = time.time()
+    return client
+
+
+def stale_token(client, citizen: Citizen, url: str) -> str:
+    """A token this browser was given on `url` before its sign-in was renewed (in
+    another tab): stale, but this browser's own, so what it posts is kept."""
+    token = csrf_token(client.get(url).get_data(as_text=True))
+    sign_in_as(client, citizen)
+    return token
 
 
 def sign_in_as_helper(client, helper: Citizen):

@@ -26,8 +26,8 @@ from hypothesis import HealthCheck, example, given, settings, strategies as st
 
 from app.display.preferences import CHOICES, COOKIE as DISPLAY_COOKIE, SWITCHES, DisplayPreferences
 from conftest import (PDF_BYTES, PNG_BYTES, ROOT, WANG, ZHOU, _dispose, _make_app,
-                      apply_and_submit, csrf_token, error_summary_links, say,
-                      sign_in_as, sign_in_as_helper)
+                      apply_and_submit, browser_with_copy_of, csrf_token,
+                      error_summary_links, say, session_data, sign_in_as, sign_in_as_helper)
 from test_authorisation import WANG_ANSWERS
 from test_route_matrix import app_routes
 
@@ -53,12 +53,14 @@ FUZZED = {
     ("display.save", "POST"): "test_display_settings_keep_only_known_values",
     ("display.elder", "POST"): "test_display_settings_keep_only_known_values",
     ("account.sign_out_page", "POST"): "test_buttons_without_fields_need_a_good_token",
+    ("account.sign_out_everywhere_page", "POST"): "test_buttons_without_fields_need_a_good_token",
+    ("applications.text_number", "POST"): "test_buttons_without_fields_need_a_good_token",
+    ("account.language", "POST"): "test_buttons_without_fields_need_a_good_token",
     ("account.extend_session", "POST"): "test_buttons_without_fields_need_a_good_token",
     ("assisted.act", "POST"): "test_buttons_without_fields_need_a_good_token",
     ("assisted.leave", "POST"): "test_buttons_without_fields_need_a_good_token",
     ("consent.end", "POST"): "test_buttons_without_fields_need_a_good_token",
     ("messages.read_all", "POST"): "test_buttons_without_fields_need_a_good_token",
-    ("applications.text_number", "POST"): "test_buttons_without_fields_need_a_good_token",
     ("catalogue.dismiss_suggestion", "POST"): "test_dismissing_a_suggestion_needs_a_real_key",
     ("offline.send", "POST"): "test_an_answer_sent_from_offline_keeps_junk_out_of_the_draft",
 }
@@ -200,12 +202,8 @@ GARBAGE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\
 
 
 def browser(world, role: str):
-    """A fresh browser with a copy of the role's session."""
-    client = world["app"].test_client()
-    cookie = world["sessions"][role][0]
-    if cookie:
-        client.set_cookie("session", cookie)
-    return client
+    """A fresh browser with its own copy of the role's session."""
+    return browser_with_copy_of(world["app"], world["sessions"][role][0])
 
 
 def token_of(world, role: str) -> str:
@@ -308,8 +306,7 @@ def world(tmp_path_factory):
         sessions = {}
         for role, client in clients.items():
             token = csrf_token(client.get("/display").get_data(as_text=True))
-            cookie = client.get_cookie("session")
-            sessions[role] = (cookie.value if cookie else None, token)
+            sessions[role] = (session_data(client), token)
         args = {"code": "retirement", "key": "full_name", "number": number,
                 "entry_id": app.extensions["outbox"].get(1).id, "script_id": script, "n": 0,
                 ("account.language", "code"): "en", "authorisation_id": for_zhou.id,
@@ -685,7 +682,8 @@ def test_display_settings_keep_only_known_values(world, url, data):
 
 
 # ---- buttons with nothing but a token -------------------------------------------------------
-BUTTONS = [("citizen", "/sign-out"), ("citizen", "/session/extend"),
+BUTTONS = [("citizen", "/sign-out"), ("citizen", "/sign-out-everywhere"),
+           ("citizen", "/language/en"), ("citizen", "/session/extend"),
            ("helper", "/helper/act/{authorisation}"), ("helper", "/helper/leave"),
            ("citizen", "/my/helpers/{authorisation}/end"), ("citizen", "/my/messages/read"),
            ("citizen", "/my/applications/{number}/text-number")]

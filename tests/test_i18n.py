@@ -22,6 +22,7 @@ from app.speech import engine, script
 from app.speech.voices import voice_for
 from app.core.templating import long_date, month_year
 from conftest import (BRAND, WANG, ZHANG, ZHOU, csrf_token, html_lang, input_value, path_of,
+                      post_with_csrf,
                       sign_in_as, sign_in_as_helper, text_of, title)
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -91,7 +92,7 @@ def test_each_language_has_its_brand_and_tags(module_app, locale):
 def test_a_citizens_switch_is_kept_with_their_account_and_applied_at_sign_in(app):
     first = app.test_client()
     sign_in_as(first, ZHANG)
-    response = first.get("/language/ug?next=/my/")
+    response = post_with_csrf(first, "/language/ug?next=/my/", page="/my/")
     assert lang_cookie(response) == "ug"
     with app.app_context():
         assert stored_language(ZHANG.id) == "ug"
@@ -107,7 +108,7 @@ def test_a_citizens_switch_is_kept_with_their_account_and_applied_at_sign_in(app
 def test_the_account_preference_beats_accept_language_without_a_cookie(app):
     client = app.test_client()
     sign_in_as(client, ZHANG)
-    client.get("/language/zh_Hant?next=/")
+    post_with_csrf(client, "/language/zh_Hant?next=/", page="/")
     client.delete_cookie("yiban_lang")
     html = client.get("/", headers={"Accept-Language": "en"}).get_data(as_text=True)
     assert html_lang(html) == "zh-Hant"
@@ -120,7 +121,7 @@ def test_the_account_preference_beats_accept_language_without_a_cookie(app):
 def test_the_cookie_beats_the_account_preference(app):
     client = app.test_client()
     sign_in_as(client, ZHANG)
-    client.get("/language/ug?next=/")
+    post_with_csrf(client, "/language/ug?next=/", page="/")
     client.set_cookie("yiban_lang", "en")  # e.g. chosen again in another tab
     assert html_lang(client.get("/").get_data(as_text=True)) == "en"
 
@@ -128,7 +129,7 @@ def test_the_cookie_beats_the_account_preference(app):
 def test_a_choice_made_just_before_signing_in_stays(app):
     setter = app.test_client()
     sign_in_as(setter, ZHANG)
-    setter.get("/language/ug?next=/")
+    post_with_csrf(setter, "/language/ug?next=/", page="/")
     client = app.test_client()
     client.get("/language/en?next=/sign-in")  # signed out: this browser only
     response = sign_in_as(client, ZHANG)
@@ -262,11 +263,12 @@ def test_chinese_content_on_an_english_page_has_no_direction_mark(module_app):
 
 def test_identifiers_read_left_to_right_on_check_answers(ug_site):
     html = ug_site.get("/apply/retirement/check").get_data(as_text=True)
-    # Each in display groups inside one left-to-right <bdi> (the groups' text is the digits).
-    shown = [re.sub(r"<[^>]+>", "", inner) for inner in
-             re.findall(r'<bdi class="digits number" dir="ltr">(.*?)</bdi>', html)]
+    # Each number is isolated left-to-right (<bdi dir="ltr">), shown in groups whose
+    # text, read or copied, is the digits in their order.
+    isolated = [re.sub(r"<[^>]+>", "", inner) for inner in
+                re.findall(r'<bdi class="digits number" dir="ltr">(.*?)</bdi>', html, re.S)]
     for number in (ZHANG.id_number, ZHANG.mobile):
-        assert number in shown
+        assert number in isolated, (number, isolated)
 
 
 @pytest.mark.parametrize("kind", ["id_number", "mobile", "bank_account"])

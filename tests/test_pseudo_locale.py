@@ -28,8 +28,8 @@ from babel.support import NullTranslations
 from flask_babel import get_domain
 
 from app.forms.identifiers import mask_name
-from conftest import (CHEN, LI, LIU, WANG, WU, ZHANG, ZHAO, ZHOU, VALID_ANSWERS, csrf_token,
-                      seed_catalogue, _seed_yaml)
+from conftest import (CHEN, LI, LIU, WANG, WU, ZHANG, ZHAO, ZHOU, VALID_ANSWERS,
+                      browser_with_copy_of, csrf_token, seed_catalogue, _seed_yaml)
 from test_route_matrix import OK, ROLES, TABLE, route_url, world  # noqa: F401 (fixture)
 
 PSEUDO = "en_001"
@@ -215,9 +215,8 @@ def pseudo(world):
 
 
 def client_as(world, role):
-    client = world["app"].test_client()
-    cookie, _token = world["sessions"][role]
-    client.set_cookie("session", cookie)
+    data, _token = world["sessions"][role]
+    client = browser_with_copy_of(world["app"], data)
     client.set_cookie("yiban_lang", PSEUDO)
     return client
 

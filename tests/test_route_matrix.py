@@ -18,7 +18,8 @@ from flask import url_for
 
 from app.forms.identifiers import mask_name
 from conftest import (WANG, WU, ZHANG, ZHOU, _dispose, _make_app, apply_and_submit,
-                      csrf_token, sign_in_as, sign_in_as_helper)
+                      browser_with_copy_of, csrf_token, session_data, sign_in_as,
+                      sign_in_as_helper)
 from test_authorisation import WANG_ANSWERS, WANG_DATA
 from test_security_headers import assert_security_headers
 
@@ -62,8 +63,11 @@ TABLE = {
     ("account.sign_in", "GET"): everyone(OK),
     ("account.sign_in", "POST"): everyone(OK),  # blank: the form again, with errors
     ("account.sign_out_page", "POST"): everyone(GO),
+    # Ends every sign-in of the account; nobody signed in: just the signed-out page.
+    ("account.sign_out_everywhere_page", "POST"): everyone(GO),
     ("account.signed_out", "GET"): everyone(OK),
-    ("account.language", "GET"): everyone(GO),
+    ("account.language", "GET"): everyone(GO),  # this browser's cookie only
+    ("account.language", "POST"): everyone(GO),  # a signed-in citizen's: kept with the account
     ("account.extend_session", "POST"): each(UNAUTHORISED, OK, OK, OK, OK),
     ("applications.index", "GET"): OWN_DATA,
     ("applications.detail", "GET"): CITIZEN_DATA,
@@ -71,7 +75,7 @@ TABLE = {
     ("applications.submission", "GET"): CITIZEN_DATA,  # her submission, in the outbox
     ("applications.withdraw", "GET"): CITIZEN_DATA,
     ("applications.withdraw", "POST"): each(SIGN_IN, ALLOWED, NOT_FOUND, WORKLIST, ALLOWED),
-    # back to the confirmation page, saying whether the text went to her own mobile
+    # Texts the number to her own mobile, then back to the confirmation.
     ("applications.text_number", "POST"): each(SIGN_IN, GO, NOT_FOUND, WORKLIST, GO),
     ("apply.start", "GET"): each(SIGN_IN, GO, GO, WORKLIST, GO),
     ("apply.question", "GET"): OWN_DATA,
@@ -189,7 +193,7 @@ def world(tmp_path_factory):
         sessions = {}
         for role, client in clients.items():
             token = csrf_token(client.get("/display").get_data(as_text=True))
-            sessions[role] = (client.get_cookie("session").value, token)
+            sessions[role] = (session_data(client), token)
         args = {"code": "retirement", "key": "full_name", "number": number, "entry_id": entry.id,
                 "script_id": script, "n": 0, ("account.language", "code"): "en",
                 ("assisted.act", "authorisation_id"): for_zhou.id,
@@ -211,11 +215,11 @@ def outcome_of(response) -> str:
 
 def visit(world, role: str, endpoint: str, method: str):
     """The route as the role's browser would ask for it: its own copy of the role's
-    session, so nothing one case does (signing out, leaving) reaches the next."""
+    session (sessions live on the server: a copy of the cookie would be the same
+    session), so nothing one case does (signing out, leaving) reaches the next."""
     app = world["app"]
-    cookie, token = world["sessions"][role]
-    client = app.test_client()
-    client.set_cookie("session", cookie)
+    data, token = world["sessions"][role]
+    client = browser_with_copy_of(app, data)
     url = route_url(app, endpoint, world["args"])
     if method == "GET":
         return client.get(url)

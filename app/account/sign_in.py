@@ -39,11 +39,21 @@ def wait_seconds(login: str) -> int:
     return max(0, math.ceil(wait - elapsed))
 
 
-def attempt_sign_in(form, authenticate, throttle_key: str, wrong_message: str):
+def throttle_key(login: str, find_account) -> str:
+    """Failures count per account, found as sign-in finds it: "138 0000 0001", a
+    U+3000 space or the ID number instead of the mobile all count for the same person.
+    A login that names no account counts by itself, spaces removed."""
+    account = find_account(login)
+    return f"account:{account}" if account else "login:" + "".join(login.split()).upper()
+
+
+def attempt_sign_in(form, authenticate, find_account, wrong_message: str):
     """Check the credentials of a sign-in-like form (slowed down after failures, never
-    locked out). Returns who signed in, or None with the error put on the form."""
-    login = form.login.data.strip().upper()
-    waiting = wait_seconds(throttle_key + login)
+    locked out; also limited per address, app/core/limits.py). Returns who signed in,
+    or None with the error put on the form."""
+    login = form.login.data.strip()
+    throttle = throttle_key(login, find_account)
+    waiting = wait_seconds(throttle)
     if waiting:
         form.login.errors.append(ngettext(
             "Too many tries. Wait %(num)d second, then try again.",
@@ -51,8 +61,8 @@ def attempt_sign_in(form, authenticate, throttle_key: str, wrong_message: str):
         return None
     who = authenticate(login, form.password.data)
     if who is None:
-        store().record_failure(throttle_key + login)
+        store().record_failure(throttle)
         form.password.errors.append(wrong_message)
         return None
-    store().clear_failures(throttle_key + login)
+    store().clear_failures(throttle)
     return who

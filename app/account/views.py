@@ -5,7 +5,7 @@ from flask import (Blueprint, abort, current_app, jsonify, redirect,
                    render_template, request, url_for)
 from flask_babel import gettext as _
 
-from ..core.auth import extend, safe_next, seconds_left, sign_in, sign_out
+from ..core.auth import extend, safe_next, seconds_left, sign_in, sign_out, sign_out_everywhere
 from ..core.deps import platform
 from ..core.i18n import apply_account_language, chose_language_before_sign_in, remember_choice
 from ..apply.drafts import restore_parked_answers
@@ -19,7 +19,7 @@ def sign_in_page():
     next_path = safe_next(request.values.get("next"))
     if form.validate_on_submit():
         person = attempt_sign_in(
-            form, platform().authenticate, "",
+            form, platform().authenticate, platform().find_person_id,
             _("The mobile number, ID number or password is not right. Check them and try again."))
         if person is not None:
             return_to = restore_parked_answers(person)
@@ -34,6 +34,14 @@ def sign_in_page():
 @bp.post("/sign-out")
 def sign_out_page():
     sign_out()
+    return redirect(url_for("account.signed_out"))
+
+
+@bp.post("/sign-out-everywhere")
+def sign_out_everywhere_page():
+    """End this account's sign-ins on every device (a lost phone, a shared computer)."""
+    if seconds_left() is not None:
+        sign_out_everywhere()
     return redirect(url_for("account.signed_out"))
 
 
@@ -52,10 +60,10 @@ def signed_out():
     return render_template("account/signed_out.html")
 
 
-@bp.get("/language/<code>")
+@bp.route("/language/<code>", methods=["GET", "POST"])
 def language(code):
     """A plain link switches language and returns to the same page (no JavaScript).
-    A signed-in citizen's choice is kept with their account too. (On a question page
+    A signed-in citizen's switch is a POST, kept with their account too. (On a question page
     the switch is a button of the question's form instead, so what was typed is kept:
     see apply.question.)"""
     if code not in current_app.config["LOCALES"]:

@@ -56,8 +56,8 @@ def send_answer(number: str, supplement_id: int, form, kept) -> str | None:
     try:
         if not is_blank(form.upload):
             file = store_upload(form.upload.data)
-    except UploadUnreadable:
-        form.upload.errors.append(_("The file could not be opened – it may be damaged. Choose another file."))
+    except UploadUnreadable as error:
+        form.upload.errors.append(error.message)
         return None
     if not text and file is None:
         form.answer.errors.append(_("Write an answer or choose a file to upload"))
@@ -81,8 +81,8 @@ def keep_valid_file(supplement_id: int, form, kept):
         return kept
     try:
         kept = store_upload(form.upload.data)
-    except UploadUnreadable:
-        form.upload.errors.append(_("The file could not be opened – it may be damaged. Choose another file."))
+    except UploadUnreadable as error:
+        form.upload.errors.append(error.message)
     else:
         session[KEPT] = {**session.get(KEPT, {}), str(supplement_id): kept}
     return kept

@@ -8,7 +8,7 @@ from functools import cached_property
 from pathlib import Path
 
 from flask import current_app, g, redirect, request, url_for
-from flask_babel import gettext as _
+
 from werkzeug.datastructures import CombinedMultiDict, MultiDict
 
 from ..assisted.acting import acting_helper_id
@@ -93,7 +93,8 @@ def answer_without_sign_in(code: str, key: str):
 def keep_for_language_switch(page: QuestionPage, switch: str):
     """The language buttons sent the form: keep what was typed, unvalidated, and show
     the same question again in the new language."""
-    store().keep_pending(page.draft.id, page.key, {**posted_answer_data(), KEPT_FOR: "language"})
+    store().keep_pending(page.draft.id, page.key,
+                         {**posted_answer_data(page.question), KEPT_FOR: "language"})
     return remember_choice(redirect(question_url(page.code, page.key, page.back_to_check)),
                            switch)
 
@@ -116,8 +117,8 @@ def save_sent_answer(page: QuestionPage):
             value = save_upload(form.field.data) if not is_blank(form.field) else stored_file
         else:
             value = answer_value(q, form.field)
-    except UploadUnreadable:
-        form.field.errors.append(_("The file could not be opened – it may be damaged. Choose another file."))
+    except UploadUnreadable as error:
+        form.field.errors.append(error.message)
         return form, None
     store().save_answers(page.draft.id, {page.key: value}, acted_by=page.acted_by)
     return form, {**page.draft.answers, page.key: value}

@@ -3,11 +3,16 @@ parked across an expired sign-in and put back on the draft after the next one. U
 the question page, the sign-in page and the expired-form handler."""
 from __future__ import annotations
 
-from flask import current_app, g, redirect, request, session
+import json
+
+from flask import abort, current_app, g, redirect, request, session
 
 from ..core.auth import sign_in_url
 from ..core.deps import store
-from .journey import question_url
+from ..core.limits import allow
+from ..forms.builder import longest_answer
+from ..platform import Question
+from .journey import load_service, question_url
 
 
 # ---- keeping unsaved answers --------------------------------------------------------
@@ -18,9 +23,18 @@ LANGUAGE_FIELD = "yiban_language"
 KEPT_FOR = "_kept_for"  # why pending answers were kept: "language" shows no notice
 
 
-def posted_answer_data() -> dict:
-    return {k: v for k, v in request.form.to_dict(flat=False).items()
-            if k not in ("csrf_token", LANGUAGE_FIELD)}
+# What is kept unvalidated is bounded by the schema: only the question's own fields,
+# each at most its longest valid answer, and a few KB in all (else nothing is kept).
+KEEP_AT_MOST_BYTES = 8 * 1024
+
+
+def posted_answer_data(q: Question) -> dict:
+    longest = longest_answer(q)
+    data = {name: [value[:longest] for value in values]
+            for name, values in request.form.to_dict(flat=False).items()
+            if name == q.key or name.startswith(f"{q.key}-")}
+    size = len(json.dumps(data, ensure_ascii=False).encode())
+    return data if size <= KEEP_AT_MOST_BYTES else {}
 
 
 def language_switch() -> str | None:
@@ -34,14 +48,22 @@ def keep_unsaved_answers(code: str, key: str):
 
     Signed in: the answers wait on the draft. Signed out: they are parked and come
     back after sign-in. Either way the user returns to the same question."""
-    data = posted_answer_data()
+    _service, questions = load_service(code)
+    q = next((x for x in questions if x.key == key), None)
+    if q is None:
+        abort(404)
+    data = posted_answer_data(q)
     target = question_url(code, key, request.args.get("return") == "check")
     if g.get("user") is not None:
         draft = store().start_draft(g.user.id, code)
         store().keep_pending(draft.id, key, data)
         return redirect(target)
-    session["parked"] = {"token": store().park(code, key, data), "return_to": target,
-                         "owner": session.get("expired_person_id")}
+    # Parked rows belong to nobody yet: bounded in size (above), in number per address
+    # and in time (the idle timeout; `flask maintenance prune` and each park sweep).
+    if data and allow("RATELIMIT_PARK", "park"):
+        token = store().park(code, key, data, current_app.config["SESSION_IDLE_TIMEOUT"])
+        session["parked"] = {"token": token, "return_to": target,
+                             "owner": session.get("expired_person_id")}
     return redirect(sign_in_url(target))
 
 
@@ -50,7 +72,7 @@ def restore_parked_answers(person) -> str | None:
 
     Answers typed under someone else's expired sign-in (a shared computer) are dropped."""
     ticket = session.pop("parked", None) or {}
-    parked = store().unpark(ticket.get("token", ""))
+    parked = store().unpark(ticket.get("token", ""), current_app.config["SESSION_IDLE_TIMEOUT"])
     if parked is None or ticket.get("owner") not in (None, person.id):
         return None
     draft = store().start_draft(person.id, parked.service_code)

@@ -21,7 +21,7 @@ def sign_in():
     next_path = safe_next(request.values.get("next"), url_for("assisted.worklist"))
     if form.validate_on_submit():
         helper = attempt_sign_in(
-            form, platform().authenticate_helper, "helper:",
+            form, platform().authenticate_helper, find_helper_id,
             _("The helper code, mobile number or password is not right. Check them and try again."))
         if helper is not None:
             sign_in_helper(helper.id)
@@ -74,6 +74,11 @@ def leave():
     return redirect(url_for("assisted.worklist"))
 
 
+def find_helper_id(login: str) -> str | None:
+    helper = platform().find_helper(login)
+    return f"helper:{helper.id}" if helper else None
+
+
 @bp.route("/in-person", methods=["GET", "POST"])
 @helper_required
 def in_person():
@@ -81,7 +86,7 @@ def in_person():
     form = InPersonConsentForm()
     if form.validate_on_submit():
         citizen = attempt_sign_in(
-            form, platform().authenticate, "",
+            form, platform().authenticate, platform().find_person_id,
             _("The mobile number, ID number or password is not right. Check them and try again."))
         if citizen is not None:
             authorisation = consents().grant(citizen.id, g.helper.id, None,

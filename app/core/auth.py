@@ -8,7 +8,9 @@ from urllib.parse import urlsplit
 
 from flask import abort, current_app, g, redirect, request, session, url_for
 
-from .deps import consents, platform
+from .deps import consents, platform, store
+from .form_tokens import remember_earlier_token
+from .sessions import new_session_id
 
 TOUCH_EVERY_SECONDS = 60  # refresh "last seen" at most this often (fewer cookie writes)
 # The page warns this long before an idle sign-in ends (at least 2 minutes, to read and answer it).
@@ -37,6 +39,10 @@ def load_signed_in_person():
         # Whose answers may be parked now; a helper's never go to a citizen's sign-in.
         session["expired_person_id"] = person_id or f"helper:{helper_id}"
         g.session_expired = True
+        return
+    revoked_at = store().sessions_revoked_at(session_account())
+    if revoked_at is not None and session.get("signed_in_at", 0) <= revoked_at:
+        sign_out()  # "sign out everywhere" was used after this sign-in
         return
     if helper_id:
         load_helper(helper_id)
@@ -90,10 +96,26 @@ def load_helper(helper_id: str) -> None:
 
 
 def _start_session(**identity) -> None:
-    session.clear()  # a new session identity on sign-in (no fixation)
+    earlier = dict(session)
+    session.clear()  # a new session identity on sign-in (no fixation) …
+    remember_earlier_token(earlier)
     session.permanent = True
     session.update(identity)
-    session["seen"] = time.time()
+    session["seen"] = session["signed_in_at"] = time.time()
+    new_session_id()  # … under a new id, the old one deleted from the store
+
+
+def session_account() -> str:
+    """The account this session is signed in to (for "sign out everywhere")."""
+    if session.get("helper_id"):
+        return f"helper:{session['helper_id']}"
+    return f"person:{session.get('person_id')}"
+
+
+def sign_out_everywhere() -> None:
+    """End every session of the signed-in account, on every device, this one too."""
+    store().revoke_sessions(session_account(), time.time())
+    sign_out()
 
 
 def sign_in(person_id: str) -> None:
@@ -113,8 +135,9 @@ def act_for(citizen_id: str | None) -> None:
 
 
 def sign_out() -> None:
-    for key in ("person_id", "helper_id", "acting_for", "seen"):
+    for key in ("person_id", "helper_id", "acting_for", "seen", "signed_in_at"):
         session.pop(key, None)
+    new_session_id()  # a copy of the old cookie opens nothing any more
 
 
 def safe_next(target: str | None, default: str = "/") -> str:

@@ -95,6 +95,15 @@ def load(instance_path: str) -> dict:
         "SESSION_IDLE_TIMEOUT": timedelta(
             minutes=int(os.environ.get("YIBAN_SESSION_IDLE_MINUTES", "30"))),
         "PERMANENT_SESSION_LIFETIME": timedelta(days=7),
+        # Server-side sessions (app/core/sessions.py): the one place the store is chosen.
+        # "sqlalchemy": the front's own database; Flask-Session's other backends (e.g.
+        # "redis" with SESSION_REDIS) plug in here.
+        "SESSION_TYPE": os.environ.get("YIBAN_SESSION_TYPE", "sqlalchemy"),
+        "SESSION_PERMANENT": False,  # only a sign-in makes a session permanent
+        # Stored when changed (the idle clock moves at most once a minute), not on
+        # every request.
+        "SESSION_REFRESH_EACH_REQUEST": False,
+        "SQLALCHEMY_TRACK_MODIFICATIONS": False,
         # Answers entered offline stay (encrypted) on the device at most this long after
         # the device last reached the site signed in (static/js/offline.js).
         "OFFLINE_KEEP_DAYS": int(os.environ.get("YIBAN_OFFLINE_KEEP_DAYS", "3")),

@@ -4,9 +4,10 @@ these tables."""
 from __future__ import annotations
 
 import secrets
-from datetime import datetime
+from datetime import datetime, timedelta
 
-from sqlalchemy import DateTime, Integer, String, delete, select
+from sqlalchemy import DateTime, Float, Index, Integer, String, delete, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from .crypto import EncryptedJSON, Keyring
@@ -40,6 +41,12 @@ class Draft(FrontBase):
     sent_at: Mapped[datetime | None] = mapped_column(DateTime)
 
 
+# One open draft per person and service: answers never split over two drafts.
+Index("one_open_draft", Draft.owner_id, Draft.service_code, unique=True,
+      sqlite_where=Draft.application_number.is_(None) & Draft.sent_at.is_(None),
+      postgresql_where=Draft.application_number.is_(None) & Draft.sent_at.is_(None))
+
+
 class ParkedAnswers(FrontBase):
     """Answers posted when the sign-in had expired or the form token was stale."""
 
@@ -48,7 +55,7 @@ class ParkedAnswers(FrontBase):
     service_code: Mapped[str] = mapped_column(String(60))
     question_key: Mapped[str] = mapped_column(String(60))
     data: Mapped[dict] = mapped_column(EncryptedJSON)
-    created_at: Mapped[datetime] = mapped_column(DateTime)
+    created_at: Mapped[datetime] = mapped_column(DateTime, index=True)
 
 
 class SignInFailures(FrontBase):
@@ -72,6 +79,16 @@ class DismissedSuggestion(FrontBase):
     dismissed_at: Mapped[datetime] = mapped_column(DateTime)
 
 
+class SessionRevocation(FrontBase):
+    """"Sign out everywhere": every session of the account signed in before
+    `not_before` (epoch seconds) is ended on its next request (app/auth.py). Kept
+    here rather than by searching the session store, so any session backend works."""
+
+    __tablename__ = "session_revocation"
+    account: Mapped[str] = mapped_column(String(80), primary_key=True)
+    not_before: Mapped[float] = mapped_column(Float)
+
+
 class FrontStore:
     def __init__(self, database_url: str, keyring: Keyring | None = None):
         # Its tables come from the migrations (app/migrations/front): drafts are
@@ -92,6 +109,8 @@ class FrontStore:
                 Draft.sent_at.is_(None)).order_by(Draft.updated_at.desc())))
 
     def start_draft(self, owner_id: str, service_code: str, acted_by: str | None = None) -> Draft:
+        """The open draft, started if there is none. Idempotent under concurrency: of
+        two starts at once the unique index lets one insert, the other reads it."""
         existing = self.open_draft(owner_id, service_code)
         if existing:
             return existing
@@ -99,8 +118,11 @@ class FrontStore:
         draft = Draft(owner_id=owner_id, service_code=service_code, answers={}, pending={},
                       submission_key=secrets.token_hex(16), acted_by=acted_by,
                       created_at=now, updated_at=now)
-        with self.db.session() as s:
-            s.add(draft)
+        try:
+            with self.db.session() as s:
+                s.add(draft)
+        except IntegrityError:
+            return self.open_draft(owner_id, service_code)
         return draft
 
     def draft_by_key(self, owner_id: str, submission_key: str) -> Draft | None:
@@ -128,19 +150,43 @@ class FrontStore:
             s.get(Draft, draft_id).application_number = application_number
 
     # ---- parked answers ----
-    def park(self, service_code: str, question_key: str, data: dict) -> str:
+    def park(self, service_code: str, question_key: str, data: dict,
+             keep_for: timedelta) -> str:
+        """Park answers for after sign-in; rows older than `keep_for` go at the same time."""
         token = secrets.token_urlsafe(24)
+        self.prune_parked(keep_for)
         with self.db.session() as s:
             s.add(ParkedAnswers(token=token, service_code=service_code,
                                 question_key=question_key, data=data, created_at=utcnow()))
         return token
 
-    def unpark(self, token: str) -> ParkedAnswers | None:
+    def unpark(self, token: str, keep_for: timedelta) -> ParkedAnswers | None:
         with self.db.session() as s:
             parked = s.get(ParkedAnswers, token)
-            if parked is not None:
-                s.delete(parked)
-            return parked
+            if parked is None:
+                return None
+            s.delete(parked)
+            return parked if parked.created_at > utcnow() - keep_for else None
+
+    def prune_parked(self, keep_for: timedelta) -> int:
+        """Delete parked answers older than `keep_for`; how many went."""
+        with self.db.session() as s:
+            return s.execute(delete(ParkedAnswers).where(
+                ParkedAnswers.created_at <= utcnow() - keep_for)).rowcount
+
+    # ---- sign out everywhere ----
+    def revoke_sessions(self, account: str, at: float) -> None:
+        with self.db.session() as s:
+            row = s.get(SessionRevocation, account)
+            if row is None:
+                s.add(SessionRevocation(account=account, not_before=at))
+            else:
+                row.not_before = at
+
+    def sessions_revoked_at(self, account: str) -> float | None:
+        with self.db.session() as s:
+            row = s.get(SessionRevocation, account)
+            return row.not_before if row else None
 
     # ---- dismissed suggestions (服务找人) ----
     def dismissed_suggestions(self, person_id: str) -> set[str]:

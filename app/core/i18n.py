@@ -121,8 +121,9 @@ def set_language_cookie(response, locale: str):
 
 def remember_choice(response, locale: str):
     """The language switch: the cookie for this browser and, for a citizen signed in
-    (not a helper acting for one), their account's preference too."""
-    if g.get("user") is not None and g.get("helper") is None:
+    (not a helper acting for one) who posted it, their account's preference too. A
+    GET (a link, which another site can make) changes only this browser's cookie."""
+    if request.method == "POST" and g.get("user") is not None and g.get("helper") is None:
         store_language(g.user.id, locale)
         session[ACCOUNT_LANGUAGE] = locale
     else:

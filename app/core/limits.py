@@ -15,6 +15,7 @@ import time
 from flask import current_app, g
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
+from limits import parse_many
 
 DEFAULTS = {
     # Password checks from one address: citizen and helper sign-in share one budget.
@@ -23,6 +24,9 @@ DEFAULTS = {
     # helper's counter), per signed-in account.
     "RATELIMIT_CONSENT": "10 per minute;60 per hour",
     "RATELIMIT_SEARCH": "120 per minute",
+    # Answers parked for after sign-in (an expired sign-in), per address: people need
+    # a handful; a script must not fill the disk.
+    "RATELIMIT_PARK": "10 per minute;60 per hour",
     # The time until the next try is allowed, not the top of the next hour.
     "RATELIMIT_STRATEGY": "moving-window",
 }
@@ -66,6 +70,20 @@ def init_app(app) -> None:
         limit = limiter.shared_limit(app.config[config_key], scope, key_func=KEYS[key],
                                      methods=methods)
         app.view_functions[endpoint] = limit(app.view_functions[endpoint])
+
+
+def allow(config_key: str, scope: str, key: str = "address") -> bool:
+    """One more use of something that is no endpoint of its own (parking answers,
+    speech synthesis), counted in the limiter's storage like the endpoints' limits.
+    False when the budget is spent (nothing is counted then)."""
+    limiter = current_app.extensions["rate_limiter"].limiter
+    who = KEYS[key]()
+    items = parse_many(current_app.config[config_key])
+    if not all(limiter.test(item, scope, who) for item in items):
+        return False
+    for item in items:
+        limiter.hit(item, scope, who)
+    return True
 
 
 def seconds_to_wait() -> int:

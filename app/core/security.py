@@ -5,7 +5,6 @@ from __future__ import annotations
 import secrets
 
 from flask import current_app, g, request
-from flask.sessions import SecureCookieSessionInterface
 
 # Only our own files: no inline script or style anywhere (htmx is told not to inject
 # its indicator styles: meta htmx-config in base.html). data: images only for the
@@ -36,7 +35,6 @@ HSTS = "max-age=31536000; includeSubDomains"
 
 
 def init_app(app):
-    app.session_interface = SessionInterface()
     app.jinja_env.globals["csp_nonce"] = csp_nonce
     app.after_request(add_headers)
 
@@ -57,14 +55,6 @@ def over_https() -> bool:
 def cookie_options() -> dict:
     """Flags for the front's own cookies (display, language), as for the session."""
     return {"httponly": True, "samesite": "Lax", "secure": over_https()}
-
-
-class SessionInterface(SecureCookieSessionInterface):
-    """The session cookie is Secure whenever the site is reached over HTTPS; only plain
-    HTTP (local development, the tests) leaves it off."""
-
-    def get_cookie_secure(self, app) -> bool:
-        return over_https()
 
 
 def add_headers(response):

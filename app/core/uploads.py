@@ -7,10 +7,12 @@ from __future__ import annotations
 
 import io
 import secrets
+import warnings
 from pathlib import Path
 
 from flask import current_app
-from PIL import Image, ImageOps, UnidentifiedImageError
+from flask_babel import lazy_gettext as _l
+from PIL import Image, ImageOps, PngImagePlugin, UnidentifiedImageError
 
 # What each accepted type starts with.
 SIGNATURES = {
@@ -19,13 +21,34 @@ SIGNATURES = {
     "jpg": (b"\xff\xd8\xff",),
 }
 IMAGE_FORMATS = {"jpg": "JPEG", "png": "PNG"}
-# A phone photo is 12–50 megapixels; anything far larger is a decompression bomb.
-MAX_PIXELS = 80_000_000
+# A photo or scan of a document: a phone takes 12–50 megapixels, and nothing a
+# department reads needs more. Decided from the header, before any pixel is decoded,
+# so a few hundred KB that would unpack to gigabytes (a decompression bomb) costs
+# nothing; 40 M pixels also bounds what a decode may take (160 MB at 4 bytes a pixel).
+MAX_PIXELS = 40_000_000
+MAX_SIDE = 12_000
+# Text chunks are metadata we drop anyway: Pillow need not hold megabytes of them.
+PngImagePlugin.MAX_TEXT_CHUNK = PngImagePlugin.MAX_TEXT_MEMORY = 64 * 1024
 JPEG_QUALITY = 90
 
 
 class UploadUnreadable(ValueError):
     """The file says it is an image but cannot be decoded (damaged, or not an image)."""
+
+    message = _l("The file could not be opened – it may be damaged. Choose another file.")
+
+
+class ImageTooLarge(UploadUnreadable):
+    """More pixels than any photo of a document has: refused before decoding."""
+
+    message = _l("This picture is too large to open. Choose a photo or scan of at most "
+                 "40 million pixels (12000 pixels on its longer side).")
+
+
+def check_dimensions(size: tuple[int, int]) -> None:
+    width, height = size
+    if width > MAX_SIDE or height > MAX_SIDE or width * height > MAX_PIXELS:
+        raise ImageTooLarge(f"{width}×{height}")
 
 
 def sniff(head: bytes) -> str | None:
@@ -49,11 +72,15 @@ def clean_image(data: bytes, kind: str) -> bytes:
     one that is not even well formed is refused."""
     Image.MAX_IMAGE_PIXELS = MAX_PIXELS
     try:
-        with Image.open(io.BytesIO(data)) as image:
-            image.load()
-            upright = ImageOps.exif_transpose(image)
-    except Image.DecompressionBombError as error:
-        raise UploadUnreadable(str(error)) from None
+        # Pillow only warns between MAX_IMAGE_PIXELS and twice that: a refusal here.
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            with Image.open(io.BytesIO(data)) as image:  # reads the header only
+                check_dimensions(image.size)
+                image.load()
+                upright = ImageOps.exif_transpose(image)
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning) as error:
+        raise ImageTooLarge(str(error)) from None
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError):
         return strip_png(data) if kind == "png" else strip_jpeg(data)
     # A new image from the pixels alone: no info, EXIF, ICC or text survives.

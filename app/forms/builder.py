@@ -163,6 +163,11 @@ def name_validator(form, field):
         raise ValidationError(str(NAME_DIGITS_MESSAGE))
 
 
+def longest_answer(question: Question) -> int:
+    """The most characters any one field of this question can validly hold."""
+    return max(question.validation.get("max_length") or 0, TEXTAREA_DEFAULT_MAX)
+
+
 def length_validator(question: Question, default_max: int | None):
     rules = question.validation
     return length_check(rules.get("max_length", default_max), rules.get("min_length"))
@@ -185,7 +190,6 @@ def date_validator(question: Question):
         missing = [p for p in field.parts if not field.data[p]]
         if missing:
             raise ValidationError(str(MISSING_DATE_PART[missing[0]]))
-        # isdecimal, not isdigit: "²" is a digit that int() refuses; ９ and ٩ are decimal.
         if not all(field.data[p].isdecimal() for p in field.parts):
             raise ValidationError(str(DATE_MESSAGES["digits"]))
         if len(field.data["year"]) != 4:

@@ -134,8 +134,8 @@ def apply_saved_answer(code: str, key: str, idempotency_key: str, entry_for: str
         try:
             value = (save_upload(form.field.data) if q.type == "file" and not is_blank(form.field)
                      else stored_file if q.type == "file" else answer_value(q, form.field))
-        except UploadUnreadable:
-            problem = _("The file could not be opened – it may be damaged. Choose another file.")
+        except UploadUnreadable as error:
+            problem = error.message
     else:
         problem = form.field.errors[0]
     if problem is not None:

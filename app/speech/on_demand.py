@@ -8,7 +8,7 @@ only pages of this site are rendered: nothing here takes text to read from the
 client."""
 from __future__ import annotations
 
-from urllib.parse import urlsplit
+from urllib.parse import quote, urlsplit
 
 from flask import abort, current_app, request
 
@@ -47,7 +47,9 @@ def script_id_for(page: str, owner_id: str) -> str:
     environ = {key: value for key, value in request.environ.items()
                if not key.startswith(("wsgi.input", "werkzeug.", "yiban."))}
     environ.update({
-        "REQUEST_METHOD": "GET", "PATH_INFO": parts.path, "QUERY_STRING": parts.query,
+        # WSGI strings are bytes as latin-1: a query of Chinese words (a search) too.
+        "REQUEST_METHOD": "GET", "PATH_INFO": parts.path.encode().decode("latin-1"),
+        "QUERY_STRING": quote(parts.query, safe="=&+%"),
         "CONTENT_LENGTH": "0", "wsgi.input": _Empty(), _BUILD: owner_id,
         "HTTP_ACCEPT": "text/html", "HTTP_ACCEPT_ENCODING": "identity",
     })

@@ -24,6 +24,10 @@ READABLE = ("h1,h2,h3,h4,h5,h6,p,li,dt,dd,th,td,caption,figcaption,summary,legen
             ".error-message,.inset")
 # The speech player is marked with this attribute and never read.
 PLAYER_ATTRIBUTE = "data-speech-player"
+# Text a visitor chose through the address (a search query) is never synthesised:
+# anyone could otherwise have any text spoken by linking to it. Marks text only
+# (never a readable element), so the element list is the same as speech.js's.
+UNREAD_ATTRIBUTE = "data-speech-unread"
 # Same test as speech.js: an element inside any of these is not in the list.
 SKIP_SELECTOR = f"[hidden],[aria-hidden=true],[{PLAYER_ATTRIBUTE}],template,noscript"
 MAX_SENTENCES = 400
@@ -172,7 +176,8 @@ def _own_runs(node: _Node, lang: str) -> list[tuple[str, str]]:
                 add(child, current_lang)
             elif child.tag == "br":
                 add("\n", current_lang)
-            elif child.tag in _OPAQUE or _skipped(child.tag, child.attrs):
+            elif (child.tag in _OPAQUE or _skipped(child.tag, child.attrs)
+                  or UNREAD_ATTRIBUTE in child.attrs):
                 continue
             elif matches(child.tag, child.attrs):
                 add(" ", current_lang)  # read as an element of its own

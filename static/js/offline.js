@@ -11,12 +11,33 @@
 (() => {
   'use strict';
   const d = document, b = d.body, ds = b.dataset, nav = navigator, C = crypto.subtle;
-  const status = d.getElementById('offline-status');
-  if (!status || !('serviceWorker' in nav) || !window.indexedDB || !C) return;
-  const T = status.dataset, $ = (id) => d.getElementById(id);
+  const bar = d.getElementById('offline-bar');
+  if (!bar || !('serviceWorker' in nav) || !window.indexedDB || !C) return;
+  const T = bar.dataset, $ = (id) => d.getElementById(id);
   const actions = $('offline-actions'), sendButton = $('offline-send'),
     fixLink = $('offline-fix'), deleteButton = $('offline-delete');
-  const say = (text) => { status.textContent = text || ''; };
+  // The status region exists only while there is news: made when there is something
+  // to say, the words put in a moment later (so screen readers hear them), removed when
+  // there is nothing left to say. Resolves once the words are shown.
+  let status = null, saying;
+  const say = (text) => new Promise((ok) => {
+    clearTimeout(saying);
+    if (!text) { if (status) status.remove(); status = null; ok(); return; }
+    const fresh = !status;
+    if (fresh) {
+      status = bar.insertBefore(d.createElement('p'), actions);
+      status.id = 'offline-status';
+      status.className = 'offline-bar__status';
+      status.setAttribute('role', 'status');
+    }
+    const region = status, show = () => { region.textContent = text; ok(); };
+    if (fresh) saying = setTimeout(show, 150); else show();
+  });
+  // yiban.js loads this file on other pages than an application's only while the
+  // device holds a copy (to send it, or delete it on sign-out or after the limit).
+  const FLAG = 'yiban-offline', flag = (on) => {
+    try { if (on) localStorage.setItem(FLAG, '1'); else localStorage.removeItem(FLAG); } catch (e) { /* private mode */ }
+  };
   const enc = new TextEncoder(), dec = new TextDecoder();
 
   // ---- IndexedDB: 'meta' (the key, whose device copy it is) and 'entries' ----
@@ -38,6 +59,7 @@
   const putEntry = (e) => run('entries', (s) => s.put(e, e.id));
   const dropEntry = (id) => run('entries', (s) => s.delete(id));
   const wipe = () => new Promise((ok) => {
+    flag(false);
     const r = indexedDB.deleteDatabase(DB);
     r.onsuccess = r.onerror = r.onblocked = () => ok();
   });
@@ -69,6 +91,7 @@
       if (ds.offlineFor) m.for = ds.offlineFor;
       await putMeta(m);
     }
+    if (m) flag(true);
     return m;
   }
 
@@ -332,9 +355,9 @@
   }
 
   async function refresh() {
-    if (!nav.onLine) { say(T.offline); actions.hidden = true; return; }
+    if (!nav.onLine) { actions.hidden = true; await say(T.offline); return; }
     const waiting = new Set((await allEntries()).map((e) => e.for + e.code)).size;
-    say(waiting ? (waiting === 1 ? T.waitingOne : T.waitingOther).replace('{n}', waiting) : '');
+    await say(waiting ? (waiting === 1 ? T.waitingOne : T.waitingOther).replace('{n}', waiting) : '');
     actions.hidden = !waiting;
   }
 

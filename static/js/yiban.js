@@ -267,11 +267,18 @@
     sessionTimeout();
   });
 
-  // Offline entry (static/js/offline.js) is fetched only once the page is usable.
+  // Offline entry (static/js/offline.js) is fetched only once the page is usable, and
+  // only where it has work: an application's pages (data-offline-code), the signed-out
+  // page (it deletes the device copy), and any page while the device holds a copy
+  // (offline.js keeps the localStorage flag). Other pages do not pay for it.
   var nonce = document.currentScript && document.currentScript.nonce;
+  function offlineHasWork(body) {
+    if (body.hasAttribute("data-offline-code") || body.hasAttribute("data-offline-wipe")) return true;
+    try { return !!window.localStorage.getItem("yiban-offline"); } catch (e) { return false; }
+  }
   window.addEventListener("load", function () {
     var src = document.body.getAttribute("data-offline-script");
-    if (!src || !("serviceWorker" in navigator)) return;
+    if (!src || !("serviceWorker" in navigator) || !offlineHasWork(document.body)) return;
     var script = document.createElement("script");
     script.src = src;
     script.nonce = nonce;

@@ -8,7 +8,7 @@ import uuid
 from datetime import date, datetime, timedelta
 from typing import Callable
 
-from sqlalchemy import event, func, or_, select
+from sqlalchemy import event, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from werkzeug.security import check_password_hash
 
@@ -159,13 +159,22 @@ class EmbeddedPlatform:
         """Sign in with a mobile number or ID number and a password.
 
         A real identity provider (e.g. a provincial unified login) would replace this."""
-        hashed = self.db.keyring.lookup(login_key(login))
         with self.db.session() as s:
-            row = s.scalar(select(PersonRow).where(
-                or_(PersonRow.mobile_hash == hashed, PersonRow.id_number_hash == hashed)))
+            row = self._person_row(s, login)
             if row is None or not check_password_hash(row.password_hash, password or ""):
                 return None
             return self._person(row)
+
+    def find_person_id(self, login: str) -> str | None:
+        """Whose account a login (mobile or ID number, typed any way) names."""
+        with self.db.session() as s:
+            row = self._person_row(s, login)
+            return row.id if row else None
+
+    def _person_row(self, s, login: str) -> PersonRow | None:
+        hashed = self.db.keyring.lookup(login_key(login))
+        return s.scalar(select(PersonRow).where(
+            or_(PersonRow.mobile_hash == hashed, PersonRow.id_number_hash == hashed)))
 
     def person(self, person_id: str) -> Person | None:
         with self.db.session() as s:
@@ -285,15 +294,24 @@ class EmbeddedPlatform:
 
     def withdraw(self, number: str, owner_id: str, *,
                  acted_by: str | None = None) -> Application:
+        now = self.clock()
         with self.db.session() as s:
+            # One conditional update decides: of two withdraws at once, the second
+            # finds the status changed and changes nothing (one event, one text).
+            changed = s.execute(
+                update(ApplicationRow)
+                .where(ApplicationRow.number == number, ApplicationRow.owner_id == owner_id,
+                       ApplicationRow.status.in_(OPEN_STATUSES),
+                       ApplicationRow.submitted_at >= now - WITHDRAW_WINDOW)
+                .values(status="withdrawn")
+                .execution_options(synchronize_session=False)).rowcount
             row = s.get(ApplicationRow, number)
             if row is None or row.owner_id != owner_id:
                 raise LookupError(number)
-            self._check_helper(s, acted_by)
-            if not self._application(row).can_withdraw:
+            if not changed:
                 raise WithdrawRefused(number)
-            row.status = "withdrawn"
-            progress.withdraw_parts(row, self.clock())
+            self._check_helper(s, acted_by)
+            progress.withdraw_parts(row, now)
             row.events.append(EventRow(at=self.clock(), kind="withdrawn", acted_by=acted_by))
         return self.application(number, owner_id)
 
