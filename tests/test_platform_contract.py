@@ -12,7 +12,8 @@ from app.platform import PlatformClient
 
 CONTRACT = Path(__file__).resolve().parent.parent / "docs" / "platform-openapi.yaml"
 WRITES = ("post", "put", "patch", "delete")
-LOOKUPS_BY_POST = {"authenticate", "authenticate_helper", "find_helper"}  # no data in URLs
+LOOKUPS_BY_POST = {"authenticate", "authenticate_helper", "find_helper",
+                   "find_person_id"}  # no data in URLs
 # Not a call across the boundary: a platform elsewhere keeps nothing on the front's
 # machine, so its client answers None without asking (`flask keys rotate`).
 LOCAL_ONLY = {"reencrypt_stored_data"}
