@@ -14,7 +14,6 @@ from contextlib import contextmanager
 from datetime import timedelta
 
 import pytest
-from playwright.sync_api import sync_playwright
 
 from .support import CHROMIUM, CHROMIUM_ARGS, CONTEXT_OPTIONS, PNG_BYTES, id_number
 
@@ -23,12 +22,6 @@ PASSWORD = {"13800000001": "yiban-demo-1", "13800000002": "yiban-demo-2",
             "13800000005": "yiban-demo-5", "13800000006": "yiban-demo-6"}
 BANK = "6222021234567890123"
 ADDRESS = {"region": "湖南省长沙市芙蓉区", "detail": "示例路1号"}
-
-
-@pytest.fixture(scope="module")
-def playwright():
-    with sync_playwright() as p:
-        yield p
 
 
 class Device:

@@ -149,3 +149,17 @@ def test_the_manifest_names_the_app_and_its_icons_exist(app):
     assert manifest["name"] == "易办" and manifest["display"] == "standalone"
     for icon in manifest["icons"]:
         assert client.get(icon["src"]).status_code == 200
+
+
+def test_keeping_pages_for_offline_use_does_not_take_the_message_meant_for_the_next_page(
+        app, liu):
+    # offline.js fetches the blank pages in the background; a 长辈版 press meanwhile must
+    # still be confirmed in words on the page the person lands on.
+    token = liu.get("/offline/status").json["csrf_token"]
+    pressed = liu.post("/display/elder", data={"csrf_token": token, "on": "1",
+                                               "next": "/services/retirement"})
+    assert pressed.status_code in (302, 303)
+    kept = liu.get("/offline/page/remote-medical-filing/full_name")
+    assert "notification--status" not in kept.get_data(as_text=True)
+    landed = liu.get(pressed.headers["Location"]).get_data(as_text=True)
+    assert 'class="notification notification--status"' in landed
