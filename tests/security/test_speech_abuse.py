@@ -78,6 +78,20 @@ def test_a_fresh_cookie_per_request_does_not_get_a_fresh_synthesis_budget(app):
     assert message in unescape(visitor.get("/speech/help").text)
 
 
+def test_behind_a_proxy_the_synthesis_budget_is_the_real_client_address(monkeypatch, tmp_path):
+    monkeypatch.setenv("YIBAN_TRUSTED_PROXIES", "1")
+    app = _make_app(monkeypatch, tmp_path, RATELIMIT_SPEECH="1 per hour")
+    try:
+        def clip_from(address, n):
+            visitor = app.test_client()
+            visitor.environ_base["HTTP_X_FORWARDED_FOR"] = address
+            return visitor.get(audio_urls(visitor)[n]).status_code
+        assert [clip_from("203.0.113.7", n) for n in range(2)] == [200, 429]
+        assert clip_from("198.51.100.9", 2) == 200  # another client, same proxy
+    finally:
+        _dispose(app)
+
+
 def test_the_global_synthesis_limit_stops_many_addresses(app):
     app.config["RATELIMIT_SPEECH_ALL"] = "3 per hour"
     statuses = []
