@@ -1,5 +1,5 @@
-"""Personal data at rest: ID numbers, mobile numbers and bank
-accounts are encrypted in both databases, found at sign-in by a keyed hash, shown
+"""Personal data at rest: ID numbers, mobile numbers, bank accounts, and people's
+names, dates of birth and addresses are encrypted in both databases, found at sign-in by a keyed hash, shown
 masked where the full value is not needed, re-encrypted by `flask keys rotate`, and
 never written to a log."""
 from __future__ import annotations
@@ -41,8 +41,13 @@ def demo_identifiers() -> set[str]:
     return found
 
 
-def raw_files(folder: Path) -> dict[str, bytes]:
-    return {str(p): p.read_bytes() for p in folder.rglob("*") if p.is_file()}
+def in_clear(folder: Path, values: set[str], database: str) -> list[str]:
+    """Which of `values` some file of the data folder holds as they are (`database`:
+    a file that must be among them)."""
+    files = {str(p): p.read_bytes() for p in folder.rglob("*") if p.is_file()}
+    assert any(name.endswith(database) for name in files)
+    return [f"{value} in {name}" for name, content in files.items()
+            for value in values if value.encode() in content]
 
 
 def full_journey(client, app):
@@ -76,11 +81,33 @@ def test_no_identifier_is_stored_in_clear_anywhere_in_the_data_folder(app, clien
     [draft] = store.open_drafts(ZHANG.id)
     assert CHEN.id_number in str(draft.pending)  # kept, and readable by the app
     _dispose(app)
-    files = raw_files(tmp_path)
-    assert any(name.endswith("front.sqlite") for name in files)
-    for name, content in files.items():
-        for identifier in demo_identifiers():
-            assert identifier.encode() not in content, f"{identifier} in clear in {name}"
+    assert in_clear(tmp_path, demo_identifiers(), "front.sqlite") == []
+
+
+def demo_particulars() -> set[str]:
+    """Every demo citizen's name, date of birth (as a database writes a date) and address."""
+    return {str(value) for citizen in _seed_yaml("people.yaml")["citizens"]
+            for value in (citizen["name"], citizen["birth_date"], citizen["address"])}
+
+
+@pytest.mark.skipif(on_postgresql(), reason="reads the SQLite files of the data folder")
+def test_no_name_birth_date_or_address_is_stored_in_clear_in_the_data_folder(
+        app, client, tmp_path):
+    full_journey(client, app)
+    assert ZHANG.name in client.get("/my/").get_data(as_text=True)  # the app still shows it
+    _dispose(app)
+    assert in_clear(tmp_path, demo_particulars(), "platform.sqlite") == []
+
+
+def test_a_persons_name_birth_date_and_address_are_stored_as_tokens(platform):
+    with platform.db.engine.connect() as connection:
+        stored = connection.execute(text(
+            "SELECT name, birth_date, address FROM person WHERE id = :id"),
+            {"id": ZHANG.id}).one()
+    assert all(is_token(value) for value in stored)
+    person = platform.person(ZHANG.id)
+    assert (person.name, person.birth_date.isoformat()) == (ZHANG.name, "1966-10-12")
+    assert person.address.startswith("北京市东城区")
 
 
 def test_sign_in_finds_people_by_the_keyed_hash_of_mobile_or_id_number(client, platform):

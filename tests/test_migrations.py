@@ -15,6 +15,7 @@ from sqlalchemy import create_engine, inspect, text
 from sqlalchemy.pool import NullPool
 
 from app import create_app
+from app.core.crypto import is_token
 from app.migrations import head
 from conftest import ZHANG, sign_in_as
 from databases import drop_database, fresh_database, on_postgresql
@@ -172,3 +173,47 @@ def test_the_models_match_the_migrated_schema(app, store):
         context = MigrationContext.configure(connection, opts={
             "compare_type": True, "include_name": ours_only(metadata(store))})
         assert compare_metadata(context, metadata(store)) == []
+
+
+def test_a_3bfec37_persons_name_birth_date_and_address_are_encrypted_in_place(old_databases):
+    """platform_0002: the rows 3bfec37 stored in clear are encrypted, none is lost,
+    and the app still reads them."""
+    def particulars() -> list[tuple]:
+        engine = create_engine(old_databases["platform"], poolclass=NullPool)
+        with engine.connect() as connection:
+            rows = connection.execute(text(
+                "SELECT name, birth_date, address FROM person ORDER BY id")).all()
+        engine.dispose()
+        return [tuple(str(value) for value in row) for row in rows]
+
+    before = particulars()
+    assert ("张建国", "1966-10-12", "北京市东城区东华门街道示例路 1 号") in before
+    upgrading = make_app()
+    result = upgrading.test_cli_runner().invoke(args=["db", "upgrade"])
+    assert result.exit_code == 0, result.output
+    dispose(upgrading)  # SQLite: its write-ahead log is written back into the file
+    after = particulars()
+    assert len(after) == len(before) and all(is_token(v) for row in after for v in row)
+    if DIALECT == "sqlite":  # nothing left in the file either (freed pages included)
+        content = Path(old_databases["platform"].removeprefix("sqlite:///")).read_bytes()
+        assert not [v for row in before for v in row if v.encode() in content]
+
+    application = make_app()
+    try:
+        platform = application.extensions["platform"]
+        people = [platform.person(person_id) for person_id in person_ids(old_databases)]
+        assert sorted((p.name, p.birth_date.isoformat(), p.address) for p in people) \
+            == sorted(before)
+        client = application.test_client()
+        sign_in_as(client, ZHANG)
+        assert ZHANG.name in client.get("/my/").get_data(as_text=True)
+    finally:
+        dispose(application)
+
+
+def person_ids(urls) -> list[str]:
+    engine = create_engine(urls["platform"], poolclass=NullPool)
+    with engine.connect() as connection:
+        ids = list(connection.execute(text("SELECT id FROM person")).scalars())
+    engine.dispose()
+    return ids

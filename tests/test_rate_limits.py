@@ -40,6 +40,8 @@ def test_the_limits_are_generous_and_each_has_a_route():
     assert DEFAULTS["RATELIMIT_SIGN_IN"] == "20 per minute;300 per hour"
     assert DEFAULTS["RATELIMIT_CONSENT"] == "10 per minute;60 per hour"
     assert DEFAULTS["RATELIMIT_SEARCH"] == "120 per minute"
+    # Sentences synthesised: five 40-sentence elder-mode pages a minute per address.
+    assert DEFAULTS["RATELIMIT_SPEECH"] == "200 per minute;2000 per hour"
     assert {endpoint for endpoint, *_ in LIMITS} == {
         "account.sign_in", "assisted.sign_in", "assisted.in_person", "consent.grant",
         "catalogue.search"}

@@ -24,7 +24,6 @@ from flask import g
 from test_speech_engine import SILENCE_RMS, decode
 
 from app.speech import engine
-from app.speech.limiter import Limiter
 from app.speech.owner import current_owner
 from app.speech.store import SpeechScript
 
@@ -269,24 +268,6 @@ def test_the_default_rate_comes_from_the_display_settings(client):
     assert "rate=1.25" in script["urls"]["mp3"]
     assert all("rate=1.25" in s["audio"] for s in script["sentences"])
     assert 'preload="none"' in script["html"]  # speech on: an audio control without JS
-
-
-def test_synthesis_is_rate_limited_per_owner_cached_audio_is_not(client, app):
-    app.extensions["speech"].limiter = Limiter(capacity=2, per_seconds=600)
-    script = script_of(client, "/speech/help")
-    audio = [s["audio"] for s in script["sentences"]]
-    assert client.get(audio[0]).status_code == 200
-    assert client.get(audio[1]).status_code == 200
-    refused = client.get(audio[2])
-    assert refused.status_code == 429
-    assert refused.headers["Retry-After"]
-    assert said(app, "Reading aloud is not available right now. "
-                "Please try again in a minute.") in refused.get_data(as_text=True)
-    assert client.get(audio[0]).status_code == 200  # cached: still served
-    # another owner has a budget of their own
-    other = app.test_client()
-    theirs = script_of(other, "/speech/help")
-    assert other.get(theirs["sentences"][2]["audio"]).status_code == 200
 
 
 # ---- the page ---------------------------------------------------------------------------

@@ -60,7 +60,7 @@ def keep_unsaved_answers(code: str, key: str):
         return redirect(target)
     # Parked rows belong to nobody yet: bounded in size (above), in number per address
     # and in time (the idle timeout; `flask maintenance prune` and each park sweep).
-    if data and allow("RATELIMIT_PARK", "park"):
+    if data and allow("park"):
         token = store().park(code, key, data, current_app.config["SESSION_IDLE_TIMEOUT"])
         session["parked"] = {"token": token, "return_to": target,
                              "owner": session.get("expired_person_id")}

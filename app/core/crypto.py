@@ -1,5 +1,5 @@
-"""Personal data at rest: ID numbers, mobile numbers, bank accounts and whole answer
-sets are stored encrypted (Fernet: AES-128-CBC + HMAC-SHA256, from `cryptography`).
+"""Personal data at rest: ID numbers, mobile numbers, bank accounts, people's names,
+dates of birth and addresses, and whole answer sets are stored encrypted (Fernet: AES-128-CBC + HMAC-SHA256, from `cryptography`).
 
 Keys: `YIBAN_DATA_KEYS` (comma-separated Fernet keys, newest first), else one key
 generated once into the data folder (`data_keys`, one key a line, newest first).
@@ -18,6 +18,7 @@ import hmac
 import json
 import os
 import secrets
+from datetime import date
 from pathlib import Path
 
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
@@ -133,6 +134,20 @@ class EncryptedString(TypeDecorator):
 
     def process_result_value(self, value, dialect):
         return None if value is None else keyring_of(dialect).decrypt(value)
+
+
+class EncryptedDate(EncryptedString):
+    """A date stored as the Fernet token of its ISO form (a date from before encryption,
+    stored plain, reads too). Not comparable or sortable in SQL."""
+
+    cache_ok = True
+
+    def process_bind_param(self, value, dialect):
+        return super().process_bind_param(None if value is None else value.isoformat(), dialect)
+
+    def process_result_value(self, value, dialect):
+        text = super().process_result_value(value, dialect)
+        return None if text is None else date.fromisoformat(text)
 
 
 class EncryptedJSON(TypeDecorator):

@@ -1,5 +1,5 @@
-"""Rate limits (Flask-Limiter) on what can be guessed or scraped: passwords, consent
-and helper codes, search. Generous for people, who are also slowed down per account
+"""Rate limits (Flask-Limiter) on what can be guessed, scraped or made to cost: passwords,
+consent and helper codes, search, parked answers, speech synthesis. Generous for people, who are also slowed down per account
 after wrong passwords (account.wait_seconds) and never locked out; tight enough that
 a script cannot try thousands of accounts or codes from one place.
 
@@ -27,6 +27,18 @@ DEFAULTS = {
     # Answers parked for after sign-in (an expired sign-in), per address: people need
     # a handful; a script must not fill the disk.
     "RATELIMIT_PARK": "10 per minute;60 per hour",
+    # Sentences synthesised for reading aloud (clips already in the audio cache are
+    # free and not counted), per address. An honest reader of 朗读本页 on an elder-mode
+    # page needs about 40 sentences; the player fetches them one by one as they are
+    # read (a few seconds each), the link without JavaScript all at once. 200 a minute
+    # is five such pages at once from one address (a family or a service hall behind
+    # one router, or a change of speed, which makes new clips); 2000 an hour is
+    # fifty pages. A script of fresh cookies gets no more: the count is per address.
+    "RATELIMIT_SPEECH": "200 per minute;2000 per hour",
+    # The same, all addresses together: what the speech workers can synthesise
+    # (about 20 short sentences a second on 2 cores) with room left for pages, so many
+    # addresses together cannot keep the server busy either.
+    "RATELIMIT_SPEECH_ALL": "1200 per minute;20000 per hour",
     # The time until the next try is allowed, not the top of the next hour.
     "RATELIMIT_STRATEGY": "moving-window",
 }
@@ -53,7 +65,16 @@ def signed_in_account() -> str:
     return hashlib.sha256(who.encode()).hexdigest()[:32]
 
 
-KEYS = {"address": get_remote_address, "account": signed_in_account}
+# Everyone together: one count for all clients (a global limit).
+KEYS = {"address": get_remote_address, "account": signed_in_account,
+        "everyone": lambda: "everyone"}
+
+# Budgets of uses that are no endpoint of their own (see allow): name -> the limits
+# (config key, key function name) that must all allow a use.
+BUDGETS = {
+    "park": (("RATELIMIT_PARK", "address"),),
+    "speech": (("RATELIMIT_SPEECH", "address"), ("RATELIMIT_SPEECH_ALL", "everyone")),
+}
 
 
 def init_app(app) -> None:
@@ -72,18 +93,34 @@ def init_app(app) -> None:
         app.view_functions[endpoint] = limit(app.view_functions[endpoint])
 
 
-def allow(config_key: str, scope: str, key: str = "address") -> bool:
-    """One more use of something that is no endpoint of its own (parking answers,
-    speech synthesis), counted in the limiter's storage like the endpoints' limits.
-    False when the budget is spent (nothing is counted then)."""
-    limiter = current_app.extensions["rate_limiter"].limiter
-    who = KEYS[key]()
-    items = parse_many(current_app.config[config_key])
-    if not all(limiter.test(item, scope, who) for item in items):
+def allow(budget: str, cost: int = 1) -> bool:
+    """`cost` more uses of something that is no endpoint of its own (parking answers,
+    synthesising sentences), counted in the limiter's storage (shared by every worker
+    and instance when it is Redis) like the endpoints' limits. False when any limit of
+    the budget would be passed (nothing is counted then). A cost above a limit counts
+    as that limit, so one large use can still happen when the budget is whole."""
+    extension = current_app.extensions["rate_limiter"]
+    if not extension.enabled:  # RATELIMIT_ENABLED=False, like the endpoints' limits
+        return True
+    limiter = extension.limiter
+    checks = [(item, KEYS[key](), min(cost, item.amount))
+              for config_key, key in BUDGETS[budget]
+              for item in parse_many(current_app.config[config_key])]
+    if not all(limiter.test(item, budget, who, cost=n) for item, who, n in checks):
         return False
-    for item in items:
-        limiter.hit(item, scope, who)
+    for item, who, n in checks:
+        limiter.hit(item, budget, who, cost=n)
     return True
+
+
+def seconds_until_allowed(budget: str) -> int:
+    """For a refused use of a budget: how long until its fullest limit lets one in."""
+    limiter = current_app.extensions["rate_limiter"].limiter
+    waits = [limiter.get_window_stats(item, budget, KEYS[key]()).reset_time - time.time()
+             for config_key, key in BUDGETS[budget]
+             for item in parse_many(current_app.config[config_key])
+             if not limiter.test(item, budget, KEYS[key]())]
+    return max(1, math.ceil(max(waits, default=60)))
 
 
 def seconds_to_wait() -> int:

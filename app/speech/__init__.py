@@ -23,7 +23,6 @@ from flask import current_app, request, url_for
 
 from . import engine, on_demand, script
 from .cache import AudioCache
-from .limiter import Limiter
 from .owner import current_owner
 from .store import ScriptStore
 
@@ -35,7 +34,6 @@ UNAVAILABLE = "0" * 32  # stands in when a script could not be stored: its links
 class Speech:
     scripts: ScriptStore
     cache: AudioCache
-    limiter: Limiter
 
 
 def state() -> Speech:
@@ -43,8 +41,6 @@ def state() -> Speech:
 
 
 def init_app(app) -> None:
-    # Synthesis of uncached sentences per owner: a bucket of 400, refilled in 60 s.
-    app.config.setdefault("SPEECH_LIMIT", (400, 60))
     # Under gunicorn (YIBAN_SPEECH_PREWARM=0) the pool starts at the first synthesis,
     # so workers that never synthesise start no speech processes.
     app.config.setdefault("SPEECH_PREWARM", not app.testing
@@ -52,8 +48,7 @@ def init_app(app) -> None:
     app.extensions["speech"] = Speech(
         ScriptStore(app.extensions["front_store"].db),
         AudioCache(Path(app.config["DATA_DIR"]) / "speech",
-                   app.config["SPEECH_CACHE_MB"] * 1024 * 1024),
-        Limiter(*app.config["SPEECH_LIMIT"]))
+                   app.config["SPEECH_CACHE_MB"] * 1024 * 1024))
     app.after_request(attach_script)
     app.context_processor(lambda: {"speech_player": player_context})
     if app.config["SPEECH_PREWARM"]:

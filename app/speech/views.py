@@ -16,6 +16,7 @@ from flask import (
 )
 from flask_babel import lazy_gettext as _l
 
+from ..core.limits import allow, seconds_until_allowed
 from ..display.preferences import SPEECH_RATES, current_display
 from . import audio, on_demand, script, state
 from .engine import SynthesisError
@@ -28,7 +29,6 @@ bp = Blueprint("speech", __name__, url_prefix="/speech")
 # hour; a signed-in person's are kept but revalidated on every use (no-cache + ETag),
 # so after signing out on a shared computer the server, not the cache, decides.
 MAX_AGE = 3600
-RETRY_AFTER = 60
 _SCRIPT_ID = re.compile(r"[0-9a-f]{32}")
 
 
@@ -71,11 +71,14 @@ def _audio_response(sentences: list[dict], rate: str):
     if not sentences:
         abort(404)
     try:
-        clips = audio.clips(sentences, rate, current_owner(), state().cache, state().limiter,
+        clips = audio.clips(sentences, rate, state().cache,
+                            lambda count: allow("speech", cost=count),
                             chinese_voice=current_display().chinese_voice)
     except audio.RateLimited:
+        # The player says its "not available, try again in a minute" on any failed
+        # clip; the page is for the link without JavaScript.
         response = Response(render_template("speech/busy.html"), status=429)
-        response.headers["Retry-After"] = str(RETRY_AFTER)
+        response.headers["Retry-After"] = str(seconds_until_allowed("speech"))
         return response
     except SynthesisError:
         abort(503)

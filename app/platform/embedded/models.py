@@ -6,7 +6,7 @@ from datetime import date, datetime
 from sqlalchemy import JSON, Date, DateTime, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
-from ...core.crypto import EncryptedJSON, EncryptedString
+from ...core.crypto import EncryptedDate, EncryptedJSON, EncryptedString
 
 
 # A change to these tables needs a revision in app/migrations/platform (docs/migrations.md).
@@ -48,16 +48,18 @@ class ServiceRow(PlatformBase):
 class PersonRow(PlatformBase):
     __tablename__ = "person"
     id: Mapped[str] = mapped_column(String(60), primary_key=True)
-    name: Mapped[str] = mapped_column(String(60))
+    # Name, date of birth, address and identifiers are stored encrypted (app/core/
+    # crypto.py; platform_0002 encrypted the rows from before). Nothing is searched or
+    # sorted by name, birth date or address; sign-in finds a person by the keyed hash
+    # of the normalised identifier (embedded.login_key).
+    name: Mapped[str] = mapped_column(EncryptedString)
     gender: Mapped[str] = mapped_column(String(10))
-    birth_date: Mapped[date] = mapped_column(Date)
-    # Identifiers are stored encrypted (app/core/crypto.py); sign-in finds a person by the
-    # keyed hash of the normalised value (embedded.login_key).
+    birth_date: Mapped[date] = mapped_column(EncryptedDate)
     id_number: Mapped[str] = mapped_column(EncryptedString)
     id_number_hash: Mapped[str] = mapped_column(String(64), unique=True)
     mobile: Mapped[str] = mapped_column(EncryptedString)
     mobile_hash: Mapped[str] = mapped_column(String(64), unique=True)
-    address: Mapped[str] = mapped_column(Text)
+    address: Mapped[str] = mapped_column(EncryptedString)
     password_hash: Mapped[str] = mapped_column(String(200))
     licences: Mapped[list[LicenceRow]] = relationship(order_by="LicenceRow.id")
 
