@@ -117,11 +117,14 @@ def rotate_keys():
 
     Put the new key first (YIBAN_DATA_KEYS, or the first line of data_keys in the
     data folder) and restart the app, so that every process can read it; run this;
-    then remove the old key. Values stored before encryption are encrypted too."""
+    then remove the old key. Values and uploaded files stored before encryption are
+    encrypted too."""
     from .core.crypto import reencrypt
     from .core.front_store import FrontBase
     front = current_app.extensions["front_store"].db
     click.echo(f"front: {reencrypt(front.engine, FrontBase.metadata)} values now under the newest key")
+    click.echo(f"uploads: {current_app.extensions['uploads'].reencrypt()} files now under "
+               "the newest key")
     on_platform = current_app.extensions["platform"].reencrypt_stored_data()
     if on_platform is not None:  # a platform elsewhere keeps its data under its own keys
         click.echo(f"platform: {on_platform} values now under the newest key")

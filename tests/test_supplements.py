@@ -6,7 +6,6 @@ from __future__ import annotations
 import io
 import re
 from datetime import date, timedelta
-from pathlib import Path
 
 import pytest
 from PIL import Image
@@ -139,7 +138,7 @@ def test_a_photo_answer_is_stored_without_its_gps(zhang, app, platform, number):
     assert response.status_code == 302
     answer = asked(app, number).answer
     assert answer["file"]["filename"] == "工作证明.jpg"
-    data = (Path(app.config["UPLOAD_DIR"]) / answer["file"]["stored"]).read_bytes()
+    data = app.extensions["uploads"].read(answer["file"]["stored"])
     with Image.open(io.BytesIO(data)) as image:
         assert not dict(image.getexif().get_ifd(GPS_IFD)) and not dict(image.getexif())
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 import io
 import struct
 import zlib
-from pathlib import Path
 
 import pytest
 from PIL import Image
@@ -53,7 +52,7 @@ def upload_photo(client, app, data: bytes, filename: str):
 
 def stored(app, code: str, key: str) -> tuple[dict, bytes]:
     answer = app.extensions["front_store"].open_draft(WANG.id, code).answers[key]
-    return answer, (Path(app.config["UPLOAD_DIR"]) / answer["stored"]).read_bytes()
+    return answer, app.extensions["uploads"].read(answer["stored"])  # decrypted
 
 
 def test_gps_exif_is_gone_after_uploading_a_photo(wang, app):

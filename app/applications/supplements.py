@@ -18,7 +18,7 @@ from ..core.deps import now, platform
 from ..forms.builder import is_blank
 from ..forms.declared import file_field, textarea_field
 from ..platform import SupplementClosed
-from ..core.uploads import UploadUnreadable, store_upload
+from ..core.uploads import UploadRefused, discard_replaced, store_upload
 from .blueprint import bp, own_application
 
 ANSWER_MAX = 1000
@@ -55,8 +55,8 @@ def send_answer(number: str, supplement_id: int, form, kept) -> str | None:
     file = kept
     try:
         if not is_blank(form.upload):
-            file = store_upload(form.upload.data)
-    except UploadUnreadable as error:
+            file = store_upload(form.upload.data, g.user.id, replacing=kept)
+    except UploadRefused as error:
         form.upload.errors.append(error.message)
         return None
     if not text and file is None:
@@ -67,7 +67,9 @@ def send_answer(number: str, supplement_id: int, form, kept) -> str | None:
                                      {"text": text, **({"file": file} if file else {})},
                                      acted_by=acting_helper_id())
     except SupplementClosed:
+        discard_replaced(file, kept)  # a file stored for this answer goes with it
         return "closed"
+    discard_replaced(kept, file)
     kept_files = session.get(KEPT, {})
     kept_files.pop(str(supplement_id), None)
     session[KEPT] = kept_files
@@ -80,12 +82,13 @@ def keep_valid_file(supplement_id: int, form, kept):
     if form.upload.errors or is_blank(form.upload):
         return kept
     try:
-        kept = store_upload(form.upload.data)
-    except UploadUnreadable as error:
+        new = store_upload(form.upload.data, g.user.id, replacing=kept)
+    except UploadRefused as error:
         form.upload.errors.append(error.message)
-    else:
-        session[KEPT] = {**session.get(KEPT, {}), str(supplement_id): kept}
-    return kept
+        return kept
+    session[KEPT] = {**session.get(KEPT, {}), str(supplement_id): new}
+    discard_replaced(kept, new)
+    return new
 
 
 @bp.route("/applications/<number>/supplements/<int:supplement_id>", methods=["GET", "POST"])

@@ -5,9 +5,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from functools import cached_property
-from pathlib import Path
 
-from flask import current_app, g, redirect, request, url_for
+from flask import g, redirect, request, url_for
 
 from werkzeug.datastructures import CombinedMultiDict, MultiDict
 
@@ -15,7 +14,7 @@ from ..assisted.acting import acting_helper_id
 from ..core.auth import sign_in_url
 from ..core.deps import store
 from ..core.i18n import remember_choice
-from ..core.uploads import UploadUnreadable, store_upload
+from ..core.uploads import UploadRefused, discard_replaced, store_upload
 from ..forms.builder import answer_value, build_form, is_blank, prefill_value
 from ..platform import Question
 from .answers import display_answer
@@ -99,9 +98,10 @@ def keep_for_language_switch(page: QuestionPage, switch: str):
                            switch)
 
 
-def save_upload(upload) -> dict:
-    """Store a checked file (app/core/uploads.py: images re-encoded without their metadata)."""
-    return store_upload(upload, Path(current_app.config["UPLOAD_DIR"]))
+def save_upload(upload, replacing: dict | None = None) -> dict:
+    """Store a checked file for the citizen (app/core/uploads.py: images re-encoded
+    without their metadata, encrypted, within their quota)."""
+    return store_upload(upload, g.user.id, replacing)
 
 
 def save_sent_answer(page: QuestionPage):
@@ -114,13 +114,15 @@ def save_sent_answer(page: QuestionPage):
         return form, None
     try:
         if q.type == "file":
-            value = save_upload(form.field.data) if not is_blank(form.field) else stored_file
+            value = (save_upload(form.field.data, stored_file) if not is_blank(form.field)
+                     else stored_file)
         else:
             value = answer_value(q, form.field)
-    except UploadUnreadable as error:
+    except UploadRefused as error:
         form.field.errors.append(error.message)
         return form, None
     store().save_answers(page.draft.id, {page.key: value}, acted_by=page.acted_by)
+    discard_replaced(stored_file, value)
     return form, {**page.draft.answers, page.key: value}
 
 

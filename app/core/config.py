@@ -6,12 +6,13 @@ import secrets
 from datetime import timedelta
 from pathlib import Path
 
+from .private import private_folder
+
 
 def data_dir(instance_path: str) -> Path:
-    """All data (databases, secret key, uploads) lives in one folder."""
-    path = Path(os.environ.get("YIBAN_DATA_DIR") or instance_path)
-    path.mkdir(parents=True, exist_ok=True)
-    return path
+    """All data (databases, secret key, uploads) lives in one folder, which only the
+    server's own user may open."""
+    return private_folder(Path(os.environ.get("YIBAN_DATA_DIR") or instance_path))
 
 
 def secret_key(folder: Path) -> str:
@@ -90,6 +91,10 @@ def load(instance_path: str) -> dict:
         # stores are SQLite files; otherwise run `flask --app app db upgrade` once.
         "AUTO_MIGRATE": auto_migrate(front_url, platform_url),
         "UPLOAD_DIR": folder / "uploads",
+        # What one person's files in applications not yet sent (and files not yet
+        # collected) may take up together (app/core/upload_store.py); unused files go
+        # once older than PERMANENT_SESSION_LIFETIME (`flask maintenance prune`).
+        "UPLOAD_QUOTA_MB": int(os.environ.get("YIBAN_UPLOAD_QUOTA_MB", "50")),
         # Signed-in sessions end after this much inactivity; drafts are saved at every
         # step, so an expired session loses nothing.
         "SESSION_IDLE_TIMEOUT": timedelta(

@@ -1,5 +1,7 @@
 """Personal data at rest: ID numbers, mobile numbers, bank accounts, people's names,
-dates of birth and addresses, and whole answer sets are stored encrypted (Fernet: AES-128-CBC + HMAC-SHA256, from `cryptography`).
+dates of birth and addresses, whole answer sets and uploaded files
+(app/core/upload_store.py) are stored encrypted (Fernet: AES-128-CBC + HMAC-SHA256,
+from `cryptography`).
 
 Keys: `YIBAN_DATA_KEYS` (comma-separated Fernet keys, newest first), else one key
 generated once into the data folder (`data_keys`, one key a line, newest first).
@@ -101,13 +103,33 @@ class Keyring:
         except InvalidToken:
             raise DecryptionFailed("no data key opens a stored value") from None
 
+    # Files (uploads): the same keys and rotation as the columns; the token is the file.
+    def encrypt_bytes(self, data: bytes) -> bytes:
+        return self._fernet.encrypt(data)
+
+    def decrypt_bytes(self, stored: bytes) -> bytes:
+        if not is_token(stored):
+            return stored  # a file written before encryption (a PDF, PNG or JPEG as it was)
+        try:
+            return self._fernet.decrypt(stored)
+        except InvalidToken:
+            raise DecryptionFailed("no data key opens a stored file") from None
+
+    def rotate_bytes(self, stored: bytes) -> bytes:
+        if not is_token(stored):
+            return self.encrypt_bytes(stored)
+        try:
+            return self._fernet.rotate(stored)
+        except InvalidToken:
+            raise DecryptionFailed("no data key opens a stored file") from None
+
     def lookup(self, value: str) -> str:
         """The keyed hash a value is found by (equal values, equal hashes)."""
         return hmac.new(self._lookup_key, value.encode("utf-8"), hashlib.sha256).hexdigest()
 
 
-def is_token(stored: str) -> bool:
-    return stored.startswith(TOKEN_PREFIX)
+def is_token(stored: str | bytes) -> bool:
+    return stored.startswith(TOKEN_PREFIX if isinstance(stored, str) else TOKEN_PREFIX.encode())
 
 
 def attach(engine: Engine, keyring: Keyring) -> None:

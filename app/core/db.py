@@ -7,9 +7,11 @@ import weakref
 from contextlib import contextmanager
 
 from sqlalchemy import create_engine, event
+from sqlalchemy.engine import make_url
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 
 from .crypto import Keyring, attach
+from .private import private_file
 
 
 class HideRows(logging.Filter):
@@ -48,6 +50,8 @@ class Database:
     def __init__(self, url: str, base: type[DeclarativeBase] | None = None,
                  keyring: Keyring | None = None):
         is_sqlite = url.startswith("sqlite")
+        if is_sqlite and make_url(url).database not in (None, "", ":memory:"):
+            private_file(make_url(url).database)  # before SQLite makes it (and its WAL) 0644
         self.engine = create_engine(
             url,
             connect_args={"timeout": 30} if is_sqlite else {},

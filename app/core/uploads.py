@@ -2,17 +2,24 @@
 contain, not by their name, and stored under a random name. Photos and scans are
 re-encoded with Pillow, so nothing rides along that the department does not need:
 no EXIF (the phone, the time, and above all the GPS position of the citizen's home),
-no text chunks, no thumbnails. PDF files are kept as they are."""
+no text chunks, no thumbnails. PDF files are kept as they are.
+
+Where they are kept, encrypted and private, is app/core/upload_store.py; here is what
+may be kept: each person's files in work not yet sent (drafts, a supplement's file
+kept across an error, files not yet collected) stay within UPLOAD_QUOTA_MB, and a file
+an answer no longer names (replaced by another) is deleted at once."""
 from __future__ import annotations
 
 import io
 import secrets
 import warnings
-from pathlib import Path
 
 from flask import current_app
-from flask_babel import lazy_gettext as _l
+from flask_babel import gettext as _, lazy_gettext as _l
 from PIL import Image, ImageOps, PngImagePlugin, UnidentifiedImageError
+
+from .deps import platform
+from .upload_store import UploadStore, stored_names
 
 # What each accepted type starts with.
 SIGNATURES = {
@@ -32,7 +39,13 @@ PngImagePlugin.MAX_TEXT_CHUNK = PngImagePlugin.MAX_TEXT_MEMORY = 64 * 1024
 JPEG_QUALITY = 90
 
 
-class UploadUnreadable(ValueError):
+class UploadRefused(ValueError):
+    """A file that is not stored; `message` says why, beside the field."""
+
+    message = ""
+
+
+class UploadUnreadable(UploadRefused):
     """The file says it is an image but cannot be decoded (damaged, or not an image)."""
 
     message = _l("The file could not be opened – it may be damaged. Choose another file.")
@@ -43,6 +56,27 @@ class ImageTooLarge(UploadUnreadable):
 
     message = _l("This picture is too large to open. Choose a photo or scan of at most "
                  "40 million pixels (12000 pixels on its longer side).")
+
+
+class QuotaExceeded(UploadRefused):
+    """The person's files in work not yet sent would take up more than UPLOAD_QUOTA_MB."""
+
+    def __init__(self, used: int, limit: int, size: int):
+        super().__init__(f"{used} + {size} bytes > {limit}")
+        self.used, self.limit, self.size = used, limit, size
+
+    @property
+    def message(self) -> str:
+        return _("This file (%(size)s MB) does not fit: the files in your applications not "
+                 "yet sent already take up %(used)s MB of the %(limit)d MB you can keep here. "
+                 "Send an application you have finished, or replace a large file in another "
+                 "one with a smaller photo, then choose this file again.",
+                 size=megabytes(self.size), used=megabytes(self.used),
+                 limit=self.limit // (1024 * 1024))
+
+
+def megabytes(size: int) -> str:
+    return f"{size / 1024 / 1024:.1f}"
 
 
 def check_dimensions(size: tuple[int, int]) -> None:
@@ -97,10 +131,15 @@ def clean_image(data: bytes, kind: str) -> bytes:
     return out.getvalue()
 
 
-def store_upload(upload, folder: Path | None = None) -> dict:
-    """Save a checked upload (FileStorage); what an answer keeps about it:
-    {filename shown, stored name, size in bytes}. Raises UploadUnreadable."""
-    folder = Path(folder or current_app.config["UPLOAD_DIR"])
+def uploads() -> UploadStore:
+    return current_app.extensions["uploads"]
+
+
+def store_upload(upload, owner_id: str, replacing: dict | None = None) -> dict:
+    """Save a checked upload (FileStorage) for a citizen, encrypted; what an answer
+    keeps about it: {filename shown, stored name, size in bytes}. `replacing`: the
+    file it is to replace, which does not count against the quota. Raises
+    UploadUnreadable, or QuotaExceeded (nothing is written then)."""
     upload.stream.seek(0)
     data = upload.stream.read()
     kind = sniff(data[:16])
@@ -108,11 +147,32 @@ def store_upload(upload, folder: Path | None = None) -> dict:
         raise UploadUnreadable("unknown file type")
     if kind in IMAGE_FORMATS:
         data = clean_image(data, kind)
-    folder.mkdir(parents=True, exist_ok=True)
+    leaving_out = sent_on(owner_id) | stored_names(replacing)
+    used, limit = uploads().used_by(owner_id, leaving_out), quota()
+    if used + len(data) > limit:
+        raise QuotaExceeded(used, limit, len(data))
     stored = f"{secrets.token_hex(16)}.{kind}"
-    (folder / stored).write_bytes(data)
+    uploads().save(stored, data, owner_id)
     return {"filename": display_filename(upload.filename or "") or stored, "stored": stored,
             "size": len(data)}
+
+
+def quota() -> int:
+    return current_app.config["UPLOAD_QUOTA_MB"] * 1024 * 1024
+
+
+def sent_on(owner_id: str) -> set[str]:
+    """Files in the person's applications and supplement answers: the platform's
+    record now, no longer their work in progress."""
+    return stored_names([[a.answers, [s.answer for s in a.supplements]]
+                         for a in platform().applications_of(owner_id)])
+
+
+def discard_replaced(old, new) -> None:
+    """Once the answer names `new`: delete the file `old` that it replaced (a file
+    answer, or None)."""
+    for name in stored_names(old) - stored_names(new):
+        uploads().discard(name)
 
 
 # Chunks a PNG needs to show its pixels; every other one (eXIf, tEXt, zTXt, iTXt, tIME,

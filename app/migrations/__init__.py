@@ -37,6 +37,7 @@ def metadata(store: str):
         from ..assisted import consent  # noqa: F401  (their tables join FrontBase)
         from ..core import i18n  # noqa: F401
         from ..core.front_store import FrontBase
+        from ..core import upload_store  # noqa: F401
         from ..messages import model as _messages  # noqa: F401
         from ..offline import sending as _offline  # noqa: F401
         from ..outbox import model as _outbox  # noqa: F401

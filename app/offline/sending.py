@@ -21,7 +21,7 @@ from ..core.clock import utcnow
 from ..core.deps import store
 from ..forms.builder import answer_value, build_form, is_blank
 from ..core.front_store import FrontBase
-from ..core.uploads import UploadUnreadable
+from ..core.uploads import UploadRefused, discard_replaced
 
 
 class OfflineApplied(FrontBase):
@@ -132,9 +132,10 @@ def apply_saved_answer(code: str, key: str, idempotency_key: str, entry_for: str
     value, problem = None, None
     if form.validate():
         try:
-            value = (save_upload(form.field.data) if q.type == "file" and not is_blank(form.field)
+            value = (save_upload(form.field.data, stored_file)
+                     if q.type == "file" and not is_blank(form.field)
                      else stored_file if q.type == "file" else answer_value(q, form.field))
-        except UploadUnreadable as error:
+        except UploadRefused as error:
             problem = error.message
     else:
         problem = form.field.errors[0]
@@ -145,6 +146,7 @@ def apply_saved_answer(code: str, key: str, idempotency_key: str, entry_for: str
         return {"status": "invalid", "message": str(problem),
                 "url": question_url(code, key)}, 422
     store().save_answers(draft.id, {key: value}, acted_by=acting_helper_id())
+    discard_replaced(stored_file, value)
     with db.session() as s:
         s.add(OfflineApplied(key=idempotency_key, owner_id=g.user.id, service_code=code,
                              question_key=key, applied_at=utcnow()))

@@ -350,3 +350,6 @@ class PlatformClient(Protocol):
     # data keys (`flask keys rotate`): re-encrypt what the platform keeps on this machine
     # under the newest key; how many values, or None when it keeps nothing here
     def reencrypt_stored_data(self) -> int | None: ...
+    # uploads (`flask maintenance prune`): the stored names of the front's upload files its
+    # applications and supplement answers hold, or None when it keeps its own copies
+    def uploads_in_use(self) -> set[str] | None: ...

@@ -19,6 +19,7 @@ from . import progress
 from ...core.clock import utcnow
 from ...core.crypto import Keyring, reencrypt
 from ...core.db import Database
+from ...core.upload_store import stored_names
 from .models import (ApplicationRow, EventRow, HelperRow, LifeEventRow, MetaRow, PartRow,
                      PersonRow, PlatformBase, RatingRow, ServiceRow, SupplementRow)
 from .seed import phrasebook
@@ -486,6 +487,14 @@ class EmbeddedPlatform:
             by_service.setdefault(code, {})
             by_service[code][level] = by_service[code].get(level, 0) + 1
         return {"overall": overall, "by_service": by_service}
+
+    def uploads_in_use(self) -> set[str]:
+        """Its applications and supplement answers name files in the front's upload
+        folder (the front keeps them for it): those must stay."""
+        with self.db.session() as s:
+            documents = [*s.scalars(select(ApplicationRow.answers)),
+                         *s.scalars(select(SupplementRow.answer))]
+        return stored_names(documents)
 
     def reencrypt_stored_data(self) -> int:
         """Its tables share the front's data folder and keys: re-encrypt them too."""
