@@ -10,7 +10,9 @@ from __future__ import annotations
 import copy
 import functools
 import io
+import os
 import re
+import secrets
 import shutil
 import time
 from datetime import date, datetime, timedelta
@@ -26,6 +28,10 @@ from werkzeug.security import generate_password_hash
 from app import create_app
 from app.platform.embedded import seed as seed_module
 from databases import database_of, drop_all, on_postgresql
+
+# With YIBAN_TEST_REDIS_URL (e.g. redis://127.0.0.1:6379/7) every test app keeps its
+# sessions and rate-limit counts in that Redis, as several instances do (.ci/run).
+TEST_REDIS_URL = os.environ.get("YIBAN_TEST_REDIS_URL")
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_LOCALE = "zh_Hans_CN"
@@ -102,7 +108,8 @@ _COMPILED_TEMPLATES = _CompiledTemplates()
 
 def _make_app(monkeypatch, data_dir: Path, **overrides):
     """An app on its own data folder; its stores are SQLite files there, or fresh
-    PostgreSQL schemas when YIBAN_TEST_DATABASE_URL is set (tests/databases.py)."""
+    PostgreSQL schemas when YIBAN_TEST_DATABASE_URL is set (tests/databases.py), and
+    its sessions in Redis when YIBAN_TEST_REDIS_URL is."""
     monkeypatch.setenv("YIBAN_DATA_DIR", str(data_dir))
     for name in ("SECRET_KEY", "YIBAN_PLATFORM_DATABASE_URL", "YIBAN_DATABASE_URL",
                  "YIBAN_SESSION_IDLE_MINUTES", "YIBAN_SECURE_COOKIES", "YIBAN_DATA_KEYS",
@@ -114,6 +121,12 @@ def _make_app(monkeypatch, data_dir: Path, **overrides):
         monkeypatch.setenv("YIBAN_PLATFORM_DATABASE_URL", database_of(data_dir, "platform"))
         monkeypatch.setenv("YIBAN_AUTO_MIGRATE", "1")
         monkeypatch.setenv("YIBAN_SINGLE_INSTANCE", "1")  # keys in the test's folder
+    if TEST_REDIS_URL:
+        # Sessions and rate limits in Redis; each app its own key prefix, so one test's
+        # counts never reach another's.
+        monkeypatch.setenv("YIBAN_REDIS_URL", TEST_REDIS_URL)
+        monkeypatch.setenv("YIBAN_SINGLE_INSTANCE", "1")
+        overrides.setdefault("RATELIMIT_KEY_PREFIX", secrets.token_hex(6))
     # The catalogue's version is asked on every request, so a test that edits the
     # catalogue sees the change at once (app/core/platform_cache.py).
     application = create_app({"TESTING": True, "CATALOGUE_CHECK_SECONDS": 0,

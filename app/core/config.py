@@ -101,9 +101,11 @@ def load(instance_path: str) -> dict:
             minutes=int(os.environ.get("YIBAN_SESSION_IDLE_MINUTES", "30"))),
         "PERMANENT_SESSION_LIFETIME": timedelta(days=7),
         # Server-side sessions (app/core/sessions.py): the one place the store is chosen.
-        # "sqlalchemy": the front's own database; Flask-Session's other backends (e.g.
-        # "redis" with SESSION_REDIS) plug in here.
-        "SESSION_TYPE": os.environ.get("YIBAN_SESSION_TYPE", "sqlalchemy"),
+        # "sqlalchemy": the front's own database (the embedded default); "redis" when
+        # several instances share YIBAN_REDIS_URL: read on every request, it expires
+        # sessions itself and keeps that load off the database.
+        "SESSION_TYPE": os.environ.get("YIBAN_SESSION_TYPE",
+                                       "redis" if redis_url else "sqlalchemy"),
         "SESSION_PERMANENT": False,  # only a sign-in makes a session permanent
         # Stored when changed (the idle clock moves at most once a minute), not on
         # every request.
@@ -121,8 +123,7 @@ def load(instance_path: str) -> dict:
         # when several app processes must share them (app/core/limits.py).
         "RATELIMIT_STORAGE_URI": os.environ.get("YIBAN_RATELIMIT_STORAGE_URI")
         or redis_url or "memory://",
-        # Shared state of several instances (rate limits above; /readyz checks it).
-        # Server-side sessions, when they land, take the same URL.
+        # Shared state of several instances (rate limits above, sessions; /readyz checks it).
         "REDIS_URL": redis_url,
         # One JSON object per log line, with the request id (app/operations/views.py).
         "LOG_JSON": os.environ.get("YIBAN_LOG_JSON", "0") == "1",

@@ -83,8 +83,11 @@ def init_app(app) -> None:
     ProxyFix), or everyone shares the proxy's one budget."""
     for name, value in DEFAULTS.items():
         app.config.setdefault(name, value)
+    # The prefix keeps apart deployments (or tests) that share one Redis.
+    app.config.setdefault("RATELIMIT_KEY_PREFIX", "yiban")
     limiter = Limiter(get_remote_address, storage_uri=app.config["RATELIMIT_STORAGE_URI"],
-                      strategy=app.config["RATELIMIT_STRATEGY"], key_prefix="yiban")
+                      strategy=app.config["RATELIMIT_STRATEGY"],
+                      key_prefix=app.config["RATELIMIT_KEY_PREFIX"])
     limiter.init_app(app)
     app.extensions["rate_limiter"] = limiter
     for endpoint, methods, config_key, scope, key in LIMITS:
@@ -103,23 +106,26 @@ def allow(budget: str, cost: int = 1) -> bool:
     if not extension.enabled:  # RATELIMIT_ENABLED=False, like the endpoints' limits
         return True
     limiter = extension.limiter
+    prefix = current_app.config["RATELIMIT_KEY_PREFIX"]
     checks = [(item, KEYS[key](), min(cost, item.amount))
               for config_key, key in BUDGETS[budget]
               for item in parse_many(current_app.config[config_key])]
-    if not all(limiter.test(item, budget, who, cost=n) for item, who, n in checks):
+    if not all(limiter.test(item, prefix, budget, who, cost=n) for item, who, n in checks):
         return False
     for item, who, n in checks:
-        limiter.hit(item, budget, who, cost=n)
+        limiter.hit(item, prefix, budget, who, cost=n)
     return True
 
 
 def seconds_until_allowed(budget: str) -> int:
     """For a refused use of a budget: how long until its fullest limit lets one in."""
     limiter = current_app.extensions["rate_limiter"].limiter
-    waits = [limiter.get_window_stats(item, budget, KEYS[key]()).reset_time - time.time()
+    prefix = current_app.config["RATELIMIT_KEY_PREFIX"]
+    waits = [limiter.get_window_stats(item, prefix, budget, KEYS[key]()).reset_time
+             - time.time()
              for config_key, key in BUDGETS[budget]
              for item in parse_many(current_app.config[config_key])
-             if not limiter.test(item, budget, KEYS[key]())]
+             if not limiter.test(item, prefix, budget, KEYS[key]())]
     return max(1, math.ceil(max(waits, default=60)))
 
 

@@ -10,6 +10,7 @@ other Flask-Session backend (e.g. Redis) is a configuration change. Our cookie r
 backend class Flask-Session picked."""
 from __future__ import annotations
 
+import redis
 from flask import current_app, session
 from flask_session import Session
 from flask_sqlalchemy import SQLAlchemy
@@ -35,6 +36,8 @@ def init_app(app) -> None:
     if app.config["SESSION_TYPE"] == "sqlalchemy" and not app.config.get("SESSION_SQLALCHEMY"):
         app.config.setdefault("SQLALCHEMY_DATABASE_URI", app.config["FRONT_DATABASE_URL"])
         app.config["SESSION_SQLALCHEMY"] = SQLAlchemy(app)
+    if app.config["SESSION_TYPE"] == "redis" and not app.config.get("SESSION_REDIS"):
+        app.config["SESSION_REDIS"] = redis.Redis.from_url(app.config["REDIS_URL"])
     Session(app)
     backend = type(app.session_interface)
     app.session_interface.__class__ = type(f"Yiban{backend.__name__}", (CookieRules, backend), {})
