@@ -31,7 +31,7 @@ def secret_key(folder: Path) -> str:
 
 
 # Secrets that must be the same on every instance, by their variable.
-SHARED_SECRETS = ("SECRET_KEY", "YIBAN_DATA_KEYS", "YIBAN_LOOKUP_KEY")
+SHARED_SECRETS = ("SECRET_KEY", "YIBAN_DATA_KEYS", "YIBAN_LOOKUP_KEY", "YIBAN_ACCESS_LOG_KEYS")
 
 
 class SecretsNotConfigured(RuntimeError):
@@ -90,6 +90,13 @@ def load(instance_path: str) -> dict:
         # stores are SQLite files; otherwise run `flask --app app db upgrade` once.
         "AUTO_MIGRATE": auto_migrate(front_url, platform_url),
         "UPLOAD_DIR": folder / "uploads",
+        # Signed checkpoints of the access log (app/assisted/log_seal.py): outside the
+        # database, so that cutting its tail shows. In production an append-only sink
+        # that the database's administrators cannot rewrite (one for all instances).
+        "ACCESS_LOG_CHECKPOINTS": Path(os.environ.get("YIBAN_ACCESS_LOG_CHECKPOINTS")
+                                       or folder / "access_log_checkpoints.jsonl"),
+        "ACCESS_LOG_CHECKPOINT_EVERY": int(os.environ.get("YIBAN_ACCESS_LOG_CHECKPOINT_EVERY",
+                                                          "20")),
         # Signed-in sessions end after this much inactivity; drafts are saved at every
         # step, so an expired session loses nothing.
         "SESSION_IDLE_TIMEOUT": timedelta(
