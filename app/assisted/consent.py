@@ -30,6 +30,7 @@ ACTIONS = frozenset({
     "view_profile", "view_applications", "view_application", "view_draft",
     "start_draft", "save_answer", "submit", "withdraw", "supplement",
     "grant", "revoke", "view_messages", "rate",
+    "view_suggestions", "text_number", "view_page",
 })
 GENESIS = ""  # the previous hash of the first entry in the log
 APPEND_ATTEMPTS = 20
