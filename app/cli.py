@@ -102,9 +102,7 @@ def verify(checkpoints):
     Exits 1 when an entry was altered, removed or inserted, entries were cut off the
     end, or a checkpoint was forged, so that a cron job or a monitor can raise the alarm."""
     consents = current_app.extensions["consents"]
-    if checkpoints is not None:
-        consents.checkpoints = Checkpoints(checkpoints, consents.keys)
-    verdict = consents.verify_chain()
+    verdict = consents.verify_chain(checkpoints and Checkpoints(checkpoints, consents.keys))
     if not verdict.ok:
         click.echo(verdict.message, err=True)
         raise SystemExit(1)

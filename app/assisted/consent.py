@@ -19,7 +19,7 @@ from sqlalchemy.orm import Mapped, Session, mapped_column
 from ..core.clock import utcnow
 from ..core.db import Database
 from ..core.front_store import FrontBase
-from .log_seal import Checkpoints, Verdict, canonical, check, legacy_digest
+from .log_seal import Checkpoint, Checkpoints, Verdict, canonical, check, legacy_digest
 
 MIN_HOURS = 1
 MAX_HOURS = 30 * 24  # an authorisation lasts at most 30 days
@@ -255,10 +255,11 @@ class Consents:
                      .order_by(AccessLogRow.at.desc(), AccessLogRow.id.desc()).limit(limit))
             return [_entry(r) for r in s.scalars(query)]
 
-    def verify_chain(self) -> Verdict:
+    def verify_chain(self, checkpoints: Checkpoints | None = None) -> Verdict:
         """Check every entry against its key and the chain, and the log against every
-        checkpoint: names the first entry altered, removed from under its successor or
-        inserted out of turn, entries cut off the end, or a forged checkpoint."""
+        checkpoint (the app's, or a copy kept elsewhere): names the first entry altered,
+        removed from under its successor or inserted out of turn, entries cut off the
+        end, or a forged checkpoint."""
         # `at` is read as stored, so a tampered, unreadable time is reported, not raised.
         columns = [getattr(AccessLogRow, name) for name in LOGGED_FIELDS if name != "at"]
         query = (select(AccessLogRow.id, AccessLogRow.prev_hash, AccessLogRow.hash,
@@ -266,19 +267,24 @@ class Consents:
                         type_coerce(AccessLogRow.at, String).label("at"))
                  .order_by(AccessLogRow.id).execution_options(yield_per=500))
         with self.db.session() as s:
-            return check(s.execute(query), self.keys, self.checkpoints, self._hash_holds)
+            return check(s.execute(query), self.keys, checkpoints or self.checkpoints,
+                         self._hash_holds)
 
-    def checkpoint(self):
+    def checkpoint(self) -> Checkpoint:
         """Write a signed checkpoint of the log as it is now (`flask access-log
         checkpoint`, from cron): bounds how much of the end could be cut unnoticed."""
         with self.db.session() as s:
             return self._checkpoint(s)
 
-    def _checkpoint(self, s: Session):
-        head = s.scalar(select(AccessLogRow.hash).order_by(AccessLogRow.id.desc()).limit(1))
-        count = s.scalar(select(func.count()).select_from(AccessLogRow))
-        legacy = s.scalar(select(func.count()).select_from(AccessLogRow)
-                          .where(AccessLogRow.key_id.is_(None)))
+    def _checkpoint(self, s: Session) -> Checkpoint:
+        # One statement, so the count and the head are of the same moment whatever the
+        # database's isolation.
+        count, head, legacy = s.execute(select(
+            select(func.count()).select_from(AccessLogRow).scalar_subquery(),
+            select(AccessLogRow.hash).order_by(AccessLogRow.id.desc()).limit(1)
+            .scalar_subquery(),
+            select(func.count()).select_from(AccessLogRow)
+            .where(AccessLogRow.key_id.is_(None)).scalar_subquery())).one()
         return self.checkpoints.write(count, head or GENESIS, legacy,
                                       _canonical_time(self.clock()))
 

@@ -23,7 +23,7 @@ import json
 import os
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterable
+from typing import Callable, Iterable
 
 from ..core.crypto import ChainKeys
 
@@ -129,7 +129,7 @@ class Verdict:
 
 
 def check(rows: Iterable, keys: ChainKeys, checkpoints: Checkpoints,
-          holds: callable) -> Verdict:
+          holds: Callable) -> Verdict:
     """Walk the log in order (`rows`: id, prev_hash, hash, key_id and the logged fields)
     against the keys and every checkpoint. `holds(row)` says whether a row's hash is
     what its fields, its previous hash and its key make it."""
