@@ -175,7 +175,7 @@ def local_datetime(value: datetime) -> str:
 
 
 def local_time(value: datetime) -> str:
-    return format_time(value.replace(tzinfo=UTC), "short")
+    return format_time(value.replace(tzinfo=UTC), "medium")
 
 
 def long_date(value: date | str) -> str:
