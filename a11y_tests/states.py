@@ -369,6 +369,11 @@ def grant_helper_beside(page, seed):
     submit(page)
 
 
+def open_first_visit(page, seed):
+    page.goto("/my/access-log")
+    page.locator("main .visit summary").first.click()
+
+
 def end_helper_beside(page, seed):
     """End an authorisation of the helper who never acts for this citizen (given first
     if there is none), so that the acting helper's consent stays."""
@@ -440,8 +445,11 @@ STATES += [
     State("helpers-authorised", "applicant", "/my/helpers", grant_helper_beside,
           shows=(STATUS,)),
     State("helpers-ended", "applicant", "/my/helpers", end_helper_beside, shows=(STATUS,)),
+    # One line per visit, each a <details> (closed); opened, the visit's entries.
     State("access-log", "applicant", "/my/access-log",
-          shows=(("main table tbody tr", (1, 999)),)),
+          shows=(("main .visit-list > li", (1, 999)),)),
+    State("access-log-visit-open", "applicant", "/my/access-log", open_first_visit,
+          shows=(("main details[open] table tbody tr", (1, 999)),)),
 ]
 
 

@@ -29,10 +29,11 @@ def create_app(overrides: dict | None = None, platform=None) -> Flask:
     from .apply import views as apply
     from .assisted import acting as assisted, consent_views as consent, views as assisted_pages
     from .assisted.consent import Consents
+    from .assisted.log_seal import Checkpoints
     from .catalogue import views as catalogue
     from .core import (auth, form_tokens, limits, prepare, security, sessions, static_files,
                        templating)
-    from .core.crypto import Keyring
+    from .core.crypto import ChainKeys, Keyring
     from .core.front_store import FrontStore
     from .core.upload_store import UploadStore
     from .display import views as display
@@ -54,7 +55,11 @@ def create_app(overrides: dict | None = None, platform=None) -> Flask:
     app.extensions["clock"] = utcnow
     migrations.at_start_up(app)  # before anything reads the stores
     proactive.init_app(app)  # 服务找人 rules: a malformed file stops the start here
-    app.extensions["consents"] = Consents(app.extensions["front_store"].db)
+    # The access log's keys and signed checkpoints live outside the database (log_seal.py).
+    app.extensions["consents"] = Consents(
+        app.extensions["front_store"].db,
+        Checkpoints(app.config["ACCESS_LOG_CHECKPOINTS"], ChainKeys.load(app.config["DATA_DIR"])),
+        app.config["ACCESS_LOG_CHECKPOINT_EVERY"])
     outbox.init_app(app, app.extensions["front_store"].db)
 
     compile_catalogues(ROOT / "locales")

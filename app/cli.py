@@ -1,11 +1,17 @@
 """`flask platform …`: the embedded platform's back office, for people and tests.
-`flask access-log verify`: check that nobody has altered the access log.
+`flask access-log verify|checkpoint|rotate-key`: the tamper-evident access log.
 `flask keys generate|rotate`: the keys that encrypt personal data at rest."""
 from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
 
 import click
 from flask import current_app
 from flask.cli import AppGroup
+
+from .assisted.log_seal import Checkpoints
 
 platform_cli = AppGroup("platform", help="Back office of the embedded reference platform.")
 
@@ -86,19 +92,59 @@ access_log_cli = AppGroup("access-log", help="The tamper-evident access log (app
 
 
 @access_log_cli.command("verify")
-def verify():
-    """Check the hash chain of the access log; name the first broken entry.
+@click.option("--checkpoints", type=click.Path(dir_okay=False, path_type=Path),
+              help="Check against this copy of the checkpoints (default: "
+              "YIBAN_ACCESS_LOG_CHECKPOINTS, or the file in the data folder).")
+def verify(checkpoints):
+    """Check the keyed chain of the access log and the log against its signed
+    checkpoints; name what is wrong.
 
-    Exits 1 when an entry was altered, removed from under its successor or inserted
-    out of turn, so that a cron job or a monitor can raise the alarm."""
+    Exits 1 when an entry was altered, removed or inserted, entries were cut off the
+    end, or a checkpoint was forged, so that a cron job or a monitor can raise the alarm."""
     consents = current_app.extensions["consents"]
-    broken = consents.verify_chain()
-    if broken is not None:
-        click.echo(f"BROKEN: access-log entry {broken} does not match the chain (altered, "
-                   "or an entry before it removed or inserted); entries from it on cannot "
-                   "be trusted", err=True)
+    verdict = consents.verify_chain(checkpoints and Checkpoints(checkpoints, consents.keys))
+    if not verdict.ok:
+        click.echo(verdict.message, err=True)
         raise SystemExit(1)
-    click.echo(f"OK: {consents.log_size()} entries in the access log, the chain is intact")
+    latest = verdict.latest
+    click.echo(f"OK: {verdict.entries} entries in the access log, the chain is intact"
+               + (f"; it holds the latest checkpoint ({latest.count} at {latest.when})" if latest
+                  else "; no checkpoint yet (written with the first keyed entry)"))
+
+
+@access_log_cli.command("checkpoint")
+def checkpoint():
+    """Write a signed checkpoint (count, head) of the access log, after verifying it.
+
+    Run from cron (e.g. every 10 minutes): entries cut off the end after the latest
+    checkpoint cannot be told, so the interval bounds what could go unnoticed."""
+    consents = current_app.extensions["consents"]
+    verdict = consents.verify_chain()
+    if not verdict.ok:  # never seal a log that was already tampered with
+        click.echo(verdict.message, err=True)
+        raise SystemExit(1)
+    written = consents.checkpoint()
+    click.echo(f"checkpoint: {written.count} entries, head {written.head[:12]}…, key "
+               f"{written.key_id}, in {consents.checkpoints.path}")
+
+
+@access_log_cli.command("rotate-key")
+def rotate_key():
+    """Start chaining new entries with a new access-log key; old ones keep verifying.
+
+    With YIBAN_ACCESS_LOG_KEYS set, prints a new key to put first there on every
+    instance (keep the old keys); otherwise puts it first in the data folder's
+    access_log_keys. Either way, restart the app to use it."""
+    from .core.crypto import CHAIN_KEYS_ENV, ChainKeys, chain_key_id
+    if os.environ.get(CHAIN_KEYS_ENV):
+        new = secrets.token_hex(32)
+        click.echo(new)
+        click.echo(f"key id {chain_key_id(new)}: put it first in {CHAIN_KEYS_ENV} on every "
+                   "instance, keep the old keys after it, and restart", err=True)
+        return
+    key_id = ChainKeys.add_to_folder(current_app.config["DATA_DIR"])
+    click.echo(f"new access-log key {key_id} is first in the data folder's access_log_keys; "
+               "restart the app to chain with it (old keys stay, for the entries they chained)")
 
 
 keys_cli = AppGroup("keys", help="Keys that encrypt personal data at rest (app/core/crypto.py).")

@@ -10,6 +10,8 @@ from sqlalchemy import event, text
 
 from app.assisted.consent import (MAX_HOURS, AuthorisationNotFound, Consents, GrantRefused,
                          authorisation_ref)
+from app.assisted.log_seal import Checkpoints
+from app.core.crypto import ChainKeys
 from app.core.front_store import FrontStore
 from app.migrations import upgrade
 from conftest import LI, WANG, ZHAO, Clock
@@ -24,7 +26,8 @@ def consents(tmp_path):
     the test moves."""
     store = FrontStore(f"sqlite:///{tmp_path / 'front.sqlite'}")
     upgrade(store.db, "front")
-    yield Consents(store.db, clock=Clock(START))
+    checkpoints = Checkpoints(tmp_path / "checkpoints.jsonl", ChainKeys.load(tmp_path))
+    yield Consents(store.db, checkpoints, clock=Clock(START))
     store.db.engine.dispose()
 
 
@@ -235,7 +238,7 @@ def test_access_log_keeps_the_given_time_in_utc(consents):
                                    "YB20261126000001", at=datetime(2026, 11, 26, 10, 0,
                                                                    tzinfo=beijing))
     assert entry.at == datetime(2026, 11, 26, 2, 0)
-    assert consents.verify_chain() is None
+    assert consents.verify_chain().ok
 
 
 @pytest.mark.parametrize("object_ref", [
@@ -269,9 +272,9 @@ def fill_log(consents, entries: int = 6) -> None:
 
 
 def test_an_untouched_chain_verifies(consents):
-    assert consents.verify_chain() is None  # an empty log too
+    assert consents.verify_chain().ok  # an empty log too
     fill_log(consents)
-    assert consents.verify_chain() is None
+    assert consents.verify_chain().ok
 
 
 @pytest.mark.parametrize("column, value", [
@@ -289,15 +292,15 @@ def test_an_untouched_chain_verifies(consents):
 def test_altering_an_entry_is_caught_at_that_entry(consents, column, value):
     fill_log(consents)
     raw(consents, f"UPDATE access_log SET {column} = :value WHERE id = 4", value=value)
-    assert consents.verify_chain() == 4
+    assert consents.verify_chain().broken_at == 4
 
 
 def test_removing_an_entry_is_caught_at_the_next(consents):
     fill_log(consents)
     raw(consents, "DELETE FROM access_log WHERE id = 3")
-    assert consents.verify_chain() == 4
+    assert consents.verify_chain().broken_at == 4
     raw(consents, "DELETE FROM access_log WHERE id = 1")
-    assert consents.verify_chain() == 2
+    assert consents.verify_chain().broken_at == 2
 
 
 def test_removing_an_entry_and_relinking_its_successor_is_caught(consents):
@@ -305,7 +308,7 @@ def test_removing_an_entry_and_relinking_its_successor_is_caught(consents):
     raw(consents, "DELETE FROM access_log WHERE id = 3")
     raw(consents, "UPDATE access_log SET prev_hash = (SELECT hash FROM access_log WHERE id = 2)"
                   " WHERE id = 4")
-    assert consents.verify_chain() == 4
+    assert consents.verify_chain().broken_at == 4
 
 
 def test_concurrent_appends_keep_one_unbroken_chain(consents):
@@ -332,7 +335,7 @@ def test_concurrent_appends_keep_one_unbroken_chain(consents):
         worker.join(30)
     assert errors == []
     assert raw(consents, "SELECT count(*) FROM access_log").scalar() == threads * each
-    assert consents.verify_chain() is None
+    assert consents.verify_chain().ok
     for index in range(threads):
         assert len(consents.access_log_of(f"citizen-{index}")) == each
 
@@ -356,7 +359,7 @@ def test_a_writer_that_read_a_stale_head_goes_again_after_the_new_one(consents, 
     assert len(inserts) == 3  # first try, the overtaking writer, the retry
     assert [e.action for e in consents.access_log_of(WANG.id)] == ["submit", "view_profile"]
     assert len(consents.access_log_of(ZHAO.id)) == 1
-    assert consents.verify_chain() is None
+    assert consents.verify_chain().ok
 
 
 # ---- tables ------------------------------------------------------------------------------------------

@@ -76,7 +76,8 @@ def old_databases(tmp_path, monkeypatch):
     monkeypatch.setenv("YIBAN_PLATFORM_DATABASE_URL", urls["platform"])
     monkeypatch.setenv("YIBAN_AUTO_MIGRATE", "0")
     monkeypatch.setenv("YIBAN_SINGLE_INSTANCE", "1")  # the fixture's keys, in the folder
-    for name in ("SECRET_KEY", "YIBAN_DATA_KEYS", "YIBAN_LOOKUP_KEY", "YIBAN_OUTBOX_WORKER"):
+    for name in ("SECRET_KEY", "YIBAN_DATA_KEYS", "YIBAN_LOOKUP_KEY", "YIBAN_ACCESS_LOG_KEYS",
+                 "YIBAN_ACCESS_LOG_CHECKPOINTS", "YIBAN_OUTBOX_WORKER"):
         monkeypatch.delenv(name, raising=False)
     yield urls
     for url in urls.values():
@@ -121,6 +122,14 @@ def test_a_3bfec37_database_is_upgraded_and_every_row_is_still_there(old_databas
         client = application.test_client()
         sign_in_as(client, ZHANG)  # with the password hash and keys of 3bfec37
         assert APPLICATION in client.get("/my/").get_data(as_text=True)
+        # The access log 3bfec37 chained with plain sha256 still verifies, and goes on
+        # with keyed entries once sealed as it was (app/assisted/log_seal.py).
+        consents = application.extensions["consents"]
+        assert consents.verify_chain().ok
+        consents.record_access("wang-xiuying", "zhou-jianhua", "helper", "view_profile")
+        verdict = consents.verify_chain()
+        assert verdict.ok and verdict.entries == 4
+        assert (verdict.latest.count, verdict.latest.legacy) == (3, 3)
     finally:
         dispose(application)
 

@@ -85,7 +85,8 @@ def test_json_log_lines_carry_the_request_id_and_no_personal_data(client, caplog
 def test_several_instances_refuse_to_start_on_secrets_made_per_folder(monkeypatch, tmp_path):
     monkeypatch.setenv("YIBAN_DATA_DIR", str(tmp_path))
     monkeypatch.setenv("YIBAN_REDIS_URL", REDIS_DB)
-    for name in ("SECRET_KEY", "YIBAN_DATA_KEYS", "YIBAN_LOOKUP_KEY", "YIBAN_SINGLE_INSTANCE",
+    for name in ("SECRET_KEY", "YIBAN_DATA_KEYS", "YIBAN_LOOKUP_KEY", "YIBAN_ACCESS_LOG_KEYS",
+                 "YIBAN_SINGLE_INSTANCE",
                  "YIBAN_DATABASE_URL", "YIBAN_PLATFORM_DATABASE_URL"):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("SECRET_KEY", "shared")
@@ -97,6 +98,7 @@ def test_several_instances_refuse_to_start_on_secrets_made_per_folder(monkeypatc
     from cryptography.fernet import Fernet
     monkeypatch.setenv("YIBAN_DATA_KEYS", Fernet.generate_key().decode())
     monkeypatch.setenv("YIBAN_LOOKUP_KEY", "a shared lookup key")
+    monkeypatch.setenv("YIBAN_ACCESS_LOG_KEYS", "a shared access-log key")
     application = create_app({"TESTING": True})
     try:
         assert application.config["RATELIMIT_STORAGE_URI"] == REDIS_DB

@@ -356,6 +356,19 @@ def test_a_helper_sees_the_suggestions_but_cannot_dismiss_them(client, app, nove
     assert suggested(wang) == ["disability"]
 
 
+def test_a_helper_seeing_her_suggestions_is_in_her_access_log(client, app, november_2026):
+    """The suggestions show her facts (her disability card expires 2027-03-15): a
+    helper acting for her who sees them leaves an entry she can read."""
+    act_for_wang(app, client)
+    assert suggested(client) == ["disability"]
+    newest = app.extensions["consents"].access_log_of(WANG.id)[0]
+    assert (newest.actor_id, newest.action) == (ZHOU.id, "view_suggestions")
+    wang = app.test_client()
+    sign_in_as(wang, WANG)
+    page = text_of(wang.get("/my/access-log").get_data(as_text=True))
+    assert translate(app, "Looked at the services suggested for you") in page
+
+
 def test_a_helper_sees_only_suggestions_the_consent_covers(client, app, november_2026):
     act_for_wang(app, client, ["retirement"])
     assert suggested(client) == []

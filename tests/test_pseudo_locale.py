@@ -10,8 +10,9 @@ attributes. Taken out before looking: ⟦…⟧, fragments that carry their own 
 (platform content in Chinese, the language names of the switch), <kbd> key caps, and
 what is data, not wording: digits and punctuation, application and helper codes,
 masked identifiers, the demo people's names and addresses, answers typed in the tests,
-and the month and day names of dates (Babel formats those). Whatever letters remain
-were written into a template or the code without a catalogue: the test names them.
+the month and day names of dates and the "and" of lists (Babel formats those).
+Whatever letters remain were written into a template or the code without a catalogue:
+the test names them.
 
 The pseudo-locale is en_001 ("English (world)"): a locale Babel knows (dates and
 numbers format) that the platform has no content for, so all platform content comes
@@ -169,7 +170,8 @@ def seed_texts() -> tuple[str, ...]:
 
 @cache
 def date_words() -> set[str]:
-    """Month, day and period names of the pseudo-locale (Babel's dates)."""
+    """Month, day and period names of the pseudo-locale (Babel's dates), and the words
+    Babel joins lists with ("A, B and C": the `join_list` filter)."""
     locale = Locale.parse(PSEUDO)
     words = set()
     for table in (locale.months, locale.days):
@@ -179,6 +181,8 @@ def date_words() -> set[str]:
     for context in locale.day_periods.values():
         for width in context.values():
             words.update(width.values())
+    for pattern in locale.list_patterns.get("standard", {}).values():
+        words.update(re.sub(r"\{\d\}", " ", pattern).split())
     return {w.lower().strip(".") for w in words}
 
 

@@ -16,6 +16,7 @@ from urllib.parse import urlsplit
 import pytest
 from flask import url_for
 
+from app.assisted.acting import ACCESS_ACTIONS, NO_ENTRY, access_action
 from app.forms.identifiers import mask_name
 from conftest import (WANG, WU, ZHANG, ZHOU, _dispose, _make_app, apply_and_submit,
                       browser_with_copy_of, csrf_token, session_data, sign_in_as,
@@ -251,3 +252,38 @@ def test_route_answers_each_visitor_as_the_table_says(world, endpoint, method, r
         body = response.get_data(as_text=True)
         for value in (*WANG_DATA, mask_name(WANG.name)):
             assert value not in body, f"{role} sees {value!r}"
+
+
+# ---- what a helper acting for her gets is in her access log (issue 13, item 8) -----------
+REFUSALS = (SIGN_IN, HELPER_SIGN_IN, WORKLIST, UNAUTHORISED, FORBIDDEN, NOT_FOUND)
+ACTING_REACHES = sorted(route for route, outcome in TABLE.items()
+                        if outcome["helper_acting"] not in REFUSALS)
+LOGGED_IN_THE_VIEW = {endpoint for endpoint, why in NO_ENTRY.items() if why.startswith("logged")}
+
+
+def test_every_route_a_helper_acting_reaches_is_logged_or_shows_nothing_of_hers(world):
+    unclassified = [route for route in ACTING_REACHES
+                    if route not in ACCESS_ACTIONS and route[0] not in NO_ENTRY]
+    assert not unclassified, (
+        "a helper acting for a citizen reaches these routes: say in app/assisted/acting.py "
+        "what the access log records for each (ACCESS_ACTIONS) or why it shows and changes "
+        f"nothing of hers (NO_ENTRY): {unclassified}")
+    endpoints = {rule.endpoint for rule in world["app"].url_map.iter_rules()}
+    assert not NO_ENTRY.keys() - endpoints, "NO_ENTRY names endpoints the app no longer has"
+    assert not {e for e, _m in ACCESS_ACTIONS} - endpoints
+    assert not {e for e, _m in ACCESS_ACTIONS} & NO_ENTRY.keys()
+
+
+@pytest.mark.parametrize("endpoint,method", ACTING_REACHES)
+def test_what_a_helper_acting_for_her_gets_is_in_her_access_log(world, endpoint, method):
+    consents = world["app"].extensions["consents"]
+    before = len(consents.access_log_of(WANG.id))
+    response = visit(world, "helper_acting", endpoint, method)
+    log = consents.access_log_of(WANG.id)
+    new = [(e.actor_id, e.action) for e in log[:len(log) - before]]
+    if endpoint in LOGGED_IN_THE_VIEW:
+        return  # once per citizen shown: test_assisted.py
+    expected = access_action(endpoint, method, response.status_code)
+    assert new == ([(ZHOU.id, expected)] if expected else []), response.status_code
+    if endpoint not in NO_ENTRY and response.status_code < 400:
+        assert expected in {ACCESS_ACTIONS.get((endpoint, "GET")), ACCESS_ACTIONS[endpoint, method]}

@@ -7,8 +7,6 @@ request. Both tables live in the front's database (`FrontBase`), never the platf
 """
 from __future__ import annotations
 
-import hashlib
-import json
 import re
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -21,6 +19,7 @@ from sqlalchemy.orm import Mapped, Session, mapped_column
 from ..core.clock import utcnow
 from ..core.db import Database
 from ..core.front_store import FrontBase
+from .log_seal import Checkpoint, Checkpoints, Verdict, canonical, check, legacy_digest
 
 MIN_HOURS = 1
 MAX_HOURS = 30 * 24  # an authorisation lasts at most 30 days
@@ -31,6 +30,7 @@ ACTIONS = frozenset({
     "view_profile", "view_applications", "view_application", "view_draft",
     "start_draft", "save_answer", "submit", "withdraw", "supplement",
     "grant", "revoke", "view_messages", "rate",
+    "view_suggestions", "text_number", "view_page",
 })
 GENESIS = ""  # the previous hash of the first entry in the log
 APPEND_ATTEMPTS = 20
@@ -72,9 +72,11 @@ class AuthorisationRow(FrontBase):
 
 
 class AccessLogRow(FrontBase):
-    """One entry of the append-only log. `hash` = sha256(prev_hash + canonical JSON of
-    LOGGED_FIELDS); `prev_hash` is unique, so two writers can never both extend the
-    chain from the same entry (the log cannot fork)."""
+    """One entry of the append-only log. `hash` = HMAC-SHA256 under the access-log key
+    `key_id` of prev_hash + canonical JSON of LOGGED_FIELDS (app/assisted/log_seal.py;
+    entries from before keys: `key_id` NULL, plain sha256); `prev_hash` is unique, so
+    two writers can never both extend the chain from the same entry (the log cannot
+    fork)."""
 
     __tablename__ = "access_log"
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -86,6 +88,7 @@ class AccessLogRow(FrontBase):
     at: Mapped[datetime] = mapped_column(DateTime)  # UTC
     prev_hash: Mapped[str] = mapped_column(String(64), unique=True)
     hash: Mapped[str] = mapped_column(String(64))
+    key_id: Mapped[str | None] = mapped_column(String(16))
 
 
 # ---- what callers get ----------------------------------------------------------------
@@ -124,8 +127,12 @@ def authorisation_ref(authorisation_id: int) -> str:
 
 # ---- the store -----------------------------------------------------------------------
 class Consents:
-    def __init__(self, db: Database, clock: Callable[[], datetime] = utcnow):
+    def __init__(self, db: Database, checkpoints: Checkpoints, checkpoint_every: int = 20,
+                 clock: Callable[[], datetime] = utcnow):
         self.db = db
+        self.checkpoints = checkpoints  # outside the database, signed (log_seal.py)
+        self.keys = checkpoints.keys
+        self.checkpoint_every = checkpoint_every
         self.clock = clock  # naive UTC; replaceable so tests can move time
 
     # ---- authorisations ----
@@ -248,37 +255,55 @@ class Consents:
                      .order_by(AccessLogRow.at.desc(), AccessLogRow.id.desc()).limit(limit))
             return [_entry(r) for r in s.scalars(query)]
 
-    def verify_chain(self) -> int | None:
-        """The id of the first entry that was altered, removed from under its successor
-        or inserted out of turn; None when the whole chain holds. (Cutting entries
-        off the end is not detectable from the chain alone.)"""
+    def verify_chain(self, checkpoints: Checkpoints | None = None) -> Verdict:
+        """Check every entry against its key and the chain, and the log against every
+        checkpoint (the app's, or a copy kept elsewhere): names the first entry altered,
+        removed from under its successor or inserted out of turn, entries cut off the
+        end, or a forged checkpoint."""
         # `at` is read as stored, so a tampered, unreadable time is reported, not raised.
         columns = [getattr(AccessLogRow, name) for name in LOGGED_FIELDS if name != "at"]
-        query = (select(AccessLogRow.id, AccessLogRow.prev_hash, AccessLogRow.hash, *columns,
+        query = (select(AccessLogRow.id, AccessLogRow.prev_hash, AccessLogRow.hash,
+                        AccessLogRow.key_id, *columns,
                         type_coerce(AccessLogRow.at, String).label("at"))
                  .order_by(AccessLogRow.id).execution_options(yield_per=500))
-        expected_prev = GENESIS
         with self.db.session() as s:
-            for entry in s.execute(query):
-                if entry.prev_hash != expected_prev or not _hash_holds(entry):
-                    return entry.id
-                expected_prev = entry.hash
-        return None
+            return check(s.execute(query), self.keys, checkpoints or self.checkpoints,
+                         self._hash_holds)
 
-    def log_size(self) -> int:
-        """How many entries the access log holds (for `flask access-log verify`)."""
+    def checkpoint(self) -> Checkpoint:
+        """Write a signed checkpoint of the log as it is now (`flask access-log
+        checkpoint`, from cron): bounds how much of the end could be cut unnoticed."""
         with self.db.session() as s:
-            return s.scalar(select(func.count()).select_from(AccessLogRow))
+            return self._checkpoint(s)
+
+    def _checkpoint(self, s: Session) -> Checkpoint:
+        # One statement, so the count and the head are of the same moment whatever the
+        # database's isolation.
+        count, head, legacy = s.execute(select(
+            select(func.count()).select_from(AccessLogRow).scalar_subquery(),
+            select(AccessLogRow.hash).order_by(AccessLogRow.id.desc()).limit(1)
+            .scalar_subquery(),
+            select(func.count()).select_from(AccessLogRow)
+            .where(AccessLogRow.key_id.is_(None)).scalar_subquery())).one()
+        return self.checkpoints.write(count, head or GENESIS, legacy,
+                                      _canonical_time(self.clock()))
 
     def _append(self, s: Session, citizen_id: str, actor_id: str, actor_kind: str,
                 action: str, object_ref: str | None, at: datetime) -> AccessLogRow:
-        last = s.scalar(select(AccessLogRow.hash).order_by(AccessLogRow.id.desc()).limit(1))
+        last = s.execute(select(AccessLogRow.hash, AccessLogRow.key_id)
+                         .order_by(AccessLogRow.id.desc()).limit(1)).first()
+        if last is not None and last.key_id is None and self.checkpoints.is_empty():
+            # The first keyed entry after an upgrade: seal the entries chained without a
+            # key as they are (their count and head), before anything follows them.
+            self._checkpoint(s)
         row = AccessLogRow(citizen_id=citizen_id, actor_id=actor_id, actor_kind=actor_kind,
                            action=action, object_ref=object_ref, at=at,
-                           prev_hash=last or GENESIS)
-        row.hash = _digest(row.prev_hash, row)
+                           prev_hash=last.hash if last else GENESIS, key_id=self.keys.newest)
+        row.hash = self._digest(row.prev_hash, row, row.key_id)
         s.add(row)
         s.flush()  # a taken prev_hash fails here, inside the retry below
+        # With the first entry and every so many: once committed (see _chained).
+        s.info["checkpoint_due"] = last is None or row.id % self.checkpoint_every == 0
         return row
 
     def _chained(self, work: Callable[[Session], T]) -> T:
@@ -290,10 +315,27 @@ class Consents:
             try:
                 with self.db.session() as s:
                     self._lock_chain(s)
-                    return work(s)
+                    done = work(s)
+                if s.info.get("checkpoint_due"):
+                    self.checkpoint()
+                return done
             except IntegrityError as error:
                 conflict = error
         raise conflict
+
+    def _digest(self, prev_hash: str, record, key_id: str | None) -> str:
+        """The hash an entry must have: keyed, or (key_id None) as before keys."""
+        fields = {name: getattr(record, name) for name in LOGGED_FIELDS}
+        fields["at"] = _canonical_time(fields["at"])
+        if key_id is None:
+            return legacy_digest(prev_hash, canonical(fields))
+        return self.keys.sign(prev_hash + canonical(fields), key_id)
+
+    def _hash_holds(self, entry) -> bool:
+        try:
+            return entry.hash == self._digest(entry.prev_hash, entry, entry.key_id)
+        except (TypeError, ValueError):  # a time that is no longer a time
+            return False
 
     @staticmethod
     def _lock_chain(s: Session) -> None:
@@ -343,21 +385,6 @@ def _authorisation(row: AuthorisationRow, at: datetime) -> Authorisation:
 
 def _entry(row: AccessLogRow) -> AccessEntry:
     return AccessEntry(id=row.id, **{name: getattr(row, name) for name in LOGGED_FIELDS})
-
-
-def _digest(prev_hash: str, record) -> str:
-    """sha256 of the previous hash and the canonical JSON of the record's LOGGED_FIELDS."""
-    fields = {name: getattr(record, name) for name in LOGGED_FIELDS}
-    fields["at"] = _canonical_time(fields["at"])
-    canonical = json.dumps(fields, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-    return hashlib.sha256((prev_hash + canonical).encode("utf-8")).hexdigest()
-
-
-def _hash_holds(entry) -> bool:
-    try:
-        return entry.hash == _digest(entry.prev_hash, entry)
-    except (TypeError, ValueError):  # a time that is no longer a time
-        return False
 
 
 def _canonical_time(value: datetime | str) -> str:

@@ -11,6 +11,7 @@ from wtforms.validators import InputRequired
 
 from ..core.auth import citizen_required
 from .consent import AuthorisationNotFound
+from .visits import visits
 from ..core.deps import consents, locale, platform
 from ..messages.access import centre as message_centre
 from ..forms.declared import checkboxes_field, duration_field, radio_field
@@ -87,8 +88,8 @@ def end(authorisation_id):
 @bp.get("/access-log")
 @citizen_required
 def access_log():
-    entries = consents().access_log_of(g.user.id, limit=200)
-    return render_template("assisted/access_log.html", entries=entries,
+    entries = consents().access_log_of(g.user.id, limit=500)
+    return render_template("assisted/access_log.html", visits=visits(entries),
                            services={s.code: s for s in platform().services(locale())},
                            helpers=helpers_by_id(e.actor_id for e in entries
                                                  if e.actor_kind == "helper"))

@@ -32,7 +32,7 @@ def secret_key(folder: Path) -> str:
 
 
 # Secrets that must be the same on every instance, by their variable.
-SHARED_SECRETS = ("SECRET_KEY", "YIBAN_DATA_KEYS", "YIBAN_LOOKUP_KEY")
+SHARED_SECRETS = ("SECRET_KEY", "YIBAN_DATA_KEYS", "YIBAN_LOOKUP_KEY", "YIBAN_ACCESS_LOG_KEYS")
 
 
 class SecretsNotConfigured(RuntimeError):
@@ -95,6 +95,13 @@ def load(instance_path: str) -> dict:
         # collected) may take up together (app/core/upload_store.py); unused files go
         # once older than PERMANENT_SESSION_LIFETIME (`flask maintenance prune`).
         "UPLOAD_QUOTA_MB": int(os.environ.get("YIBAN_UPLOAD_QUOTA_MB", "50")),
+        # Signed checkpoints of the access log (app/assisted/log_seal.py): outside the
+        # database, so that cutting its tail shows. In production an append-only sink
+        # that the database's administrators cannot rewrite (one for all instances).
+        "ACCESS_LOG_CHECKPOINTS": Path(os.environ.get("YIBAN_ACCESS_LOG_CHECKPOINTS")
+                                       or folder / "access_log_checkpoints.jsonl"),
+        "ACCESS_LOG_CHECKPOINT_EVERY": int(os.environ.get("YIBAN_ACCESS_LOG_CHECKPOINT_EVERY",
+                                                          "20")),
         # Signed-in sessions end after this much inactivity; drafts are saved at every
         # step, so an expired session loses nothing.
         "SESSION_IDLE_TIMEOUT": timedelta(

@@ -223,3 +223,57 @@ def reencrypt(engine: Engine, metadata, only_plaintext: bool = False) -> int:
                     .values({column.name: type_coerce(keyring.rotate(stored), Text)}))
                 rewritten += 1
     return rewritten
+
+
+# ---- the access log's keys --------------------------------------------------------------
+CHAIN_KEYS_ENV, CHAIN_KEYS_FILE = "YIBAN_ACCESS_LOG_KEYS", "access_log_keys"
+
+
+def chain_key_id(key: str) -> str:
+    """The id an access-log key is known by in entries and checkpoints: a fingerprint,
+    so an id can never name two different keys and says nothing about the key."""
+    return "k" + hashlib.sha256(b"yiban access-log key\n" + key.encode()).hexdigest()[:12]
+
+
+class ChainKeys:
+    """HMAC-SHA256 keys of the access log's chain and checkpoints (app/assisted/log_seal.py):
+    `YIBAN_ACCESS_LOG_KEYS` (comma-separated, newest first), else generated once into the
+    data folder (`access_log_keys`, one a line, newest first). The newest key chains new
+    entries; an entry records its key's id and verifies with that key for as long as the
+    key is listed, so rotating is putting a new key first and keeping the old ones."""
+
+    def __init__(self, keys: list[str]):
+        if not keys:
+            raise ValueError("at least one access-log key is needed")
+        self._keys = {chain_key_id(k): k.encode() for k in keys}
+        self.newest = chain_key_id(keys[0])
+
+    @classmethod
+    def load(cls, folder: Path) -> ChainKeys:
+        if os.environ.get(CHAIN_KEYS_ENV):
+            return cls([k.strip() for k in os.environ[CHAIN_KEYS_ENV].split(",") if k.strip()])
+        folder = Path(folder)
+        folder.mkdir(parents=True, exist_ok=True)
+        _create_once(folder / CHAIN_KEYS_FILE, secrets.token_hex(32) + "\n")
+        return cls((folder / CHAIN_KEYS_FILE).read_text().split())
+
+    @staticmethod
+    def add_to_folder(folder: Path) -> str:
+        """Put a new key first in the data folder's file (`flask access-log rotate-key`);
+        the old ones stay, to verify what they chained. Returns the new key's id."""
+        path = Path(folder) / CHAIN_KEYS_FILE
+        new = secrets.token_hex(32)
+        old = path.read_text() if path.exists() else ""
+        spare = path.with_name(path.name + ".new")
+        with os.fdopen(os.open(spare, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), "w") as f:
+            f.write(new + "\n" + old)
+        os.replace(spare, path)  # never a half-written file of keys
+        return chain_key_id(new)
+
+    def knows(self, key_id: str) -> bool:
+        return key_id in self._keys
+
+    def sign(self, data: str, key_id: str | None = None) -> str:
+        """HMAC-SHA256 of `data` under the key `key_id` (default: the newest)."""
+        key = self._keys[key_id or self.newest]
+        return hmac.new(key, data.encode("utf-8"), hashlib.sha256).hexdigest()

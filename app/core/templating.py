@@ -4,7 +4,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 
 from flask import current_app, g
-from flask_babel import format_date, format_datetime, gettext, lazy_gettext as _l
+from flask_babel import format_date, format_datetime, format_time, gettext, lazy_gettext as _l
 from babel.dates import format_skeleton
 from babel.lists import format_list
 from markupsafe import Markup, escape
@@ -65,6 +65,9 @@ ACCESS_ACTIONS = {
     "revoke": _l("You ended an authorisation"),
     "view_messages": _l("Looked at your messages"),
     "rate": _l("Rated an application for you"),
+    "view_suggestions": _l("Looked at the services suggested for you"),
+    "text_number": _l("Sent an application number to your mobile phone"),
+    "view_page": _l("Looked at a page with your information"),
 }
 
 
@@ -160,8 +163,19 @@ def phone_link(number: str) -> Markup:
     return Markup('<a class="number" dir="ltr" href="tel:%s">%s</a>') % (number, number)
 
 
+def actions_done(counts: list[tuple[str, int]]) -> Markup:
+    """What one visit in the access log did, as a list: "Looked at … (5 times) and …"."""
+    return join_list(
+        gettext("%(what)s (%(count)s times)", what=ACCESS_ACTIONS.get(action, action), count=n)
+        if n > 1 else ACCESS_ACTIONS.get(action, action) for action, n in counts)
+
+
 def local_datetime(value: datetime) -> str:
     return format_datetime(value.replace(tzinfo=UTC), "medium")
+
+
+def local_time(value: datetime) -> str:
+    return format_time(value.replace(tzinfo=UTC), "medium")
 
 
 def long_date(value: date | str) -> str:
@@ -183,6 +197,7 @@ def init_app(app):
         as_chinese=lambda text: LocalText(text, "zh_Hans_CN"),
         long_date=long_date,
         local_datetime=local_datetime,
+        local_time=local_time,
         mask_id=identifiers.mask_id_number,
         masked_number=lambda value, kind="id_number": numbers.masked(kind, value),
         grouped_number=lambda value, kind="id_number": numbers.grouped(kind, value),
@@ -198,7 +213,7 @@ def init_app(app):
                                  status_label=lambda s: STATUS_LABELS[s],
                                  helper_label=helper_label, licence_name=licence_name,
                                  rating_label=lambda level: RATING_LABELS[level],
-                                 access_action=ACCESS_ACTIONS.get)
+                                 access_action=ACCESS_ACTIONS.get, actions_done=actions_done)
 
     @app.context_processor
     def page_context():

@@ -15,6 +15,10 @@ def test_head_of_a_question_page_starts_no_draft(client, store):
 
 def test_head_by_an_acting_helper_starts_no_draft(app, client, store):
     act_for(app, client, WANG, ZHOU)
-    client.head("/apply/retirement/full_name")
-    client.head("/apply/retirement")
+    logged = len(app.extensions["consents"].access_log_of(WANG.id))
+    for path in ("/apply/retirement/full_name", "/apply/retirement", "/"):
+        response = client.head(path)
+        assert response.status_code == 200 and response.data == b""  # nothing shown …
     assert store.open_drafts(WANG.id) == []
+    # … so nothing to log (app/assisted/acting.py, access_action).
+    assert len(app.extensions["consents"].access_log_of(WANG.id)) == logged
