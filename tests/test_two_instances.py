@@ -56,7 +56,8 @@ def instances(tmp_path_factory):
     env = {"YIBAN_DATABASE_URL": front, "YIBAN_PLATFORM_DATABASE_URL": platform,
            "YIBAN_REDIS_URL": REDIS_URL, "SECRET_KEY": secrets.token_hex(32),
            "YIBAN_DATA_KEYS": Fernet.generate_key().decode(),
-           "YIBAN_LOOKUP_KEY": secrets.token_hex(32), "WEB_CONCURRENCY": "2"}
+           "YIBAN_LOOKUP_KEY": secrets.token_hex(32),
+           "YIBAN_ACCESS_LOG_KEYS": secrets.token_hex(32), "WEB_CONCURRENCY": "2"}
     # The schema and the seed once, as docs/deploy.md says (`db upgrade` before start).
     subprocess.run([sys.executable, "-m", "flask", "--app", "app", "db", "upgrade"],  # nosec
                    cwd=ROOT, check=True, capture_output=True,
