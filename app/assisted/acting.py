@@ -28,9 +28,7 @@ ACCESS_ACTIONS = {
     ("applications.rating", "POST"): "rate",
     ("messages.index", "GET"): "view_messages",
     ("messages.detail", "GET"): "view_messages",
-    # Offline entry: the answers that decide the order, kept on the device; an answer
-    # entered offline and sent later (201: applied).
-    ("offline.known", "GET"): "view_draft",
+    # Offline entry: an answer entered offline and sent later (201: applied).
     ("offline.send", "POST"): "save_answer",
 }
 CITIZEN_DATA_BLUEPRINTS = ("apply", "applications")
