@@ -183,6 +183,32 @@ def test_a_single_matter_answered_offline_survives_reload_and_restart_and_is_sen
     assert len(after) == before + 1
 
 
+def test_the_offline_copy_is_kept_once_per_application_not_on_every_page(device):
+    device.sign_in("13800000004")
+    kept = []
+    device.context.on("request", lambda r: re.search(r"/offline/(page|rules)/", r.url)
+                      and kept.append(r.url))
+    device.goto("/apply/remote-medical-filing")
+    assert any("/offline/rules/" in url for url in kept)
+    assert any("/offline/page/" in url for url in kept)
+    kept.clear()
+    device.press_continue()  # the second question page of the same application
+    assert device.page.evaluate("document.documentElement.dataset.offlineReady") == "1"
+    assert kept == []
+
+
+def test_the_service_page_of_an_application_opened_online_is_there_offline(device):
+    device.sign_in("13800000004")
+    device.goto("/apply/remote-medical-filing")
+    device.offline()
+    device.page.goto("/services/remote-medical-filing")
+    heading = device.page.locator("main h1").inner_text()
+    assert "异地就医备案" in heading, heading  # not "you are offline"
+    assert device.page.locator("main a[href*='/apply/remote-medical-filing']").count()
+    # rendered for nobody: no name of whoever opened it
+    assert "赵桂兰" not in device.page.content()
+
+
 # ---- 退休一件事: the matters chosen online decide what is asked offline ---------------
 def answer_retirement_offline(device):
     page = device.page
@@ -339,6 +365,26 @@ def test_signing_out_deletes_the_device_copy(device):
         device.page.get_by_role("button", name="退出登录").click()
     device.wait_ready()
     assert "yiban-offline" not in device.databases()
+
+
+def test_the_idle_time_out_deletes_the_device_copy(device, live_server):
+    """The sign-in ends by the idle time-out (shortened here to a second): the next
+    page, signed out by it, deletes the device copy of whoever was signed in."""
+    device.sign_in("13800000003")
+    answer_remote_medical_filing_offline(device)
+    assert device.entries() == 5
+    config = live_server.app.config
+    idle = config["SESSION_IDLE_TIMEOUT"]
+    config["SESSION_IDLE_TIMEOUT"] = timedelta(seconds=1)
+    try:
+        device.page.wait_for_timeout(2_000)
+        device.offline(False)
+        device.goto("/services/remote-medical-filing")
+        assert device.page.locator("body[data-offline-wipe]").count() == 1
+    finally:
+        config["SESSION_IDLE_TIMEOUT"] = idle
+    device.page.wait_for_function(
+        "() => indexedDB.databases().then(l => !l.some(x => x.name === 'yiban-offline'))")
 
 
 def test_the_device_copy_is_deleted_after_the_offline_limit(device, live_server):

@@ -47,7 +47,8 @@ def test_a_blank_question_page_is_the_same_for_a_signed_in_citizen_as_for_nobody
     liu.get("/apply/remote-medical-filing")
     for path in ("/offline/page/remote-medical-filing/full_name",
                  "/offline/page/remote-medical-filing/mobile",
-                 "/offline/page/remote-medical-filing/check"):
+                 "/offline/page/remote-medical-filing/check",
+                 "/offline/service/remote-medical-filing"):
         mine = liu.get(path)
         nobodys = app.test_client().get(path)
         assert mine.status_code == nobodys.status_code == 200
@@ -56,6 +57,53 @@ def test_a_blank_question_page_is_the_same_for_a_signed_in_citizen_as_for_nobody
         assert unvarying(html) == unvarying(nobodys.get_data(as_text=True))
         for personal in (LIU.name, LIU.mobile, LIU.id_number, "data-offline-owner"):
             assert personal not in html
+
+
+def body(html: str) -> dict:
+    """The data-offline-* attributes of the page's <body>."""
+    tag = re.search(r"<body[^>]*>", html).group(0)
+    return {k: v.replace("&#34;", '"').replace("&quot;", '"')
+            for k, v in re.findall(r'data-offline-([a-z-]+)="([^"]*)"', tag)}
+
+
+def test_the_question_page_names_the_version_of_its_offline_copy_as_the_rules_etag(app, liu):
+    """offline.js keeps an application's copy again only when this version changed."""
+    page = body(liu.get("/apply/remote-medical-filing/full_name").get_data(as_text=True))
+    rules = app.test_client().get(page["rules"])
+    assert page["version"] and rules.headers["ETag"] == f'"{page["version"]}"'
+    again = app.test_client().get(page["rules"], headers={"If-None-Match": rules.headers["ETag"]})
+    assert again.status_code == 304
+
+
+def test_the_question_page_carries_the_answers_that_decide_the_order(app):
+    """No request of its own: the page says which matters were chosen (show_if)."""
+    client = app.test_client()
+    sign_in_as(client, WANG)
+    first = client.get("/apply/retirement", follow_redirects=True)
+    token = re.search(r'name="csrf_token" value="([^"]+)"', first.get_data(as_text=True)).group(1)
+    client.post(first.request.path, data={"csrf_token": token, "matters": "only_child_reward"})
+    page = body(client.get(first.request.path).get_data(as_text=True))
+    assert json.loads(page["known"]) == {"matters": ["only_child_reward"]}
+    assert "known" not in body(app.test_client().get(
+        "/offline/page/retirement/matters").get_data(as_text=True))
+
+
+def test_a_page_signed_out_by_the_idle_time_out_deletes_the_device_copy(app, liu):
+    from datetime import timedelta
+    liu.get("/apply/remote-medical-filing/full_name")
+    with liu.session_transaction() as session:
+        session["seen"] -= app.config["SESSION_IDLE_TIMEOUT"].total_seconds() + timedelta(
+            minutes=1).total_seconds()
+    assert body(liu.get("/services/remote-medical-filing").get_data(as_text=True))["wipe"] == "1"
+    assert body(liu.get("/").get_data(as_text=True))["wipe"] == "1"  # until someone signs in
+    sign_in_as(liu, LIU)
+    assert "wipe" not in body(liu.get("/").get_data(as_text=True))
+    assert "wipe" not in body(app.test_client().get("/").get_data(as_text=True))
+
+
+def test_offline_entry_is_within_its_8_kb_budget():
+    from bench.offline_weight import BUDGET, OFFLINE, gzipped
+    assert sum(gzipped(p) for p in OFFLINE) <= BUDGET
 
 
 def test_the_signed_in_question_page_stays_no_store(liu):

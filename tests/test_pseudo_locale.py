@@ -240,7 +240,7 @@ def html_routes():
     worker, manifest and JSON, nor the load balancer's and Prometheus's probes, which
     answer machines in JSON or text and are never translated)."""
     not_pages = ("offline.service_worker", "offline.manifest", "offline.rules",
-                 "offline.status", "offline.known",
+                 "offline.status",
                  "operations.healthz", "operations.readyz", "operations.metrics")
     for (endpoint, method), outcomes in sorted(TABLE.items()):
         if method != "GET" or endpoint.startswith("speech.") and endpoint != "speech.help" \

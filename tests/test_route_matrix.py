@@ -126,9 +126,9 @@ TABLE = {
     ("offline.manifest", "GET"): everyone(OK),
     ("offline.rules", "GET"): everyone(OK),
     ("offline.blank_question", "GET"): everyone(OK),
+    ("offline.blank_service", "GET"): everyone(OK),
     ("offline.page", "GET"): everyone(OK),
     ("offline.status", "GET"): everyone(OK),  # tags and a form token, nothing of hers
-    ("offline.known", "GET"): each(UNAUTHORISED, OK, OK, UNAUTHORISED, OK),
     # Sending a saved answer: 400 without its idempotency key (the matrix sends none);
     # a helper whose consent ended is told so (409), nothing stored.
     ("offline.send", "POST"): each(UNAUTHORISED, "400", "400", "409", "400"),

@@ -36,9 +36,7 @@ ACCESS_ACTIONS = {
     ("catalogue.home", "GET"): "view_suggestions",
     ("messages.index", "GET"): "view_messages",
     ("messages.detail", "GET"): "view_messages",
-    # Offline entry: the answers that decide the order, kept on the device; an answer
-    # entered offline and sent later (201: applied).
-    ("offline.known", "GET"): "view_draft",
+    # Offline entry: an answer entered offline and sent later (201: applied).
     ("offline.send", "POST"): "save_answer",
 }
 # Endpoints a helper acting for a citizen can reach (not refused: a refusal shows

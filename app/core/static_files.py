@@ -2,7 +2,9 @@
 
 At setup (`python -m app.core.static_files`, run by scripts/setup.sh) Flask-Static-Digest
 copies every file under static/ to a name carrying its MD5 (css/yiban-<md5>.css) with
-.gz and .br siblings, and writes static/cache_manifest.json. `url_for('static', ...)`
+.gz and .br siblings, and writes static/cache_manifest.json. Our own scripts and
+stylesheets are then minified in those copies (rjsmin, rcssmin: comments and
+indentation out, ~30 % fewer bytes gzipped); the sources stay as written. `url_for('static', ...)`
 gives the fingerprinted name when the manifest has one, so templates are unchanged.
 
 WhiteNoise answers /static/ in front of Flask: no session, database or platform is
@@ -11,6 +13,7 @@ file is cached for a year as immutable (a changed file has a new name). Unhashed
 (a service worker, say) keep a short max-age."""
 from __future__ import annotations
 
+import gzip
 import json
 import re
 import sys
@@ -28,6 +31,27 @@ def compile_static(static_dir: Path) -> None:
 
     clean(str(static_dir), [], True, True)
     compile(str(static_dir), str(static_dir), [], True, True)
+    minify(static_dir)
+
+
+def minify(static_dir: Path) -> None:
+    """The fingerprinted copies of our scripts and stylesheets (not vendor/), minified,
+    with their .gz and .br siblings made again."""
+    import brotli
+    import rcssmin
+    import rjsmin
+
+    manifest = json.loads((static_dir / MANIFEST).read_text())
+    for source, copy in manifest.items():
+        if source.startswith("vendor/") or not source.endswith((".js", ".css")):
+            continue
+        path = static_dir / copy
+        text = path.read_text(encoding="utf-8")
+        small = (rcssmin.cssmin(text) if source.endswith(".css") else rjsmin.jsmin(text))
+        data = small.encode()
+        path.write_bytes(data)
+        path.with_name(path.name + ".gz").write_bytes(gzip.compress(data, 9, mtime=0))
+        path.with_name(path.name + ".br").write_bytes(brotli.compress(data))
 
 
 def _immutable(path: str, url: str) -> bool:

@@ -1,16 +1,20 @@
 """Offline entry (离线录入): the service worker, the web app manifest, the rules and
 the blank pages a device keeps, and the endpoint that takes answers saved offline.
-Thin views: the logic is in app/sending.py and app/forms/browser_rules.py."""
+Thin views: the logic is in app/offline/sending.py and app/forms/browser_rules.py."""
 from __future__ import annotations
 
+import hashlib
+import json
+
 from flask import (Blueprint, abort, current_app, g, jsonify, make_response,
-                   render_template, request, send_from_directory, url_for)
+                   render_template, request, send_from_directory, session, url_for)
 from flask_babel import gettext as _
 from flask_wtf.csrf import generate_csrf
+from werkzeug.exceptions import HTTPException
 
 from ..apply.answering import save_upload
+from ..core.deps import locale
 from ..apply.journey import load_service, question_url
-from ..assisted.acting import covers
 from ..forms.browser_rules import question_rules
 from ..forms.builder import form_class
 from . import sending
@@ -57,16 +61,40 @@ def manifest():
     return cacheable(body, 3600)
 
 
-@bp.get("/offline/rules/<code>.json")
-def rules(code):
+def rules_payload(code: str, questions) -> dict:
     """The service's questions in order with their format rules and messages (in the
     page's language): the device checks and walks the journey with them offline."""
+    return dict(code=code, questions=[question_rules(q) for q in questions],
+                check=url_for("apply.check", code=code),
+                service=url_for("offline.blank_service", code=code),
+                pages={q.key: url_for("offline.blank_question", code=code, key=q.key)
+                       for q in questions})
+
+
+def copy_version(payload: dict) -> str:
+    """What the device's copy of an application is made of: its rules, and the static
+    files its pages use (fingerprinted URLs, so a new release makes a new version).
+    offline.js keeps the copy again only when this changed."""
+    made_of = [payload, url_for("static", filename="css/yiban.css"),
+               url_for("static", filename="js/yiban.js"), url_for("static", filename="js/offline.js")]
+    return hashlib.sha256(json.dumps(made_of, sort_keys=True).encode()).hexdigest()[:16]
+
+
+@bp.get("/offline/rules/<code>.json")
+def rules(code):
     anonymous()
-    _service, questions = load_service(code)
-    return cacheable(jsonify(code=code, questions=[question_rules(q) for q in questions],
-                             check=url_for("apply.check", code=code),
-                             pages={q.key: url_for("offline.blank_question", code=code, key=q.key)
-                                    for q in questions}))
+    payload = rules_payload(code, load_service(code)[1])
+    response = cacheable(jsonify(payload))
+    response.set_etag(copy_version(payload))  # offline.js compares it with the page's
+    return response.make_conditional(request)
+
+
+@bp.get("/offline/service/<code>")
+def blank_service(code):
+    """The service page rendered for nobody: shown offline for /services/<code>."""
+    anonymous()
+    service, _questions = load_service(code)
+    return cacheable(render_template("catalogue/service.html", service=service))
 
 
 @bp.get("/offline/page/<code>/<key>")
@@ -124,8 +152,10 @@ def send(code, key):
 
 def body_attributes() -> dict:
     """data-offline-* on every page's <body> (base.html), read by static/js/offline.js:
-    where its script and worker are, who is signed in (tags), and the service of an
-    application page (so its questions are kept for offline use)."""
+    where its script and worker are, who is signed in (tags), and on an application's
+    pages its service, the version of its offline copy and the draft's answers that
+    decide which question comes next (personal, but so is the no-store page itself;
+    the device keeps them encrypted, to walk the journey offline)."""
     attributes = {"data-offline-script": url_for("static", filename="js/offline.js"),
                   "data-offline-worker": url_for("offline.service_worker"),
                   "data-offline-status": url_for("offline.status"),
@@ -135,25 +165,36 @@ def body_attributes() -> dict:
     attributes.update({f"data-offline-{name}": value for name, value in tags.items()})
     code = (request.view_args or {}).get("code")
     if code and request.blueprint in ("apply", "offline") and request.endpoint != "offline.send":
-        attributes["data-offline-code"] = code
-        attributes["data-offline-rules"] = url_for("offline.rules", code=code)
-        attributes["data-offline-known"] = url_for("offline.known", code=code)
+        attributes.update(application_attributes(code))
     if g.get("offline_blank"):
         attributes["data-offline-blank"] = "1"
-    if request.endpoint == "account.signed_out":
+    # Signed out, by the button or by the idle time-out (until someone signs in
+    # again): the device copy of whoever was signed in is deleted.
+    if request.endpoint == "account.signed_out" or (
+            not tags and session.get("expired_person_id")):
         attributes["data-offline-wipe"] = "1"
     return attributes
 
 
-@bp.get("/offline/known/<code>")
-def known(code):
-    """The draft's answers that decide which question comes next (choices named in
-    show_if), so the device can walk the journey offline. Personal: never cached."""
-    if g.user is None:
-        return jsonify({}), 401
-    if not covers(code):
-        abort(403)
-    _service, questions = load_service(code)
-    response = jsonify(sending.known_answers(code, questions))
-    response.headers["Cache-Control"] = "no-store"
-    return response
+# (code, language) → (service, version). The catalogue cache hands out the same service
+# object until the platform's catalogue changes: while it does, the version holds, and
+# an application's page does not build its rules again (a few ms of each page).
+_versions: dict[tuple[str, str], tuple[object, str]] = {}
+
+
+def application_attributes(code: str) -> dict:
+    try:
+        service, questions = load_service(code)
+    except HTTPException:  # an error page about a service that does not exist
+        return {}
+    key = (code, locale())
+    held = _versions.get(key)
+    if held is None or held[0] is not service:
+        held = _versions[key] = (service, copy_version(rules_payload(code, questions)))
+    attributes = {"data-offline-code": code,
+                  "data-offline-rules": url_for("offline.rules", code=code),
+                  "data-offline-version": held[1]}
+    if g.get("user") is not None and request.blueprint == "apply":
+        attributes["data-offline-known"] = json.dumps(sending.known_answers(code, questions),
+                                                      ensure_ascii=False)
+    return attributes

@@ -6,8 +6,9 @@
  *   key that cannot be exported, made when someone signs in on this device;
  * - with the network back, 一键提交 sends each saved answer, in order, with its own
  *   idempotency key and a fresh form token, then opens check answers.
- * The device copy is deleted once sent, on sign-out, when another person signs in,
- * and data-offline-keep-days after this device last reached the site signed in. */
+ * The device copy is deleted once sent, on sign-out or the idle time-out
+ * (data-offline-wipe), when another person signs in, and data-offline-keep-days
+ * after this device last reached the site signed in. */
 (() => {
   'use strict';
   const d = document, b = d.body, ds = b.dataset, nav = navigator, C = crypto.subtle;
@@ -89,6 +90,7 @@
     if (m && owner) {
       m.seen = Date.now();
       if (ds.offlineFor) m.for = ds.offlineFor;
+      if (ds.offlineKnown) m.known[ds.offlineCode] = await sealJson(m.key, JSON.parse(ds.offlineKnown));
       await putMeta(m);
     }
     if (m) flag(true);
@@ -361,21 +363,23 @@
     actions.hidden = !waiting;
   }
 
-  // Keep for offline use: the rules, every blank question page and the check page of
-  // this application, the fallback page, and the static files this page really uses.
+  // Keep for offline use, once per application and version (data-offline-version,
+  // the rules' ETag): every blank question page, the service and check pages, the
+  // fallback page and the static files this page uses; the rules go in last, so a
+  // copy is complete when they are there. Marked, so bench/pages.py can tell these
+  // background requests from the page's own.
+  const bg = (u) => new Request(u, { headers: { 'X-Yiban-Offline-Copy': '1' } });
   async function keepForOffline() {
     const cache = await caches.open('yiban-pages');
-    const urls = ['/offline', ...[...d.querySelectorAll('link[rel=stylesheet],link[rel=manifest],script[src]')]
-      .map((x) => x.href || x.src)];
-    if (code) {
-      const rules = await rulesOf(ds.offlineRules);
-      urls.push(ds.offlineRules, ...Object.values(rules.pages), rules.pages[rules.questions[0].key].replace(/[^/]*$/, 'check'));
-      if (ds.offlineOwner) {
-        const r = await fetch(ds.offlineKnown, { credentials: 'same-origin' });
-        if (r.ok) { meta.known[code] = await sealJson(meta.key, await r.json()); await putMeta(meta); }
-      }
+    const kept = await cache.match(ds.offlineRules);
+    if (!kept || !(kept.headers.get('ETag') || '').includes(ds.offlineVersion)) {
+      const r = await fetch(bg(ds.offlineRules)), rules = await r.clone().json();
+      await Promise.all(['/offline', rules.service, rules.check.replace('/apply/', '/offline/page/'),
+        ...Object.values(rules.pages),
+        ...[...d.querySelectorAll('link[rel=stylesheet],link[rel=manifest],script[src]')].map((x) => x.href || x.src)]
+        .map((u) => cache.add(bg(u))));
+      await cache.put(ds.offlineRules, r);
     }
-    await Promise.all(urls.map((u) => cache.add(u).catch(() => {})));
     d.documentElement.dataset.offlineReady = '1';
   }
 
@@ -401,7 +405,7 @@
     addEventListener('offline', refresh);
     await showSaved();
     await refresh();
-    if (nav.onLine && !ds.offlineBlank) {
+    if (code && nav.onLine && !ds.offlineBlank) {
       await nav.serviceWorker.register(ds.offlineWorker);
       await nav.serviceWorker.ready;
       await keepForOffline();

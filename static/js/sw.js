@@ -1,17 +1,16 @@
-/* Yiban's service worker (offline entry, 离线录入). It never stores a page on its own:
- * static/js/offline.js puts into the cache only what holds nothing personal (blank
- * question pages rendered for nobody, the rules, the fallback page, static files).
- * Every request goes to the network first; only when that fails does a page come
- * from that cache: a question of an application → its blank page, anything else →
- * the "you are offline" page. Personal pages (no-store) are never cached. */
+/* Yiban's service worker (离线录入). It stores nothing itself: offline.js caches only
+ * what holds nothing personal (question and service pages rendered for nobody, the
+ * rules, the fallback page, static files). Network first; only when that fails, from
+ * the cache: a question or service page → its blank copy, else the "offline" page. */
 const CACHE = 'yiban-pages';
 self.addEventListener('install', () => self.skipWaiting());
 self.addEventListener('activate', (event) => event.waitUntil(self.clients.claim()));
 
 function fallback(request, url, navigate) {
-  const question = url.pathname.match(/^\/apply\/([^/]+)\/([^/]+)$/);
+  const p = url.pathname, question = p.match(/^\/apply\/([^/]+)\/([^/]+)$/), service = p.match(/^\/services\/([^/]+)$/);
   return caches.open(CACHE).then(async (cache) =>
     (question && await cache.match(`/offline/page/${question[1]}/${question[2]}`))
+    || (service && await cache.match(`/offline/service/${service[1]}`))
     || await cache.match(request)
     || (navigate ? cache.match('/offline') : Response.error()));
 }
