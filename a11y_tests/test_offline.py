@@ -367,12 +367,9 @@ def test_signing_out_deletes_the_device_copy(device):
     assert "yiban-offline" not in device.databases()
 
 
-def test_the_idle_time_out_deletes_the_device_copy(device, live_server):
-    """The sign-in ends by the idle time-out (shortened here to a second): the next
-    page, signed out by it, deletes the device copy of whoever was signed in."""
-    device.sign_in("13800000003")
-    answer_remote_medical_filing_offline(device)
-    assert device.entries() == 5
+@contextmanager
+def idle_time_out(device, live_server):
+    """The sign-in ends by the idle time-out (shortened here to a second)."""
     config = live_server.app.config
     idle = config["SESSION_IDLE_TIMEOUT"]
     config["SESSION_IDLE_TIMEOUT"] = timedelta(seconds=1)
@@ -380,11 +377,41 @@ def test_the_idle_time_out_deletes_the_device_copy(device, live_server):
         device.page.wait_for_timeout(2_000)
         device.offline(False)
         device.goto("/services/remote-medical-filing")
-        assert device.page.locator("body[data-offline-wipe]").count() == 1
+        assert device.page.locator("body[data-offline-wipe=idle]").count() == 1
+        yield
     finally:
         config["SESSION_IDLE_TIMEOUT"] = idle
-    device.page.wait_for_function(
-        "() => indexedDB.databases().then(l => !l.some(x => x.name === 'yiban-offline'))")
+
+
+def test_the_idle_time_out_deletes_a_device_copy_with_nothing_waiting(device, live_server):
+    """Nothing typed offline: the next page, signed out by the time-out, deletes the
+    device copy (the key, the kept answers that decide the order) of whoever it was."""
+    device.sign_in("13800000003")
+    device.goto("/apply/remote-medical-filing")
+    assert "yiban-offline" in device.databases()
+    with idle_time_out(device, live_server):
+        device.page.wait_for_function(
+            "() => indexedDB.databases().then(l => !l.some(x => x.name === 'yiban-offline'))")
+
+
+def test_answers_typed_offline_outlive_the_idle_time_out_and_are_sent_after_signing_in(
+        device, live_server):
+    """Hours without signal end the sign-in; what was typed offline is not lost: it
+    waits (encrypted) until the same person signs in again and presses 一键提交."""
+    citizen = person_id(live_server, "13800000003")
+    before = len(applications(live_server, citizen, "remote-medical-filing"))
+    device.sign_in("13800000003")
+    answer_remote_medical_filing_offline(device)
+    assert device.entries() == 5
+    with idle_time_out(device, live_server):
+        device.page.wait_for_timeout(500)
+        assert device.entries() == 5
+    device.sign_in("13800000003")
+    device.goto("/apply/remote-medical-filing")
+    device.page.locator("#offline-send").wait_for(timeout=60_000)
+    send_and_submit(device, "remote-medical-filing")
+    assert device.entries() == 0
+    assert len(applications(live_server, citizen, "remote-medical-filing")) == before + 1
 
 
 def test_the_device_copy_is_deleted_after_the_offline_limit(device, live_server):

@@ -273,7 +273,8 @@ def checked_values(html: str, name: str) -> list[str]:
 
 def csrf_token(html: str) -> str:
     match = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', html) or \
-        re.search(r'value="([^"]+)"[^>]*name="csrf_token"', html)
+        re.search(r'value="([^"]+)"[^>]*name="csrf_token"', html) or \
+        re.search(r'"X-CSRFToken": "([^"]+)"', html)  # htmx's, on <body> with a session
     assert match, "the page has no csrf_token input"
     return match.group(1)
 

@@ -361,7 +361,7 @@ CITIZEN_ONLY = ["/my/helpers", "/my/helpers/new", "/my/access-log"]
 def request_as(client, method, path, data):
     if method == "GET":
         return client.get(path)
-    token = csrf_token(client.get("/display").get_data(as_text=True))
+    token = csrf_token(client.get("/sign-in").get_data(as_text=True))
     return client.post(path, data={**data, "csrf_token": token})
 
 

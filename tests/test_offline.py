@@ -88,14 +88,14 @@ def test_the_question_page_carries_the_answers_that_decide_the_order(app):
         "/offline/page/retirement/matters").get_data(as_text=True))
 
 
-def test_a_page_signed_out_by_the_idle_time_out_deletes_the_device_copy(app, liu):
+def test_a_page_signed_out_by_the_idle_time_out_says_so_to_the_device(app, liu):
     from datetime import timedelta
     liu.get("/apply/remote-medical-filing/full_name")
     with liu.session_transaction() as session:
         session["seen"] -= app.config["SESSION_IDLE_TIMEOUT"].total_seconds() + timedelta(
             minutes=1).total_seconds()
-    assert body(liu.get("/services/remote-medical-filing").get_data(as_text=True))["wipe"] == "1"
-    assert body(liu.get("/").get_data(as_text=True))["wipe"] == "1"  # until someone signs in
+    assert body(liu.get("/services/remote-medical-filing").get_data(as_text=True))["wipe"] == "idle"
+    assert body(liu.get("/").get_data(as_text=True))["wipe"] == "idle"  # until someone signs in
     sign_in_as(liu, LIU)
     assert "wipe" not in body(liu.get("/").get_data(as_text=True))
     assert "wipe" not in body(app.test_client().get("/").get_data(as_text=True))

@@ -328,7 +328,7 @@ def test_an_unknown_key_changes_nothing(client, app, november_2026):
 
 
 def test_someone_not_signed_in_cannot_dismiss(client, app, november_2026):
-    token = csrf_token(client.get("/display").get_data(as_text=True))
+    token = csrf_token(client.get("/sign-in").get_data(as_text=True))
     response = client.post("/suggestions/dismiss", data={
         "csrf_token": token, "key": "disability:renewal:disability_card:2027-03-15"})
     assert response.status_code == 302 and "/sign-in" in response.location

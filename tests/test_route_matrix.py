@@ -193,7 +193,7 @@ def world(tmp_path_factory):
         clients = dict(zip(ROLES, (app.test_client(), wang, zhang, wu, zhou)))
         sessions = {}
         for role, client in clients.items():
-            token = csrf_token(client.get("/display").get_data(as_text=True))
+            token = csrf_token(client.get("/sign-in").get_data(as_text=True))
             sessions[role] = (session_data(client), token)
         args = {"code": "retirement", "key": "full_name", "number": number, "entry_id": entry.id,
                 "script_id": script, "n": 0, ("account.language", "code"): "en",

@@ -61,7 +61,7 @@ def every_route(app):
 def test_every_route_sends_the_security_headers(app, client, signed_in):
     if signed_in:
         sign_in_as(client, ZHANG)
-    token = csrf_token(client.get("/display").get_data(as_text=True))
+    token = csrf_token(client.get("/sign-in").get_data(as_text=True))
     seen = set()
     # Signing out last, so the rest is asked for by whoever the test is.
     routes = sorted(every_route(app), key=lambda route: route[0] == "account.sign_out_page")
@@ -126,14 +126,11 @@ def test_htmx_is_told_to_inject_no_style_and_evaluate_no_code(client):
 def test_over_https_hsts_is_sent_and_every_cookie_is_secure(app):
     client = app.test_client()
     https = {"base_url": "https://localhost"}
-    response = client.get("/", **https)
+    response = client.get("/sign-in", **https)  # a form: a session (and its cookie)
     assert response.headers["Strict-Transport-Security"] == HSTS
-    page = client.get("/display", **https).get_data(as_text=True)
-    token = csrf_token(page)
     cookies = [
         client.get("/language/en?next=/", **https).headers["Set-Cookie"],
-        # (Over HTTPS Flask-WTF also wants a same-site Referer: Referrer-Policy allows it.)
-        client.post("/display", data={"csrf_token": token, "text_size": "large"},
+        client.post("/display", data={"text_size": "large"},
                     headers={"Referer": "https://localhost/display"}, **https).headers["Set-Cookie"],
         response.headers["Set-Cookie"],
     ]
@@ -144,7 +141,7 @@ def test_over_https_hsts_is_sent_and_every_cookie_is_secure(app):
 def test_behind_a_proxy_that_ends_https_the_setting_makes_cookies_secure(monkeypatch, tmp_path):
     from conftest import _dispose, _make_app
     app = _make_app(monkeypatch, tmp_path, SESSION_COOKIE_SECURE=True)
-    response = app.test_client().get("/")
+    response = app.test_client().get("/sign-in")  # a form: a session (and its cookie)
     assert response.headers["Strict-Transport-Security"] == HSTS
     assert "; Secure" in response.headers["Set-Cookie"]
     _dispose(app)
@@ -167,6 +164,6 @@ def test_pages_for_someone_signed_in_are_never_stored(client):
 
 def test_a_post_answered_with_a_redirect_carries_the_headers_too(client):
     sign_in_as(client, WANG)
-    response = post_with_csrf(client, "/display/elder", {"on": "1"}, page="/display")
+    response = client.post("/display/elder", data={"on": "1"})
     assert response.status_code == 302
     assert_security_headers(response)

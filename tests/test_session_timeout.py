@@ -28,7 +28,7 @@ def last_seen(client, seconds_ago: float) -> None:
 
 def extend(client, token=None):
     if token is None:
-        token = csrf_token(client.get("/display").get_data(as_text=True))
+        token = csrf_token(client.get("/sign-in").get_data(as_text=True))
     return client.post("/session/extend", headers={"X-CSRFToken": token,
                                                    "Accept": "application/json"})
 
@@ -91,7 +91,7 @@ def test_a_helpers_way_back_in_is_the_helper_sign_in(client):
 def test_stay_signed_in_starts_the_idle_clock_again(client):
     sign_in_as(client, WANG)
     last_seen(client, IDLE - 100)  # the warning is showing
-    token = csrf_token(client.get("/display").get_data(as_text=True))
+    token = csrf_token(client.get("/sign-in").get_data(as_text=True))
     last_seen(client, IDLE - 100)
     response = extend(client, token)
     assert response.status_code == 200
@@ -102,14 +102,14 @@ def test_stay_signed_in_starts_the_idle_clock_again(client):
 
 def test_stay_signed_in_moves_the_clock_even_within_the_minute(client):
     sign_in_as(client, WANG)
-    token = csrf_token(client.get("/display").get_data(as_text=True))
+    token = csrf_token(client.get("/sign-in").get_data(as_text=True))
     last_seen(client, TOUCH_EVERY_SECONDS - 10)
     assert extend(client, token).get_json()["expires_in"] >= IDLE - SLACK
 
 
 def test_after_the_end_stay_signed_in_says_the_sign_in_is_over(client):
     sign_in_as(client, WANG)
-    token = csrf_token(client.get("/display").get_data(as_text=True))
+    token = csrf_token(client.get("/sign-in").get_data(as_text=True))
     last_seen(client, IDLE + 5)
     response = extend(client, token)
     assert response.status_code == 401 and response.get_json() == {"signed_in": False}

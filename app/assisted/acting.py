@@ -83,6 +83,7 @@ NO_ENTRY = {
     "offline.manifest": _PUBLIC,
     "offline.rules": _PUBLIC,
     "offline.blank_question": _PUBLIC,
+    "offline.blank_service": _PUBLIC,  # rendered for nobody, like the blank questions
     "offline.page": _PUBLIC,
     "offline.status": "tags and a form token: nothing of hers",
 }

@@ -9,6 +9,7 @@ from wtforms import Form
 
 from ..core.auth import safe_next
 from ..core.deps import locale
+from ..core.extensions import csrf
 from .preferences import (COOKIE, COOKIE_MAX_AGE, DisplayPreferences, preferences,
                        with_elder)
 from ..forms.declared import checkboxes_field, radio_field
@@ -101,6 +102,11 @@ def settings():
                            next_path=safe_next(request.args.get("next"), ""))
 
 
+# Both posts change only this browser's own display cookie, nothing stored, so they
+# carry no form token: a visitor who only reads pages then has no session stored for
+# them. Another site cannot post them either: cross-site posts are refused before any
+# view (app/core/form_tokens.py), and the cookie is SameSite=Lax.
+@csrf.exempt
 @bp.post("")
 def save():
     """Saving one's own settings leaves 长辈版: the page then shows exactly what was chosen."""
@@ -116,6 +122,7 @@ def save():
     return with_cookie(redirect(next_path), prefs)
 
 
+@csrf.exempt
 @bp.post("/elder")
 def elder():
     """One press turns 长辈版 on or off; the citizen's own settings are kept underneath."""

@@ -168,11 +168,15 @@ def body_attributes() -> dict:
         attributes.update(application_attributes(code))
     if g.get("offline_blank"):
         attributes["data-offline-blank"] = "1"
-    # Signed out, by the button or by the idle time-out (until someone signs in
-    # again): the device copy of whoever was signed in is deleted.
-    if request.endpoint == "account.signed_out" or (
-            not tags and session.get("expired_person_id")):
+    # Signed out by the button: the device copy of whoever was signed in is deleted.
+    # By the idle time-out (until someone signs in again): deleted too, unless it holds
+    # answers typed offline and not yet sent: those wait for the same person to sign in
+    # again and send them (a volunteer can be hours without signal), up to the
+    # days-long offline limit; another person signing in deletes them (offline.js).
+    if request.endpoint == "account.signed_out":
         attributes["data-offline-wipe"] = "1"
+    elif not tags and session.get("expired_person_id"):
+        attributes["data-offline-wipe"] = "idle"
     return attributes
 
 

@@ -6,9 +6,9 @@
  *   key that cannot be exported, made when someone signs in on this device;
  * - with the network back, 一键提交 sends each saved answer, in order, with its own
  *   idempotency key and a fresh form token, then opens check answers.
- * The device copy is deleted once sent, on sign-out or the idle time-out
- * (data-offline-wipe), when another person signs in, and data-offline-keep-days
- * after this device last reached the site signed in. */
+ * The device copy is deleted once sent, on sign-out, on the idle time-out unless it
+ * holds answers typed offline not yet sent (data-offline-wipe), when another person
+ * signs in, and data-offline-keep-days after this device last reached the site signed in. */
 (() => {
   'use strict';
   const d = document, b = d.body, ds = b.dataset, nav = navigator, C = crypto.subtle;
@@ -80,7 +80,8 @@
   async function loadMeta() {
     let m = await getMeta().catch(() => null);
     const limit = (+ds.offlineKeepDays || 3) * 864e5;
-    if (ds.offlineWipe || (m && Date.now() - m.seen > limit)) { await wipe(); m = null; }
+    const w = ds.offlineWipe, idle = w === 'idle' && !(await allEntries()).length;
+    if (w === '1' || idle || (m && Date.now() - m.seen > limit)) { await wipe(); m = null; }
     const owner = ds.offlineOwner;
     if (owner && (!m || m.owner !== owner)) {
       // Someone signed in: their own key; another person's device copy goes.

@@ -28,10 +28,10 @@ def test_search_query_text_is_never_in_the_reading_script(client):
     assert PLANTED not in str(sentences)
 
 
-def test_a_cookie_less_page_view_stores_no_reading_script_nor_anything_but_its_form_token(app):
-    """Each view by a new visitor (no cookie) leaves no reading script and no other row
-    in the front's database, except the session holding the CSRF token of the page's
-    长辈版 button (a form needs it; expired sessions are pruned)."""
+def test_a_cookie_less_page_view_stores_nothing(app):
+    """Each view by a new visitor (no cookie) leaves no reading script, no session and
+    no other row in the front's database (the 长辈版 button and the display settings
+    change only this browser's cookie: they need no form token, so no session)."""
     engine = app.extensions["front_store"].db.engine  # the sessions' store too
 
     def rows() -> dict:
@@ -42,17 +42,24 @@ def test_a_cookie_less_page_view_stores_no_reading_script_nor_anything_but_its_f
                     for table in tables.sorted_tables}
 
     before = rows()
-    for url in ("/", "/services/retirement", "/speech/help", f"/search?q={PLANTED}"):
+    for url in ("/", "/services/retirement", "/speech/help", f"/search?q={PLANTED}",
+                "/display"):
         response = app.test_client().get(url)
         assert response.status_code == 200 and "data-speech-player" in response.text
-    after = rows()
-    assert after["speech_script"] == []
-    if app.config["SESSION_TYPE"] == "sqlalchemy":  # else the sessions are in Redis
-        sessions = [app.session_interface.serializer.decode(row.data)
-                    for row in after.pop("sessions")]
-        assert sessions and all(set(data) == {"csrf_token"} for data in sessions)
-        before.pop("sessions")
-    assert after == before
+        assert "Set-Cookie" not in response.headers, (url, response.headers["Set-Cookie"])
+    assert rows() == before
+
+
+def test_elder_mode_and_display_settings_work_without_a_session_but_not_from_another_site(app):
+    visitor = app.test_client()
+    pressed = visitor.post("/display/elder", data={"on": "1", "next": "/services/retirement"})
+    assert pressed.status_code == 302 and "yiban_display" in pressed.headers["Set-Cookie"]
+    assert 'data-elder="on"' in visitor.get("/services/retirement").text
+    saved = visitor.post("/display", data={"text_size": "largest"})
+    assert saved.status_code == 302
+    for headers in ({"Sec-Fetch-Site": "cross-site"}, {"Origin": "https://evil.example"}):
+        refused = app.test_client().post("/display/elder", data={"on": "1"}, headers=headers)
+        assert refused.status_code == 400 and "Set-Cookie" not in refused.headers
 
 
 def audio_urls(client, page: str = "/speech/help") -> list[str]:
