@@ -10,13 +10,15 @@ from pathlib import Path
 from flask import current_app, g, redirect, request, url_for
 
 from werkzeug.datastructures import CombinedMultiDict, MultiDict
+from wtforms.validators import ValidationError
 
 from ..assisted.acting import acting_helper_id
 from ..core.auth import sign_in_url
 from ..core.deps import store
 from ..core.i18n import remember_choice
 from ..core.uploads import UploadUnreadable, store_upload
-from ..forms.builder import answer_value, build_form, is_blank, prefill_value
+from ..forms.builder import (answer_value, build_form, check_date, id_birth_date, is_blank,
+                             prefill_value)
 from ..platform import Question
 from .answers import display_answer
 from .bundles import MATTERS_KEY, always_done
@@ -104,12 +106,12 @@ def save_upload(upload) -> dict:
     return store_upload(upload, Path(current_app.config["UPLOAD_DIR"]))
 
 
-def save_sent_answer(page: QuestionPage):
+def save_sent_answer(page: QuestionPage, questions: list[Question]):
     """Check the sent answer and store it on the draft. Returns the form (with its
     errors) and whether the answer was saved, with the draft's answers now."""
     q, stored_file = page.question, page.stored_file
     form = build_form(q, page.stored, CombinedMultiDict((request.files, request.form)),
-                      has_stored_file=bool(stored_file))
+                      has_stored_file=bool(stored_file), answers=page.draft.answers)
     if not form.validate():
         return form, None
     try:
@@ -120,8 +122,27 @@ def save_sent_answer(page: QuestionPage):
     except UploadUnreadable as error:
         form.field.errors.append(error.message)
         return form, None
-    store().save_answers(page.draft.id, {page.key: value}, acted_by=page.acted_by)
-    return form, {**page.draft.answers, page.key: value}
+    answers = {**page.draft.answers, page.key: value}
+    saved = {page.key: value, **derived_from_id(questions, page.key, answers)}
+    store().save_answers(page.draft.id, saved, acted_by=page.acted_by)
+    return form, {**answers, **saved}
+
+
+def derived_from_id(questions: list[Question], key: str, answers: dict) -> dict:
+    """高龄津贴: a date of birth whose `from_id` names the ID question just answered is
+    taken from that number (which holds it) when it keeps the date's rules; else it
+    is asked, and its rules say what is wrong."""
+    derived = {}
+    for q in questions:
+        born = id_birth_date(q, answers, "from_id") if q.validation.get("from_id") == key else None
+        if born is None:
+            continue
+        try:
+            check_date(q, born, answers)
+        except ValidationError:
+            continue
+        derived[q.key] = born.isoformat()
+    return derived
 
 
 def form_to_show(page: QuestionPage) -> ShownForm:

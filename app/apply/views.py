@@ -18,7 +18,7 @@ from .answering import (QuestionPage, ShownForm, answer_without_sign_in, form_to
 from .answers import display_answer
 from .bundles import MATTERS_KEY, active_matters, by_topic
 from .drafts import language_switch
-from .journey import (active_questions, first_unanswered, load_service, next_url,
+from .journey import (active_questions, first_unanswered, from_id, load_service, next_url,
                       question_named, question_url)
 from .licences import from_licence
 
@@ -69,7 +69,7 @@ def question(code, key):
     if switch:
         return keep_for_language_switch(page, switch)
     if request.method == "POST":
-        form, answers = save_sent_answer(page)
+        form, answers = save_sent_answer(page, questions)
         if answers is not None:
             return redirect(next_url(code, questions, answers, key, page.back_to_check))
         shown = ShownForm(form)
@@ -139,6 +139,8 @@ def check_lines(q: Question, answers: dict) -> list[str]:
         return [_("None of these")]
     lines = display_answer(q, value, masked=acting_helper_id() is not None)
     fact = from_licence(q, value, g.user) if q.key in answers else None
+    if from_id(q, answers):
+        lines.append(_("Taken from your ID number"))
     if fact is not None:
         lines.append(_("Taken from your electronic licence: %(licence)s",
                        licence=licence_name(fact.licence_type)))
