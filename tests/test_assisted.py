@@ -132,6 +132,12 @@ def test_coming_from_a_service_the_scope_is_that_service_not_all(wang, app):
     assert re.search(r'value="chosen"[^>]*checked', form)
     assert re.search(r'value="retirement"[^>]*checked', form)
     assert not re.search(r'value="all"[^>]*checked', form)
+    confirm = post_with_csrf(wang, "/my/helpers/new", {
+        "helper": "HB1001", "scope": "chosen", "services": ["retirement"], "hours": "24"},
+        page=link).get_data(as_text=True)
+    assert "退休一件事" in text_of(confirm)
+    assert '<input type="hidden" name="services" value="retirement">' in confirm
+    assert translate(app, "All services") not in text_of(confirm)
     # Without a service nothing is chosen for the citizen: never all services by default.
     assert not re.search(r'value="(all|chosen)"[^>]*checked', wang.get("/my/helpers/new").get_data(as_text=True))
 

@@ -702,3 +702,20 @@ def test_a_childs_birth_date_must_fit_the_service_and_agree_with_the_childs_id(z
                                                  "child_birth_date-month": str(int(born[4:6])),
                                                  "child_birth_date-day": str(int(born[6:]))})
     assert response.status_code == 302
+
+
+def test_a_birth_date_left_behind_by_a_changed_id_number_stops_the_sending(zhang, app, platform):
+    from app.forms.identifiers import id_number_check_digit
+    walk_service(zhang, app, "childcare-subsidy")
+    first17 = f"110101{datetime.now().date() - timedelta(days=100):%Y%m%d}004"
+    other = first17 + id_number_check_digit(first17)
+    url = "/apply/childcare-subsidy/child_id_number?return=check"
+    assert answer_question(zhang, app, url, {"child_id_number": other}).status_code == 302
+    response = submit_check(zhang, "childcare-subsidy")
+    assert response.status_code == 200
+    born = datetime.strptime(other[6:14], "%Y%m%d").date()
+    assert error_summary_links(response.get_data(as_text=True)) == [(
+        "change-child_birth_date",
+        say(app, "The ID number you gave says %(date)s. Check this date or the ID number.",
+            date=format_date(born, "long", locale=DEFAULT_LOCALE)))]
+    assert platform.applications_of(ZHANG.id) == []
