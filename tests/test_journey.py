@@ -719,3 +719,18 @@ def test_a_birth_date_left_behind_by_a_changed_id_number_stops_the_sending(zhang
         say(app, "The ID number you gave says %(date)s. Check this date or the ID number.",
             date=format_date(born, "long", locale=DEFAULT_LOCALE)))]
     assert platform.applications_of(ZHANG.id) == []
+
+
+def test_a_birth_date_taken_from_an_id_number_is_asked_again_when_the_number_changes(
+        client, app):
+    from conftest import WANG
+    sign_in_as(client, ZHAO)
+    walk_service(client, app, "elderly-allowance")
+    assert draft_answers(app, ZHAO.id, "elderly-allowance")["birth_date"] == "1940-06-21"
+    # Corrected to a number whose holder is under 80: the date is not taken from it,
+    # and the one taken from the old number goes, so it is asked (and its rules apply).
+    response = answer_question(client, app,
+                               "/apply/elderly-allowance/id_number?correct=1&return=check",
+                               {"id_number": WANG.id_number})
+    assert path_of(response.location) == "/apply/elderly-allowance/birth_date?return=check"
+    assert "birth_date" not in draft_answers(app, ZHAO.id, "elderly-allowance")

@@ -23,7 +23,7 @@ from ..platform import Question
 from .answers import display_answer
 from .bundles import MATTERS_KEY, always_done
 from .drafts import KEPT_FOR, keep_unsaved_answers, language_switch, posted_answer_data
-from .journey import active_questions, back_url, question_url
+from .journey import active_questions, back_url, from_id, question_url
 from .licences import LicenceFact, from_licence, licence_fact
 
 
@@ -123,26 +123,32 @@ def save_sent_answer(page: QuestionPage, questions: list[Question]):
         form.field.errors.append(error.message)
         return form, None
     answers = {**page.draft.answers, page.key: value}
-    saved = {page.key: value, **derived_from_id(questions, page.key, answers)}
-    store().save_answers(page.draft.id, saved, acted_by=page.acted_by)
-    return form, {**answers, **saved}
+    derived, stale = derived_from_id(questions, page.key, page.draft.answers, answers)
+    saved = {page.key: value, **derived}
+    store().save_answers(page.draft.id, saved, acted_by=page.acted_by, forget=stale)
+    return form, {k: v for k, v in {**answers, **saved}.items() if k not in stale}
 
 
-def derived_from_id(questions: list[Question], key: str, answers: dict) -> dict:
+def derived_from_id(questions: list[Question], key: str, before: dict, answers: dict):
     """高龄津贴: a date of birth whose `from_id` names the ID question just answered is
     taken from that number (which holds it) when it keeps the date's rules; else it
-    is asked, and its rules say what is wrong."""
-    derived = {}
+    is asked, and its rules say what is wrong. Returns the derived answers, and the
+    keys of dates taken from the number before that no longer hold (to ask again)."""
+    derived, stale = {}, set()
     for q in questions:
-        born = id_birth_date(q, answers, "from_id") if q.validation.get("from_id") == key else None
-        if born is None:
+        if q.validation.get("from_id") != key:
             continue
+        born = id_birth_date(q, answers, "from_id")
         try:
+            if born is None:
+                raise ValidationError("not a valid ID number")
             check_date(q, born, answers)
         except ValidationError:
+            if from_id(q, before):
+                stale.add(q.key)
             continue
         derived[q.key] = born.isoformat()
-    return derived
+    return derived, frozenset(stale)
 
 
 def form_to_show(page: QuestionPage) -> ShownForm:
