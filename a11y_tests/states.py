@@ -363,15 +363,22 @@ def grant_unknown_helper(page, seed):
     submit(page)
 
 
-def grant_helper_beside(page, seed):
+def grant_helper_confirm(page, seed):
+    """The confirm step: who the helper is, before anything is granted."""
     page.goto("/my/helpers/new")
     fill(page, {"helper": HELPER_BESIDE[seed.js].code})
+    page.locator("input[name=scope][value=all]").check()
     submit(page)
 
 
 def open_first_visit(page, seed):
     page.goto("/my/access-log")
     page.locator("main .visit summary").first.click()
+
+
+def grant_helper_beside(page, seed):
+    grant_helper_confirm(page, seed)
+    submit(page, "main form button[name=confirm]")
 
 
 def end_helper_beside(page, seed):
@@ -442,6 +449,8 @@ STATES += [
           errors=True),
     State("helpers-authorise-unknown", "applicant", "/my/helpers/new", grant_unknown_helper,
           errors=True),
+    State("helpers-authorise-confirm", "applicant", "/my/helpers/new", grant_helper_confirm,
+          shows=(("main button[name=confirm]", (1, 1)),)),
     State("helpers-authorised", "applicant", "/my/helpers", grant_helper_beside,
           shows=(STATUS,)),
     State("helpers-ended", "applicant", "/my/helpers", end_helper_beside, shows=(STATUS,)),

@@ -478,6 +478,18 @@ VALID_ANSWERS = {
 }
 
 
+def _child_id_number() -> str:
+    """A valid ID number of a child born a year ago (the childcare subsidy is for
+    children under 3, and the child's birth date must agree with it)."""
+    from app.forms.identifiers import id_number_check_digit
+    first17 = f"110101{date.today() - timedelta(days=365):%Y%m%d}002"
+    return first17 + id_number_check_digit(first17)
+
+
+# Answers by question key, where any answer of the type would not do.
+VALID_BY_KEY = {"child_id_number": _child_id_number()}
+
+
 def valid_answer(question, html: str) -> dict:
     """Form data answering `question` validly, using the input names on its page.
     Radios and checkboxes pick their first option; a file question uploads a PNG."""
@@ -493,13 +505,17 @@ def valid_answer(question, html: str) -> dict:
         return {key: first}
     if kind == "date":
         parts = _future_date() if question.validation.get("date") == "future" else _past_date()
+        if question.validation.get("birth_date_of") in VALID_BY_KEY:
+            from app.forms.identifiers import id_number_birth_date
+            born = id_number_birth_date(VALID_BY_KEY[question.validation["birth_date_of"]])
+            parts = {"year": str(born.year), "month": str(born.month), "day": str(born.day)}
         data = {f"{key}-{part}": value for part, value in parts.items()}
     elif kind == "address":
         data = {f"{key}-{part}": value for part, value in VALID_ANSWERS["address"].items()}
     elif kind == "file":
         data = {key: (io.BytesIO(PNG_BYTES), "photo.png")}
     else:
-        data = {key: VALID_ANSWERS[kind]}
+        data = {key: VALID_BY_KEY.get(key, VALID_ANSWERS[kind])}
     missing = set(data) - names
     assert not missing, f"question {key} has no inputs named {missing}"
     return data

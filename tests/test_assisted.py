@@ -3,6 +3,7 @@ consent only, with both identities on the record and every look in the access lo
 from __future__ import annotations
 
 import re
+from html import unescape
 
 import pytest
 
@@ -91,13 +92,54 @@ def test_the_helper_pages_need_a_helper_sign_in(client, wang):
 # ---- consent from the citizen's account ---------------------------------------------
 def test_a_citizen_authorises_a_helper_who_then_sees_them_on_the_worklist(wang, zhou):
     response = post_with_csrf(wang, "/my/helpers/new",
-                              {"helper": "HB1001", "scope": "all", "hours": "168"})
+                              {"helper": "HB1001", "scope": "all", "hours": "168", "confirm": "1"})
     assert path_of(response.location) == "/my/helpers"
     listing = text_of(wang.get("/my/helpers").get_data(as_text=True))
     assert ZHOU.name in listing
     worklist = zhou.get("/helper/").get_data(as_text=True)
     assert WANG_MASKED in worklist and WANG.name not in worklist
     assert mask_id_number(WANG.id_number) in joined(worklist) and WANG.id_number not in worklist
+
+
+def test_after_the_code_the_citizen_sees_who_that_is_and_nothing_is_granted_yet(wang, app):
+    response = post_with_csrf(wang, "/my/helpers/new",
+                              {"helper": "hb1001", "scope": "all", "hours": "168"})
+    html = response.get_data(as_text=True)
+    page = text_of(html)
+    assert response.status_code == 200
+    assert title(html).startswith(translate(app, "Is this your helper?"))
+    for fact in (ZHOU.name, "长沙市芙蓉区示例街道示例社区", translate(app, "community grid worker"),
+                 translate(app, "All services"), translate(app, "7 days")):
+        assert fact in page
+    assert app.extensions["consents"].authorisations_of_citizen(WANG.id) == []
+    # A plain form confirms it (no script needed); the back link changes the code.
+    confirm = re.search(r'<form method="post".*?</form>', html, re.S).group(0)
+    assert re.search(r'<button[^>]*name="confirm" value="1"', confirm)
+    fields = dict(re.findall(r'<input type="hidden" name="(\w+)" value="([^"]*)"', confirm))
+    response = wang.post("/my/helpers/new", data=fields | {"confirm": "1", "csrf_token": csrf_token(html)})
+    assert path_of(response.location) == "/my/helpers"
+    [authorisation] = app.extensions["consents"].authorisations_of_citizen(WANG.id)
+    assert (authorisation.helper_id, authorisation.services) == (ZHOU.id, None)
+    back = re.search(r'<a class="back-link" href="([^"]+)"', html).group(1)
+    form = wang.get(unescape(back)).get_data(as_text=True)
+    assert 'value="hb1001"' in form and re.search(r'value="168"[^>]*checked', form)
+
+
+def test_coming_from_a_service_the_scope_is_that_service_not_all(wang, app):
+    service_page = wang.get("/services/retirement").get_data(as_text=True)
+    link = re.search(r'href="(/my/helpers/new\?service=retirement)"', service_page).group(1)
+    form = wang.get(link).get_data(as_text=True)
+    assert re.search(r'value="chosen"[^>]*checked', form)
+    assert re.search(r'value="retirement"[^>]*checked', form)
+    assert not re.search(r'value="all"[^>]*checked', form)
+    confirm = post_with_csrf(wang, "/my/helpers/new", {
+        "helper": "HB1001", "scope": "chosen", "services": ["retirement"], "hours": "24"},
+        page=link).get_data(as_text=True)
+    assert "退休一件事" in text_of(confirm)
+    assert '<input type="hidden" name="services" value="retirement">' in confirm
+    assert translate(app, "All services") not in text_of(confirm)
+    # Without a service nothing is chosen for the citizen: never all services by default.
+    assert not re.search(r'value="(all|chosen)"[^>]*checked', wang.get("/my/helpers/new").get_data(as_text=True))
 
 
 def test_authorising_an_unknown_helper_says_so_and_keeps_the_answers(wang):

@@ -66,6 +66,22 @@ def test_optional_matters_are_offered_first_with_plain_help(zhang, app, platform
     assert "企业职工基本养老保险待遇申领" in text_of(html)
 
 
+def test_the_service_page_explains_each_matter_as_the_choice_does(client, app, platform):
+    html = client.get("/services/retirement").get_data(as_text=True)
+    page = text_of(html)
+    for matter in platform.service("retirement", DEFAULT_LOCALE).matters:
+        if matter.help:  # 视同缴费年限认定 and the others a citizen may not know
+            assert f"{matter.name} – " in page and str(matter.help) in page
+
+
+def test_a_file_question_states_its_size_limit_once(zhang, app):
+    zhang.get("/apply/disability")
+    for code, key in (("disability", "photo"), ("remote-medical-filing", "residence_proof")):
+        html = zhang.get(f"/apply/{code}/{key}").get_data(as_text=True)
+        main = text_of(html.split("<main", 1)[1])
+        assert main.count("MB") == 1, main
+
+
 def test_the_matters_page_needs_no_choice(zhang, app):
     asked = walk_service(zhang, app, "retirement", NONE_CHOSEN)
     assert asked == ["matters", "full_name", "id_number", "mobile", "retire_kind",

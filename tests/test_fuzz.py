@@ -76,7 +76,8 @@ EXCLUDED = {
 # Query parameters the app reads, and the GET routes they are sent to (every GET route
 # also gets them all, and junk names besides).
 QUERY_PARAMS = ("next", "expired", "q", "return", "correct", "rate", "withdrawn",
-                "answered", "rated", "page")
+                "answered", "rated", "page",
+                "service", "helper")  # the helper form: its starting scope, and back from its confirm step
 
 
 # ---- strategies -------------------------------------------------------------------------
@@ -621,17 +622,23 @@ def test_rating_is_clean_or_refused(world, data):
 @given(data=st.data())
 def test_grant_gives_nothing_for_junk(world, data):
     fields = {"helper": data.draw(field("HB1002")), "scope": data.draw(field("all", "chosen")),
-              "services": data.draw(field("retirement")), "hours": data.draw(field("4", "720"))}
+              "services": data.draw(field("retirement")), "hours": data.draw(field("4", "720")),
+              "confirm": data.draw(field("1"))}
     before = authorisation_count(world)
     response, mode = fuzz_post(world, data, "citizen", "/my/helpers/new", fields)
     if response.status_code == 302:
         assert mode in ("valid", "twice") and authorisation_count(world) == before + 1
+        assert fields["confirm"] == "1", "granted without the confirm step"
         newest = world["consents"].authorisations_of_citizen(WANG.id)
         assert all(set(a.services or ()) <= {"retirement"} for a in newest)
         assert {a.helper_id for a in newest} <= {ZHOU.id, "wu-jing"}
     else:
         assert authorisation_count(world) == before
-        assert_refused(world, response, mode)
+        html = response.get_data(as_text=True)
+        if mode in ("valid", "twice") and 'name="confirm" value="1"' in html:
+            assert not error_summary_links(html)  # the confirm step: who the helper is
+        else:
+            assert_refused(world, response, mode)
 
 
 @FUZZ

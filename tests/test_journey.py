@@ -266,12 +266,14 @@ def test_sent_application_is_listed_under_my_applications(zhang, app):
 def test_single_matter_elderly_allowance_end_to_end(client, app, platform):
     sign_in_as(client, ZHAO)
     asked = walk_service(client, app, "elderly-allowance")
-    assert asked == ["full_name", "id_number", "birth_date", "home_address", "bank_account",
+    # The birth date is in the confirmed ID number: not asked again.
+    assert asked == ["full_name", "id_number", "home_address", "bank_account",
                      "contact_preference"]
     rows = check_rows(client.get("/apply/elderly-allowance/check").get_data(as_text=True))
     label = labels(app, "elderly-allowance")
-    assert rows[label["birth_date"]] == format_date(datetime(1944, 5, 6).date(), "long",
-                                                    locale=DEFAULT_LOCALE)
+    assert rows[label["birth_date"]] == " ".join((
+        format_date(datetime(1940, 6, 21).date(), "long", locale=DEFAULT_LOCALE),
+        translate(app, "Taken from your ID number")))
     assert rows[label["contact_preference"]] == "发短信"
     response = submit_check(client, "elderly-allowance")
     number = APPLICATION_NUMBER.search(response.location).group(0)
@@ -663,3 +665,71 @@ def test_reject_reason_and_each_step_show_in_the_timeline_on_the_detail_page(zha
                  translate(app, "Not approved")):
         assert step in html
     assert f"{translate(app, 'Reason:')} 缴费年限不足15年" in html
+
+
+# ---- answers that cannot be right (a child's birth date) -------------------------------------
+def test_a_childs_birth_date_must_fit_the_service_and_agree_with_the_childs_id(zhang, app):
+    from conftest import VALID_BY_KEY
+    zhang.get("/apply/childcare-subsidy")
+    for key in ("child_name", "child_id_number"):
+        assert answer_question(zhang, app, f"/apply/childcare-subsidy/{key}").status_code == 302
+    url = "/apply/childcare-subsidy/child_birth_date"
+
+    def refused(year, month, day):
+        response = answer_question(zhang, app, url, {"child_birth_date-year": year,
+                                                     "child_birth_date-month": month,
+                                                     "child_birth_date-day": day})
+        assert response.status_code == 200
+        html = response.get_data(as_text=True)
+        [(target, message)] = error_summary_links(html)
+        assert target.startswith("child_birth_date")
+        assert text_of(html).count(message) >= 2  # in the summary and beside the field
+        for name, value in (("year", year), ("month", month), ("day", day)):
+            assert re.search(rf'name="child_birth_date-{name}"[^>]*value="{value}"', html) or \
+                re.search(rf'value="{value}"[^>]*name="child_birth_date-{name}"', html)
+        return message
+
+    assert refused("1900", "1", "1") == say(
+        app, "This service is for children under %(num)d year old",
+        "This service is for children under %(num)d years old", 3)
+    born = VALID_BY_KEY["child_id_number"][6:14]
+    other = datetime.strptime(born, "%Y%m%d") - timedelta(days=1)
+    assert refused(str(other.year), str(other.month), str(other.day)) == say(
+        app, "The ID number you gave says %(date)s. Check this date or the ID number.",
+        date=format_date(datetime.strptime(born, "%Y%m%d").date(), "long", locale=DEFAULT_LOCALE))
+    response = answer_question(zhang, app, url, {"child_birth_date-year": born[:4],
+                                                 "child_birth_date-month": str(int(born[4:6])),
+                                                 "child_birth_date-day": str(int(born[6:]))})
+    assert response.status_code == 302
+
+
+def test_a_birth_date_left_behind_by_a_changed_id_number_stops_the_sending(zhang, app, platform):
+    from app.forms.identifiers import id_number_check_digit
+    walk_service(zhang, app, "childcare-subsidy")
+    first17 = f"110101{datetime.now().date() - timedelta(days=100):%Y%m%d}004"
+    other = first17 + id_number_check_digit(first17)
+    url = "/apply/childcare-subsidy/child_id_number?return=check"
+    assert answer_question(zhang, app, url, {"child_id_number": other}).status_code == 302
+    response = submit_check(zhang, "childcare-subsidy")
+    assert response.status_code == 200
+    born = datetime.strptime(other[6:14], "%Y%m%d").date()
+    assert error_summary_links(response.get_data(as_text=True)) == [(
+        "change-child_birth_date",
+        say(app, "The ID number you gave says %(date)s. Check this date or the ID number.",
+            date=format_date(born, "long", locale=DEFAULT_LOCALE)))]
+    assert platform.applications_of(ZHANG.id) == []
+
+
+def test_a_birth_date_taken_from_an_id_number_is_asked_again_when_the_number_changes(
+        client, app):
+    from conftest import WANG
+    sign_in_as(client, ZHAO)
+    walk_service(client, app, "elderly-allowance")
+    assert draft_answers(app, ZHAO.id, "elderly-allowance")["birth_date"] == "1940-06-21"
+    # Corrected to a number whose holder is under 80: the date is not taken from it,
+    # and the one taken from the old number goes, so it is asked (and its rules apply).
+    response = answer_question(client, app,
+                               "/apply/elderly-allowance/id_number?correct=1&return=check",
+                               {"id_number": WANG.id_number})
+    assert path_of(response.location) == "/apply/elderly-allowance/birth_date?return=check"
+    assert "birth_date" not in draft_answers(app, ZHAO.id, "elderly-allowance")

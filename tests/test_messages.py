@@ -197,7 +197,8 @@ def test_the_sender_is_pluggable(monkeypatch, tmp_path):
 # ---- consent changes ------------------------------------------------------------------------------
 def test_authorising_and_ending_a_helper_are_messages_and_texts(client, app):
     sign_in_as(client, WANG)
-    post_with_csrf(client, "/my/helpers/new", {"helper": "HB1001", "scope": "all", "hours": "24"})
+    post_with_csrf(client, "/my/helpers/new",
+                   {"helper": "HB1001", "scope": "all", "hours": "24", "confirm": "1"})
     [authorisation] = app.extensions["consents"].authorisations_of_citizen(WANG.id)
     page = client.get("/my/helpers").get_data(as_text=True)
     client.post(f"/my/helpers/{authorisation.id}/end", data={"csrf_token": csrf_token(page)})
@@ -205,9 +206,59 @@ def test_authorising_and_ending_a_helper_are_messages_and_texts(client, app):
     assert "周建华" in text_of(html)  # the citizen sees who, in full
     kinds = [m.kind for m in centre(app).messages_of(WANG.id) if m.kind.startswith("consent")]
     assert kinds == ["consent_ended", "consent_granted"]
-    bodies = [t.body for t in outbox(app) if "周" in t.body]
-    assert len(bodies) == 2 and all("王**" in b and "周**" in b for b in bodies)
-    assert not any("周建华" in b or "王秀英" in b for b in bodies)
+    granted, ended = [t.body for t in reversed(outbox(app)) if "周" in t.body]
+    # The helper named in full with their organisation; the citizen's own name masked.
+    assert all("王**" in b and "周建华" in b and "长沙市芙蓉区示例街道示例社区" in b
+               for b in (granted, ended))
+    assert not any("王秀英" in b for b in (granted, ended))
+    not_you = say(app, "Not you? Call %(hotline)s at once.", hotline="12345")
+    assert not_you in granted and not_you not in ended
+
+
+# ---- what a helper does in the citizen's name ---------------------------------------------------
+def helper_texts(app):
+    return [t.body for t in outbox(app) if "周建华" in t.body]
+
+
+def zhou_in_full(app):
+    return say(app, "%(name)s (%(kind)s, %(organisation)s)", name="周建华",
+               kind=say(app, "community grid worker"), organisation="长沙市芙蓉区示例街道示例社区")
+
+
+def test_a_helper_submitting_for_the_citizen_texts_them_once(app, client):
+    helper = act_for_wang(app, client)
+    number = apply_and_submit(helper, app, "disability-card-renewal")
+    centre(app).sync()
+    centre(app).sync()  # read twice: still one text
+    [body] = helper_texts(app)
+    spaced = " ".join((number[:2], number[2:6], number[6:10], number[10:]))
+    assert body == say(app, "[Yiban] %(name)s: %(title)s. Sign in to Yiban to see more.",
+                       name="王**", title=say(
+                           app, "%(helper)s sent application %(number)s (%(service)s) for you",
+                           helper=zhou_in_full(app),
+                           number=spaced, service="残疾人证换领")) + " " + say(
+        app, "Not you? Call %(hotline)s at once.", hotline="12345")
+
+
+def test_a_helper_withdrawing_for_the_citizen_texts_them(app, client):
+    helper = act_for_wang(app, client)
+    number = apply_and_submit(helper, app, "disability-card-renewal")
+    post_with_csrf(helper, f"/my/applications/{number}/withdraw")
+    centre(app).sync()
+    assert len(helper_texts(app)) == 2
+    assert say(app, "%(helper)s withdrew application %(number)s (%(service)s) for you",
+               helper=zhou_in_full(app),
+               number=" ".join((number[:2], number[2:6], number[6:10], number[10:])),
+               service="残疾人证换领") in helper_texts(app)[0]
+
+
+def test_the_citizens_own_submit_sends_no_helper_text(app, client):
+    sign_in_as(client, WANG)
+    apply_and_submit(client, app, "disability-card-renewal")
+    centre(app).sync()
+    not_you = say(app, "Not you? Call %(hotline)s at once.", hotline="12345")
+    assert [m.kind for m in centre(app).messages_of(WANG.id)].count("submitted") == 1
+    assert not any(not_you in t.body for t in outbox(app)) and helper_texts(app) == []
 
 
 # ---- reminders --------------------------------------------------------------------------------------

@@ -136,3 +136,20 @@ def test_detail_page_shows_each_department_with_its_status_and_promised_date(
 def test_my_applications_shows_the_whole_status(zhang, app, number):
     cli(app, "advance", number)
     assert translate(app, "Accepted") in text_of(zhang.get("/my/").get_data(as_text=True))
+
+
+def test_a_refused_part_says_what_to_do_and_the_top_status_is_not_in_progress(
+        zhang, app, platform, number):
+    cli(app, "advance", number)
+    cli(app, "advance", number, "--part", "医保", "--reject", "缴费记录不完整")
+    assert platform.application(number, ZHANG.id).status == "in_progress"  # the platform's
+    html = zhang.get(f"/my/applications/{number}").get_data(as_text=True)
+    top = text_of(html.split('class="card part"')[0])
+    assert say(app, "Partly not approved") in top and translate(app, "In progress") not in top
+    cards = {text_of(card).split(" ")[0]: card for card in html.split('class="card part"')[1:]}
+    refused = cards["医保"]
+    assert say(app, "What you can do") in text_of(refused)
+    # The department's own line and 12345, each a number a phone can call.
+    assert 'href="tel:12393"' in refused and 'href="tel:12345"' in refused
+    assert not any(say(app, "What you can do") in text_of(c) for d, c in cards.items() if d != "医保")
+    assert say(app, "Partly not approved") in text_of(zhang.get("/my/").get_data(as_text=True))

@@ -9,18 +9,20 @@ from functools import cached_property
 from flask import g, redirect, request, url_for
 
 from werkzeug.datastructures import CombinedMultiDict, MultiDict
+from wtforms.validators import ValidationError
 
 from ..assisted.acting import acting_helper_id
 from ..core.auth import sign_in_url
 from ..core.deps import store
 from ..core.i18n import remember_choice
 from ..core.uploads import UploadRefused, discard_replaced, store_upload
-from ..forms.builder import answer_value, build_form, is_blank, prefill_value
+from ..forms.builder import (answer_value, build_form, check_date, id_birth_date, is_blank,
+                             prefill_value)
 from ..platform import Question
 from .answers import display_answer
 from .bundles import MATTERS_KEY, always_done
 from .drafts import KEPT_FOR, keep_unsaved_answers, language_switch, posted_answer_data
-from .journey import active_questions, back_url, question_url
+from .journey import active_questions, back_url, from_id, question_url
 from .licences import LicenceFact, from_licence, licence_fact
 
 
@@ -104,12 +106,12 @@ def save_upload(upload, replacing: dict | None = None) -> dict:
     return store_upload(upload, g.user.id, replacing)
 
 
-def save_sent_answer(page: QuestionPage):
+def save_sent_answer(page: QuestionPage, questions: list[Question]):
     """Check the sent answer and store it on the draft. Returns the form (with its
     errors) and whether the answer was saved, with the draft's answers now."""
     q, stored_file = page.question, page.stored_file
     form = build_form(q, page.stored, CombinedMultiDict((request.files, request.form)),
-                      has_stored_file=bool(stored_file))
+                      has_stored_file=bool(stored_file), answers=page.draft.answers)
     if not form.validate():
         return form, None
     try:
@@ -121,9 +123,34 @@ def save_sent_answer(page: QuestionPage):
     except UploadRefused as error:
         form.field.errors.append(error.message)
         return form, None
-    store().save_answers(page.draft.id, {page.key: value}, acted_by=page.acted_by)
+    answers = {**page.draft.answers, page.key: value}
+    derived, stale = derived_from_id(questions, page.key, page.draft.answers, answers)
+    saved = {page.key: value, **derived}
+    store().save_answers(page.draft.id, saved, acted_by=page.acted_by, forget=stale)
     discard_replaced(stored_file, value)
-    return form, {**page.draft.answers, page.key: value}
+    return form, {k: v for k, v in {**answers, **saved}.items() if k not in stale}
+
+
+def derived_from_id(questions: list[Question], key: str, before: dict, answers: dict):
+    """高龄津贴: a date of birth whose `from_id` names the ID question just answered is
+    taken from that number (which holds it) when it keeps the date's rules; else it
+    is asked, and its rules say what is wrong. Returns the derived answers, and the
+    keys of dates taken from the number before that no longer hold (to ask again)."""
+    derived, stale = {}, set()
+    for q in questions:
+        if q.validation.get("from_id") != key:
+            continue
+        born = id_birth_date(q, answers, "from_id")
+        try:
+            if born is None:
+                raise ValidationError("not a valid ID number")
+            check_date(q, born, answers)
+        except ValidationError:
+            if from_id(q, before):
+                stale.add(q.key)
+            continue
+        derived[q.key] = born.isoformat()
+    return derived, frozenset(stale)
 
 
 def form_to_show(page: QuestionPage) -> ShownForm:

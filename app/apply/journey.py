@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import abort, url_for
 
 from ..core.deps import locale, platform
+from ..forms.builder import id_birth_date
 from ..platform import Question, condition_holds
 from .bundles import journey
 
@@ -38,6 +39,19 @@ def active_questions(questions: list[Question], answers: dict) -> list[Question]
     return [q for q in questions if is_shown(q, answers)]
 
 
+def from_id(question: Question, answers: dict) -> bool:
+    """A date of birth taken from the confirmed ID number (`from_id`): not asked again."""
+    born = id_birth_date(question, answers, "from_id")
+    return born is not None and answers.get(question.key) == born.isoformat()
+
+
+def asked_questions(questions: list[Question], answers: dict, current: str) -> list[Question]:
+    """The pages a citizen goes through from `current`: the active questions less
+    what was derived."""
+    return [q for q in active_questions(questions, answers)
+            if q.key == current or not from_id(q, answers)]
+
+
 def first_unanswered(questions, answers, required_only=False) -> Question | None:
     """The first question shown but never answered (an optional one answered blank
     counts as answered)."""
@@ -58,7 +72,7 @@ def next_url(code, questions, answers, current_key, back_to_check) -> str:
         if missing is None:
             return url_for("apply.check", code=code)
         return question_url(code, missing.key, back_to_check=True)
-    active = active_questions(questions, answers)
+    active = asked_questions(questions, answers, current_key)
     keys = [q.key for q in active]
     position = keys.index(current_key) if current_key in keys else -1
     if position + 1 < len(active):
@@ -69,7 +83,7 @@ def next_url(code, questions, answers, current_key, back_to_check) -> str:
 def back_url(code, questions, answers, current_key, back_to_check) -> str:
     if back_to_check:
         return url_for("apply.check", code=code)
-    keys = [q.key for q in active_questions(questions, answers)]
+    keys = [q.key for q in asked_questions(questions, answers, current_key)]
     position = keys.index(current_key) if current_key in keys else 0
     if position == 0:
         return url_for("catalogue.service", code=code)

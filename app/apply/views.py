@@ -9,7 +9,7 @@ from ..assisted.acting import acting_helper_id
 from ..core.auth import login_required
 from ..core.deps import outbox, store
 from ..core.templating import licence_name
-from ..forms.builder import build_form, is_blank
+from ..forms.builder import build_form, id_birth_date, is_blank, not_the_id_birth_date_message
 from ..forms.fields import CompoundField
 from ..outbox import PENDING
 from ..platform import Question
@@ -18,7 +18,7 @@ from .answering import (QuestionPage, ShownForm, answer_without_sign_in, form_to
 from .answers import display_answer
 from .bundles import MATTERS_KEY, active_matters, by_topic
 from .drafts import language_switch
-from .journey import (active_questions, first_unanswered, load_service, next_url,
+from .journey import (active_questions, first_unanswered, from_id, load_service, next_url,
                       question_named, question_url)
 from .licences import from_licence
 
@@ -69,7 +69,7 @@ def question(code, key):
     if switch:
         return keep_for_language_switch(page, switch)
     if request.method == "POST":
-        form, answers = save_sent_answer(page)
+        form, answers = save_sent_answer(page, questions)
         if answers is not None:
             return redirect(next_url(code, questions, answers, key, page.back_to_check))
         shown = ShownForm(form)
@@ -112,7 +112,7 @@ def check(code):
         return redirect(url_for("apply.start", code=code))
 
     active = active_questions(questions, draft.answers)
-    missing = [q for q in active if q.required and q.key not in draft.answers]
+    missing = [q for q in active if answer_problem(q, draft.answers)]
     if request.method == "POST" and not missing:
         answers = {q.key: draft.answers[q.key] for q in active if q.key in draft.answers}
         # Stored first, then sent (app/outbox): a platform fault loses nothing.
@@ -122,7 +122,7 @@ def check(code):
     # A helper sees identifiers masked; the citizen checks their own in full.
     change_rows = [(q, check_lines(q, draft.answers), question_url(code, q.key, back_to_check=True))
                    for q in active]
-    errors = [(f"change-{q.key}", _("Answer the question “%(question)s”", question=q.label))
+    errors = [(f"change-{q.key}", answer_problem(q, draft.answers))
               for q in missing] if request.method == "POST" else []
     return render_template("apply/check.html", service=service, change_rows=change_rows,
                            groups=by_topic(service, change_rows) if service.is_bundle else None,
@@ -132,6 +132,17 @@ def check(code):
                            back=question_url(code, active[-1].key))
 
 
+def answer_problem(q: Question, answers: dict) -> str | None:
+    """Why the application cannot be sent yet because of this question: unanswered,
+    or a birth date that no longer agrees with an ID number changed since."""
+    if q.key not in answers:
+        return _("Answer the question “%(question)s”", question=q.label) if q.required else None
+    born = id_birth_date(q, answers)
+    if born is not None and answers[q.key] != born.isoformat():
+        return not_the_id_birth_date_message(born)
+    return None
+
+
 def check_lines(q: Question, answers: dict) -> list[str]:
     """An answer on check answers, saying so when it came from an electronic licence."""
     value = answers.get(q.key)
@@ -139,6 +150,8 @@ def check_lines(q: Question, answers: dict) -> list[str]:
         return [_("None of these")]
     lines = display_answer(q, value, masked=acting_helper_id() is not None)
     fact = from_licence(q, value, g.user) if q.key in answers else None
+    if from_id(q, answers):
+        lines.append(_("Taken from your ID number"))
     if fact is not None:
         lines.append(_("Taken from your electronic licence: %(licence)s",
                        licence=licence_name(fact.licence_type)))

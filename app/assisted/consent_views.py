@@ -2,7 +2,7 @@
 and 谁查看或办理了我的信息, the log of everyone else who saw or changed their data."""
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, g, redirect, render_template, url_for
+from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _, lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import StringField
@@ -28,7 +28,6 @@ class GrantForm(FlaskForm):
                          validators=[InputRequired(_l("Enter the helper's code or mobile number"))])
     scope = radio_field(_l("Which services may they apply for?"),
                         [("all", _l("All services")), ("chosen", _l("Only the services I choose"))],
-                        default="all",
                         message=_l("Choose which services the helper may apply for"))
     # Its choices are the platform's services, set on the form in the request.
     services = checkboxes_field(_l("Services they may apply for"),
@@ -49,11 +48,28 @@ def authorisations():
                            services={s.code: s for s in platform().services(locale())})
 
 
+def starting_form(services) -> GrantForm:
+    """The form as first shown: what the back link of the confirm step carries, and,
+    when the citizen came from a service, that service alone as the scope (never all
+    services by default)."""
+    code = request.args.get("service")
+    scope = {"scope": "chosen", "services": [code]} if code in {s.code for s in services} else {}
+    return GrantForm(formdata=request.args if "helper" in request.args else None, **scope)
+
+
+def change_url(form) -> str:
+    """Back from the confirm step to the form, everything typed kept."""
+    return url_for("consent.grant", helper=form.helper.data, scope=form.scope.data,
+                   services=form.services.data, hours=form.hours.data)
+
+
 @bp.route("/helpers/new", methods=["GET", "POST"])
 @citizen_required
 def grant():
+    """Two steps: the code typed, then who that is (name, organisation, kind) and
+    what they may do, confirmed with a button. Nothing is granted before that."""
     services = platform().services(locale())
-    form = GrantForm()
+    form = GrantForm() if request.method == "POST" else starting_form(services)
     form.services.choices = [SelectChoice(s.code, s.name) for s in services]
     if form.validate_on_submit():
         helper = platform().find_helper(form.helper.data)
@@ -62,6 +78,10 @@ def grant():
             form.helper.errors.append(_("There is no helper with this code or mobile number. Check it with your helper."))
         elif form.scope.data == "chosen" and not chosen:
             form.services.errors.append(_("Choose at least one service, or choose “All services”."))
+        elif request.form.get("confirm") != "1":
+            return render_template("assisted/grant_confirm.html", form=form, helper=helper,
+                                   chosen=[s for s in services if s.code in chosen],
+                                   change_url=change_url(form))
         else:
             authorisation = consents().grant(
                 g.user.id, helper.id, chosen if form.scope.data == "chosen" else None,

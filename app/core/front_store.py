@@ -130,12 +130,15 @@ class FrontStore:
             return s.scalar(select(Draft).where(Draft.owner_id == owner_id,
                                                 Draft.submission_key == submission_key))
 
-    def save_answers(self, draft_id: int, answers: dict, acted_by: str | None = None) -> None:
-        """Save validated answers; they replace whatever was pending for those questions."""
+    def save_answers(self, draft_id: int, answers: dict, acted_by: str | None = None,
+                     forget: frozenset = frozenset()) -> None:
+        """Save validated answers; they replace whatever was pending for those questions.
+        The answers of `forget` go (an answer derived from one that changed)."""
         with self.db.session() as s:
             draft = s.get(Draft, draft_id)
             draft.acted_by = acted_by
-            draft.answers = {**draft.answers, **answers}
+            draft.answers = {k: v for k, v in {**draft.answers, **answers}.items()
+                             if k not in forget}
             draft.pending = {k: v for k, v in draft.pending.items() if k not in answers}
             draft.updated_at = utcnow()
 

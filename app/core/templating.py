@@ -31,7 +31,19 @@ STATUS_LABELS = {
     # citizen to send more (补正).
     "in_review": _l("In review"),
     "supplement": _l("Waiting for you"),
+    # Shown, not kept: an open application one of whose parts was refused.
+    "partly_rejected": _l("Partly not approved"),
 }
+STILL_OPEN = ("submitted", "accepted", "in_progress")
+
+
+def shown_status(application) -> str:
+    """The status at the top of an application: never "in progress" alone while a
+    department has refused its part (the citizen has something to do)."""
+    if application.status in STILL_OPEN and any(
+            part.status == "rejected" for part in getattr(application, "parts", ())):
+        return "partly_rejected"
+    return application.status
 
 
 # 好差评, the national five-level scale: 非常满意 满意 基本满意 不满意 非常不满意.
@@ -211,7 +223,9 @@ def init_app(app):
     app.jinja_env.globals.update(lang_mark=lang_mark, licence_fact=licence_fact,
                                  error_list=error_list,
                                  status_label=lambda s: STATUS_LABELS[s],
+                                 shown_status=shown_status,
                                  helper_label=helper_label, licence_name=licence_name,
+                                 helper_kind=lambda kind: HELPER_KINDS.get(kind, kind),
                                  rating_label=lambda level: RATING_LABELS[level],
                                  access_action=ACCESS_ACTIONS.get, actions_done=actions_done)
 

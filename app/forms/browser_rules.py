@@ -40,13 +40,18 @@ def question_rules(question: Question) -> dict:
     if kind in problems:
         messages.update({k: _text(m) for k, m in problems[kind].items()})
     if kind == "date":
-        rules.update(when=v.get("date"), min_age=v.get("min_age"), max_age=v.get("max_age"))
+        rules.update(when=v.get("date"), min_age=v.get("min_age"), max_age=v.get("max_age"),
+                     under_age=v.get("under_age"))
         messages.update({k: _text(m) for k, m in b.MISSING_DATE_PART.items()})
         messages.update({k: _text(m) for k, m in b.DATE_MESSAGES.items()})
         if "min_age" in v:
             messages["min_age"] = b.min_age_message(v["min_age"])
         if "max_age" in v:
             messages["max_age"] = b.max_age_message(v["max_age"])
+        if "under_age" in v:
+            messages["under_age"] = b.under_age_message(v["under_age"])
+        # Agreement with the ID number is checked by the server when the answer is sent
+        # (the browser does not keep the other answers).
         # "2月只有28天": the day count of each month, February of a leap year apart.
         messages["month_days"] = [
             b.impossible_date_message({"year": "2001", "month": str(month), "day": "32"})

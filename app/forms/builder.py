@@ -6,7 +6,7 @@ import calendar
 from datetime import date
 
 from babel.dates import get_month_names
-from flask_babel import gettext as _, get_locale, lazy_gettext as _l, ngettext
+from flask_babel import format_date, gettext as _, get_locale, lazy_gettext as _l, ngettext
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from wtforms import RadioField, SelectMultipleField, StringField, TextAreaField
@@ -132,6 +132,25 @@ def min_age_message(years: int) -> str:
                     "You must be at least %(num)d years old to apply", years)
 
 
+def under_age_message(years: int) -> str:
+    return ngettext("This service is for children under %(num)d year old",
+                    "This service is for children under %(num)d years old", years)
+
+
+def not_the_id_birth_date_message(born: date) -> str:
+    return _("The ID number you gave says %(date)s. Check this date or the ID number.",
+             date=format_date(born, "long"))
+
+
+def id_birth_date(question: Question, answers: dict, rule: str = "birth_date_of") -> date | None:
+    """The birth date in the ID number answered to the question named by the date's
+    `rule` (birth_date_of or from_id; None when there is none, or it is not valid)."""
+    number = answers.get(question.validation.get(rule) or "")
+    if not number or identifiers.id_number_problem(number) is not None:
+        return None
+    return identifiers.id_number_birth_date(number)
+
+
 def max_age_message(years: int) -> str:
     return ngettext("This service is for people up to %(num)d year old",
                     "This service is for people up to %(num)d years old", years)
@@ -184,8 +203,6 @@ def length_check(maximum: int | None, minimum: int | None = None):
 
 
 def date_validator(question: Question):
-    rules = question.validation
-
     def validate(form, field: DatePartsField):
         missing = [p for p in field.parts if not field.data[p]]
         if missing:
@@ -197,19 +214,32 @@ def date_validator(question: Question):
         value = field.as_date()
         if value is None:
             raise ValidationError(impossible_date_message(field.data))
-        today = date.today()
-        if rules.get("date") == "past" and value >= today:
-            raise ValidationError(str(DATE_MESSAGES["past"]))
-        if rules.get("date") == "future" and value <= today:
-            raise ValidationError(str(DATE_MESSAGES["future"]))
-        if value.year < 1900:
-            raise ValidationError(str(DATE_MESSAGES["too_early"]))
-        age = age_on(value, today)
-        if "min_age" in rules and age < rules["min_age"]:
-            raise ValidationError(min_age_message(rules["min_age"]))
-        if "max_age" in rules and age > rules["max_age"]:
-            raise ValidationError(max_age_message(rules["max_age"]))
+        check_date(question, value, getattr(form, "answers", {}))
     return validate
+
+
+def check_date(question: Question, value: date, answers: dict) -> None:
+    """The rules of a real date (ValidationError with the message if one is broken);
+    `answers`: the draft's other answers."""
+    rules = question.validation
+    today = date.today()
+    if rules.get("date") == "past" and value >= today:
+        raise ValidationError(str(DATE_MESSAGES["past"]))
+    if rules.get("date") == "future" and value <= today:
+        raise ValidationError(str(DATE_MESSAGES["future"]))
+    if value.year < 1900:
+        raise ValidationError(str(DATE_MESSAGES["too_early"]))
+    age = age_on(value, today)
+    if "min_age" in rules and age < rules["min_age"]:
+        raise ValidationError(min_age_message(rules["min_age"]))
+    if "max_age" in rules and age > rules["max_age"]:
+        raise ValidationError(max_age_message(rules["max_age"]))
+    if "under_age" in rules and age >= rules["under_age"]:
+        raise ValidationError(under_age_message(rules["under_age"]))
+    # A birth date must agree with the ID number given for the same person.
+    born = id_birth_date(question, answers)
+    if born is not None and value != born:
+        raise ValidationError(not_the_id_birth_date_message(born))
 
 
 def impossible_date_message(parts: dict) -> str:
@@ -398,14 +428,17 @@ def form_class(question: Question, has_stored_file: bool = False) -> type[Questi
 
 
 def build_form(question: Question, stored_answer=None, formdata=None,
-               has_stored_file: bool = False) -> QuestionForm:
-    """The form for one question, filled from the stored draft answer or the POST."""
+               has_stored_file: bool = False, answers: dict | None = None) -> QuestionForm:
+    """The form for one question, filled from the stored draft answer or the POST;
+    `answers`: the draft's other answers, for checks across questions."""
     cls = form_class(question, has_stored_file)
     data = stored_answer
     if question.type == "file":
         data = None  # a stored file is shown separately; the input starts empty
     # formdata=None stops Flask-WTF from reading the request on a GET.
-    return cls(formdata=formdata, data={question.key: data})
+    form = cls(formdata=formdata, data={question.key: data})
+    form.answers = answers or {}
+    return form
 
 
 def answer_value(question: Question, field):

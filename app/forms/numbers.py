@@ -67,3 +67,13 @@ def masked(kind: str, value: str) -> Markup:
 
 def display_number(kind: str, value: str, masked_: bool) -> Markup:
     return masked(kind, value) if masked_ else grouped(kind, value)
+
+
+# An application number said over the phone or read in a text: YB 2026 1203 000001.
+APPLICATION_GROUPS = (2, 4, 4, 6)
+
+
+def spaced_application_number(number: str) -> str:
+    """Plain text in groups (no run of digits long enough to pass for a personal
+    number, which texts hide)."""
+    return " ".join(groups(number, APPLICATION_GROUPS))

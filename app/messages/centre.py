@@ -22,7 +22,7 @@ from ..core.clock import utcnow
 from ..core.db import Database
 from ..core.front_store import FrontBase
 from ..platform import PlatformClient
-from .model import FeedCursor, MessageRow, OutgoingRow
+from .model import ACTED_FOR, FeedCursor, MessageRow, OutgoingRow
 from .senders import Outgoing, Sender
 
 log = logging.getLogger(__name__)
@@ -59,7 +59,7 @@ class MessageCentre:
                 s.add(row)
         except IntegrityError:
             return None
-        if kind in TEXTED:
+        if kind in TEXTED or (kind in ACTED_FOR and params.get("helper_id")):
             self._text(row)
         return row
 
@@ -105,7 +105,9 @@ class MessageCentre:
                         "number": event.number, "service_code": event.service_code,
                         "department": event.department, "note": event.note,
                         "supplement_id": event.supplement_id,
-                        "deadline": self._deadline(event)}, f"event:{event.id}")
+                        "deadline": self._deadline(event),
+                        "helper_id": event.acted_by if event.kind in ACTED_FOR else None},
+                        f"event:{event.id}")
             if events:
                 with self.db.session() as s:
                     s.execute(update(FeedCursor).where(

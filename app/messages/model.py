@@ -9,6 +9,9 @@ from sqlalchemy.orm import Mapped, mapped_column
 from ..core.crypto import EncryptedJSON, EncryptedString
 from ..core.front_store import FrontBase
 
+# Kinds also texted when a helper did it for the citizen (the citizen's own are not).
+ACTED_FOR = frozenset({"submitted", "withdrawn"})
+
 
 class MessageRow(FrontBase):
     """One message to a citizen. Its words are made when it is shown, in the reader's

@@ -11,8 +11,9 @@ from flask_babel import force_locale, gettext as _
 
 from ..core.deps import locale, platform
 from ..forms.identifiers import mask_name
-from ..core.templating import helper_label, licence_name, long_date
-from .model import MessageRow
+from ..forms.numbers import spaced_application_number
+from ..core.templating import GENERAL_HOTLINE, helper_label, licence_name, long_date
+from .model import ACTED_FOR, MessageRow
 
 SMS_LOCALE = "zh_Hans_CN"
 # A run of 10+ digits standing alone is an ID, mobile, card or account number: never
@@ -44,6 +45,13 @@ def describe(message: MessageRow, with_links: bool = True) -> Described:
     def detail_link(text):
         return (url_for("applications.detail", number=number) if with_links else None, text)
 
+    if kind in ACTED_FOR and p.get("helper_id"):
+        helper = helper_label(platform().helper(p["helper_id"]))
+        title = (_("%(helper)s sent application %(number)s (%(service)s) for you", helper=helper,
+                   number=spaced_application_number(number), service=service) if kind == "submitted" else
+                 _("%(helper)s withdrew application %(number)s (%(service)s) for you",
+                   helper=helper, number=spaced_application_number(number), service=service))
+        return Described(title, (), *detail_link(_("See your application")))
     if kind == "submitted":
         return Described(_("Application %(number)s was sent", number=number),
                          (_("%(service)s. We will tell you about each step.", service=service),),
@@ -94,8 +102,9 @@ def describe(message: MessageRow, with_links: bool = True) -> Described:
         return Described(_("Application %(number)s was withdrawn", number=number), (service,),
                          *detail_link(_("See your application")))
     if kind in ("consent_granted", "consent_ended"):
-        helper = platform().helper(p.get("helper_id", ""))
-        who = helper_label(helper) if with_links else mask_name(helper.name if helper else "")
+        # Named in full with their organisation, in the text too: the citizen must
+        # recognise whom they let in (or see that it was not them).
+        who = helper_label(platform().helper(p.get("helper_id", "")))
         link = url_for("consent.authorisations") if with_links else None
         if kind == "consent_granted":
             return Described(_("%(helper)s can now apply for you", helper=who),
@@ -113,11 +122,20 @@ def describe(message: MessageRow, with_links: bool = True) -> Described:
     return Described(kind)
 
 
+def done_for_the_citizen(message: MessageRow) -> bool:
+    """Something someone else did in the citizen's name: they must be able to say no."""
+    return message.kind == "consent_granted" or bool((message.params or {}).get("helper_id")) \
+        and message.kind in ACTED_FOR
+
+
 def sms_text(message: MessageRow, name: str) -> str:
-    """The text message: who it is for (name masked), what happened, where to look."""
+    """The text message: who it is for (name masked), what happened, where to look,
+    and, when someone else acted in their name, whom to call if it was not them."""
     with force_locale(SMS_LOCALE):
         described = describe(message, with_links=False)
         text = _("[Yiban] %(name)s: %(title)s. Sign in to Yiban to see more.",
                  name=mask_name(name), title=described.title)
+        if done_for_the_citizen(message):
+            text += " " + _("Not you? Call %(hotline)s at once.", hotline=GENERAL_HOTLINE)
     return PERSONAL_NUMBER.sub("****", text)
 

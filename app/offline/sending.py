@@ -128,7 +128,7 @@ def apply_saved_answer(code: str, key: str, idempotency_key: str, entry_for: str
     draft = store().start_draft(g.user.id, code, acted_by=acting_helper_id())
     stored_file = draft.answers.get(key) if q.type == "file" else None
     form = build_form(q, draft.answers.get(key), CombinedMultiDict((files, formdata)),
-                      has_stored_file=bool(stored_file))
+                      has_stored_file=bool(stored_file), answers=draft.answers)
     value, problem = None, None
     if form.validate():
         try:

@@ -190,6 +190,7 @@
       const age = now.getFullYear() - y - ((now.getMonth() + 1) * 100 + now.getDate() < m * 100 + dd ? 1 : 0);
       if (q.min_age != null && age < q.min_age) return M.min_age;
       if (q.max_age != null && age > q.max_age) return M.max_age;
+      if (q.under_age != null && age >= q.under_age) return M.under_age;
       return null;
     }
     if (type === 'file') {
