@@ -49,6 +49,9 @@ def main(argv=None) -> int:
                         help="audit only the K-th of N equal parts of the page states "
                         "(every language, mode and JS setting of them); N runs with "
                         "K = 1..N cover the matrix once (default: 1/1)")
+    parser.add_argument("--states", help="audit only the page states whose ids match "
+                        "these comma-separated globs, e.g. 'offline-*,question-*' "
+                        "(default: every state of states.py)")
     parser.add_argument("--tags", help="comma-separated axe tags (default: "
                         + ",".join(AXE_TAGS) + ")")
     parser.add_argument("--report", default="a11y-report",
@@ -66,6 +69,7 @@ def main(argv=None) -> int:
         locales = pick(args.locales, LOCALES, "language")
         engines = pick_engines(args.engines)
         shard = parse_shard(args.shard)
+        states = pick_states(args.states) if args.states else None
     except ValueError as error:
         parser.error(str(error))
     if args.workers is not None and args.workers < 1:
@@ -76,10 +80,21 @@ def main(argv=None) -> int:
         return run(base_url=args.base_url, js=args.js, tags=tags, report=args.report,
                    baseline=args.baseline, verbose=args.verbose, modes=modes,
                    locales=locales, workers=args.workers,
-                   crawl=args.crawl, engines=engines, shard=shard)
+                   crawl=args.crawl, engines=engines, shard=shard, states=states)
     except (OSError, ValueError) as error:
         print(f"python -m a11y_tests: {error}", file=sys.stderr)
         return 2
+
+
+def pick_states(text: str) -> list:
+    from fnmatch import fnmatchcase
+
+    from .states import STATES
+    globs = [g.strip() for g in text.split(",") if g.strip()]
+    chosen = [s for s in STATES if any(fnmatchcase(s.id, g) for g in globs)]
+    if not chosen:
+        raise ValueError(f"--states {text}: no page state matches")
+    return chosen
 
 
 def parse_shard(text: str) -> tuple[int, int]:

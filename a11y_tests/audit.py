@@ -1412,7 +1412,8 @@ def default_workers(base_url: str | None) -> int:
 
 def run(base_url=None, js="both", tags=None, report="a11y-report", baseline=None,
         verbose=False, modes=DEFAULT_MODES, locales=DEFAULT_LOCALES, workers=None,
-        crawl=DEFAULT_CRAWL, engines=ENGINES, shard=(1, 1)) -> int:
+        crawl=DEFAULT_CRAWL, engines=ENGINES, shard=(1, 1), states=None) -> int:
+    """states: the page states to audit (None: all of states.py)."""
     js_modes = ["on", "off"] if js == "both" else [js]
     tags = tags or AXE_TAGS
     modes = [m.id if isinstance(m, Mode) else m for m in modes]
@@ -1423,7 +1424,7 @@ def run(base_url=None, js="both", tags=None, report="a11y-report", baseline=None
     progress = functools.partial(print, flush=True) if verbose else None
     say = functools.partial(print, flush=True)  # CI logs show each cell as it ends
     kept = {"modes": modes, "locales": locales, "cell_progress": say, "crawl": crawl,
-            "engines": engines, "shard": tuple(shard)}
+            "engines": engines, "shard": tuple(shard), "states": states}
     print(f"auditing {len(modes)} display mode(s) × {len(locales)} language(s) × "
           f"JavaScript {'/'.join(js_modes)} with {workers} worker(s); crawl: "
           f"{CRAWL_POLICIES[crawl]}; engines: {', '.join(engines)}", flush=True)

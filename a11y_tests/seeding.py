@@ -175,11 +175,13 @@ def person_id(platform, citizen) -> str:
 
 def authorise_helper(page, js: str) -> None:
     """The applicant authorises their helper from 谁可以为我办理 (all services, the
-    default day); the helper then opens the worklist and acts for them once, so that
+    default day, confirmed on the step that shows who the helper is); the helper then opens the worklist and acts for them once, so that
     the access log has entries."""
     page.goto("/my/helpers/new")
     fill(page, {"helper": HELPER[js].code})
-    submit(page)
+    page.locator("input[name=scope][value=all]").check()
+    submit(page)  # then the confirm step: who the helper is
+    submit(page, "main form button[name=confirm]")
     assert urlsplit(page.url).path == "/my/helpers", page.url
     origin = "{0.scheme}://{0.netloc}".format(urlsplit(page.url))
     context = page.context.browser.new_context(base_url=origin,

@@ -657,7 +657,8 @@ def test_the_crawl_follows_every_link_once_and_reports_broken_ones(tmp_path):
 def test_the_command_refuses_unknown_modes_and_languages(capsys):
     from .__main__ import main
     for flag, value in (("--modes", "standard,sepia"), ("--locales", "fr"),
-                        ("--crawl", "sometimes"), ("--engines", "axe,wave")):
+                        ("--crawl", "sometimes"), ("--engines", "axe,wave"),
+                        ("--states", "no-such-state*")):
         with pytest.raises(SystemExit) as stopped:
             main([flag, value])
         assert stopped.value.code == 2
