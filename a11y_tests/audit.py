@@ -980,8 +980,11 @@ class SiteAuditor:
                 url = self.base_url + state.url
                 try:
                     if state.who == "fresh":
-                        if fresh is None:
-                            fresh = (self._new_context(unit.js, locale), Seed(unit.js))
+                        # A new browser in each mode: a fresh state may leave its
+                        # browser offline or signed in (offline entry's states do).
+                        if fresh is not None:
+                            fresh[0].close()
+                        fresh = (self._new_context(unit.js, locale), Seed(unit.js))
                         context, seed = fresh
                     else:
                         context, seed = self._context_for(state.who, cell)

@@ -211,3 +211,18 @@ def test_keeping_pages_for_offline_use_does_not_take_the_message_meant_for_the_n
     assert "notification--status" not in kept.get_data(as_text=True)
     landed = liu.get(pressed.headers["Location"]).get_data(as_text=True)
     assert 'class="notification notification--status"' in landed
+
+
+def test_switching_to_elder_mode_makes_a_new_offline_copy_in_elder_mode(app, liu):
+    """The blank pages a device keeps are rendered in the person's display settings: a
+    change of settings changes the copy's version, so offline.js keeps it again and the
+    pages shown offline look as the person chose."""
+    page = "/apply/remote-medical-filing/full_name"
+    standard = body(liu.get(page).get_data(as_text=True))["version"]
+    liu.post("/display/elder", data={"on": "1", "next": page})
+    elder = body(liu.get(page).get_data(as_text=True))["version"]
+    assert elder != standard
+    rules = liu.get("/offline/rules/remote-medical-filing.json")
+    assert rules.headers["ETag"].strip('"') == elder
+    blank = liu.get("/offline/page/remote-medical-filing/full_name").get_data(as_text=True)
+    assert 'data-elder="on"' in blank

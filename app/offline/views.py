@@ -14,6 +14,7 @@ from werkzeug.exceptions import HTTPException
 
 from ..apply.answering import save_upload
 from ..core.deps import locale
+from ..display.preferences import current_display
 from ..apply.journey import load_service, question_url
 from ..forms.browser_rules import question_rules
 from ..forms.builder import form_class
@@ -72,10 +73,12 @@ def rules_payload(code: str, questions) -> dict:
 
 
 def copy_version(payload: dict) -> str:
-    """What the device's copy of an application is made of: its rules, and the static
-    files its pages use (fingerprinted URLs, so a new release makes a new version).
-    offline.js keeps the copy again only when this changed."""
-    made_of = [payload, url_for("static", filename="css/yiban.css"),
+    """What the device's copy of an application is made of: its rules, the look its
+    blank pages are rendered in (the display settings: 长辈版 switched on makes a new
+    copy in 长辈版), and the static files its pages use (fingerprinted URLs, so a new
+    release makes a new version). offline.js keeps the copy again only when this changed."""
+    made_of = [payload, current_display().html_attributes(),
+               url_for("static", filename="css/yiban.css"),
                url_for("static", filename="js/yiban.js"), url_for("static", filename="js/offline.js")]
     return hashlib.sha256(json.dumps(made_of, sort_keys=True).encode()).hexdigest()[:16]
 
@@ -180,10 +183,10 @@ def body_attributes() -> dict:
     return attributes
 
 
-# (code, language) → (service, version). The catalogue cache hands out the same service
+# (code, language, display settings) → (service, version). The catalogue cache hands out the same service
 # object until the platform's catalogue changes: while it does, the version holds, and
 # an application's page does not build its rules again (a few ms of each page).
-_versions: dict[tuple[str, str], tuple[object, str]] = {}
+_versions: dict[tuple, tuple[object, str]] = {}
 
 
 def application_attributes(code: str) -> dict:
@@ -191,7 +194,7 @@ def application_attributes(code: str) -> dict:
         service, questions = load_service(code)
     except HTTPException:  # an error page about a service that does not exist
         return {}
-    key = (code, locale())
+    key = (code, locale(), tuple(sorted(current_display().html_attributes().items())))
     held = _versions.get(key)
     if held is None or held[0] is not service:
         held = _versions[key] = (service, copy_version(rules_payload(code, questions)))
