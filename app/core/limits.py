@@ -1,6 +1,6 @@
 """Rate limits (Flask-Limiter) on what can be guessed, scraped or made to cost: passwords,
-consent and helper codes, search, parked answers, speech synthesis. Generous for people, who are also slowed down per account
-after wrong passwords (account.wait_seconds) and never locked out; tight enough that
+consent and helper codes, search, parked answers, speech synthesis. Generous for people,
+who are also slowed down per account after wrong passwords (account.wait_seconds) and never locked out; tight enough that
 a script cannot try thousands of accounts or codes from one place.
 
 One Limiter per app (made in init_app), so two apps in one process (the tests) never
@@ -96,6 +96,13 @@ def init_app(app) -> None:
         app.view_functions[endpoint] = limit(app.view_functions[endpoint])
 
 
+def _limits_of(budget: str):
+    """(limit, who it counts) for each limit of a budget, for this request."""
+    return [(item, KEYS[key]())
+            for config_key, key in BUDGETS[budget]
+            for item in parse_many(current_app.config[config_key])]
+
+
 def allow(budget: str, cost: int = 1) -> bool:
     """`cost` more uses of something that is no endpoint of its own (parking answers,
     synthesising sentences), counted in the limiter's storage (shared by every worker
@@ -107,9 +114,7 @@ def allow(budget: str, cost: int = 1) -> bool:
         return True
     limiter = extension.limiter
     prefix = current_app.config["RATELIMIT_KEY_PREFIX"]
-    checks = [(item, KEYS[key](), min(cost, item.amount))
-              for config_key, key in BUDGETS[budget]
-              for item in parse_many(current_app.config[config_key])]
+    checks = [(item, who, min(cost, item.amount)) for item, who in _limits_of(budget)]
     if not all(limiter.test(item, prefix, budget, who, cost=n) for item, who, n in checks):
         return False
     for item, who, n in checks:
@@ -121,11 +126,9 @@ def seconds_until_allowed(budget: str) -> int:
     """For a refused use of a budget: how long until its fullest limit lets one in."""
     limiter = current_app.extensions["rate_limiter"].limiter
     prefix = current_app.config["RATELIMIT_KEY_PREFIX"]
-    waits = [limiter.get_window_stats(item, prefix, budget, KEYS[key]()).reset_time
-             - time.time()
-             for config_key, key in BUDGETS[budget]
-             for item in parse_many(current_app.config[config_key])
-             if not limiter.test(item, prefix, budget, KEYS[key]())]
+    waits = [limiter.get_window_stats(item, prefix, budget, who).reset_time - time.time()
+             for item, who in _limits_of(budget)
+             if not limiter.test(item, prefix, budget, who)]
     return max(1, math.ceil(max(waits, default=60)))
 
 
