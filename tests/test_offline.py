@@ -226,3 +226,20 @@ def test_switching_to_elder_mode_makes_a_new_offline_copy_in_elder_mode(app, liu
     assert rules.headers["ETag"].strip('"') == elder
     blank = liu.get("/offline/page/remote-medical-filing/full_name").get_data(as_text=True)
     assert 'data-elder="on"' in blank
+
+
+@pytest.mark.parametrize("path", ["/offline/page/remote-medical-filing/full_name",
+                                  "/offline/service/remote-medical-filing",
+                                  "/offline/rules/remote-medical-filing.json", "/offline"])
+def test_keeping_the_offline_copy_never_writes_the_session(app, liu, path):
+    # These requests run beside the page's own: one that wrote back the session it had
+    # read (here: "seen" due for its minute's refresh) could undo what another request
+    # wrote meanwhile, as a 长辈版 press's confirmation was once lost in CI.
+    with liu.session_transaction() as s:
+        s["seen"] = s["seen"] - 120
+        before = dict(s)
+    response = liu.get(path)
+    assert response.status_code == 200
+    assert "Set-Cookie" not in response.headers
+    with liu.session_transaction() as s:
+        assert dict(s) == before

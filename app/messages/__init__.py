@@ -26,7 +26,7 @@ log = logging.getLogger(__name__)
 
 REMIND_EVERY_SECONDS = 600  # a signed-in citizen's renewal reminders, at most this often
 QUIET_ENDPOINTS = ("static",)
-QUIET_BLUEPRINTS = ("speech",)
+QUIET_BLUEPRINTS = ("speech", "offline")
 
 messages_cli = AppGroup("messages", help="The message centre (app/messages).")
 

@@ -14,6 +14,7 @@ from werkzeug.exceptions import HTTPException
 
 from ..apply.answering import save_upload
 from ..core.deps import locale
+from ..core.form_tokens import leave_session_alone
 from ..display.preferences import current_display
 from ..apply.journey import load_service, question_url
 from ..forms.browser_rules import question_rules
@@ -28,6 +29,10 @@ def anonymous() -> None:
     service worker caches) must hold nothing personal."""
     g.user = g.helper = g.acting = None
     g.offline_blank = True  # base.html: no form token either
+    # These requests run beside the page's own (offline.js keeps the copy in the
+    # background): one that wrote back the session it read could undo what the page
+    # did meanwhile, e.g. drop the flash message 长辈版's button just left for it.
+    leave_session_alone()
 
 
 def cacheable(response, seconds: int = 0):
