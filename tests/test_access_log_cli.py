@@ -1,6 +1,6 @@
 """`flask access-log verify`: the access log is tamper-evident to someone who can write
-to the database but has neither the access-log key nor the checkpoints (issue 13,
-item 6). Each attack below passed the plain sha256 chain of 3bfec37; now the command
+to the database but has neither the access-log key nor the checkpoints.
+Each attack below passed the plain sha256 chain of 3bfec37; now the command
 names what is wrong and exits 1."""
 from __future__ import annotations
 

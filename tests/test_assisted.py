@@ -281,7 +281,7 @@ def visits_on_the_page(html: str) -> list[str]:
 
 
 def test_the_access_log_shows_one_line_per_visit_listing_what_was_done(acting, app, wang):
-    """A helper who views 5 pages and saves 2 answers is one visit (issue 17, §4), whose
+    """A helper who views 5 pages and saves 2 answers is one visit, whose
     line names them and the actions; opened, it lists every one."""
     for _ in range(3):
         acting.get("/apply/retirement/full_name")

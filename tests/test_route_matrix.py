@@ -254,7 +254,7 @@ def test_route_answers_each_visitor_as_the_table_says(world, endpoint, method, r
             assert value not in body, f"{role} sees {value!r}"
 
 
-# ---- what a helper acting for her gets is in her access log (issue 13, item 8) -----------
+# ---- what a helper acting for her gets is in her access log -----------------------
 REFUSALS = (SIGN_IN, HELPER_SIGN_IN, WORKLIST, UNAUTHORISED, FORBIDDEN, NOT_FOUND)
 ACTING_REACHES = sorted(route for route, outcome in TABLE.items()
                         if outcome["helper_acting"] not in REFUSALS)

@@ -1,4 +1,4 @@
-"""Uploads in plain form, world-readable, never cleaned (issue 13, item 7): an ID-card
+"""Uploads in plain form, world-readable, never cleaned: an ID-card
 photo on disk is encrypted under the data keys and readable by the server's user alone,
 a replaced file is deleted, an abandoned one is collected once it can no longer be
 used, and one person's files in work not yet sent stay within a quota."""

@@ -1,4 +1,4 @@
-"""Security fixes (issue 13): "sign out everywhere", one open draft per person and
+"""Security fixes: "sign out everywhere", one open draft per person and
 service, parked answers found by age.
 
 - session_revocation: per account, the time before which its sessions are ended.

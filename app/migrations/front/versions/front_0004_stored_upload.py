@@ -1,4 +1,4 @@
-"""Uploaded files (issue 13, item 7): whose each stored file is, its size and when it
+"""Uploaded files: whose each stored file is, its size and when it
 came, so each person's files are held to a quota and unused ones are collected.
 
 - stored_upload: one row per file in the upload folder. Files from before have no row:

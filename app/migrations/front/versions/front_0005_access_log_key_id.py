@@ -1,4 +1,4 @@
-"""access log: the id of the key each entry was chained with (issue 13, item 6)
+"""access log: the id of the key each entry was chained with
 
 Entries written before keys keep key_id NULL and their plain sha256 hashes: nothing is
 rewritten. The first keyed entry seals them with a signed checkpoint outside the

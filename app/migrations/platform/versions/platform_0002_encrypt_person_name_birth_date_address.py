@@ -1,5 +1,5 @@
 """Encrypt a person's name, date of birth and address at rest, like their ID and mobile
-numbers (issue 13, item 12). Existing rows are encrypted in place.
+numbers: a copied database reveals no one. Existing rows are encrypted in place.
 
 Each column becomes TEXT (a Fernet token is text; a date is its ISO form encrypted).
 SQLite cannot change a column's type without rebuilding the table, and rebuilding
