@@ -35,8 +35,6 @@ def on_starting(server):
     os.environ.setdefault("YIBAN_SPEECH_WORKERS",
                           str(max(1, multiprocessing.cpu_count() // server.cfg.workers)))
     os.environ.setdefault("YIBAN_SPEECH_PREWARM", "0")
-    # Under load, the event feed is read every 2 s per worker rather than on every page.
-    os.environ.setdefault("YIBAN_MESSAGES_SYNC_SECONDS", "2")
 
 # No post_fork: app/core/db.py empties inherited connection pools in every forked child
 # (os.register_at_fork), whoever forks it.

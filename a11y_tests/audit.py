@@ -796,7 +796,9 @@ def local_app():
         os.environ["YIBAN_DATA_DIR"] = data_dir
         try:
             from app import create_app
-            yield create_app()
+            # Seeding waits for the platform's events to become messages (the
+            # background worker's thread): a short interval keeps that quick.
+            yield create_app({"MESSAGES_SYNC_SECONDS": 0.3, "WORKER_TICK_SECONDS": 0.2})
         finally:
             if old is None:
                 os.environ.pop("YIBAN_DATA_DIR", None)

@@ -18,6 +18,7 @@ from .support import (
     error_summary_focused,
     fill,
     no_server_error,
+    open_messages_when_there,
     send_application,
     sign_in,
     sign_in_helper,
@@ -105,7 +106,7 @@ def seed_history(page, js: str, platform=None) -> Seed:
     seed.attempt("/my/helpers", lambda: authorise_helper(page, js))
 
     def oldest_message():
-        page.goto("/my/messages/")
+        open_messages_when_there(page, ".message-list__item")
         href = page.locator("main .message-list__item a").last.get_attribute("href")
         seed.message = href.rstrip("/").rsplit("/", 1)[-1]
     seed.attempt("/my/messages/", oldest_message)

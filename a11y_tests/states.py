@@ -21,8 +21,8 @@ from dataclasses import dataclass
 from typing import Callable
 
 from .support import (CHILD_ID, HELPER_BESIDE, KEYBOARD, NEWCOMER, PNG_BYTES,
-                      clear_text_inputs, fill, send_application, sign_in,
-                      sign_in_helper, submit)
+                      clear_text_inputs, fill, open_messages_when_there, send_application,
+                      sign_in, sign_in_helper, submit)
 
 
 @dataclass(frozen=True)
@@ -328,7 +328,7 @@ def messages_with_one_unread(page, seed):
     page.goto("/my/messages/")
     if not page.locator(".message-list__item--unread").count():
         send_application(page, "remote-medical-filing")
-        page.goto("/my/messages/")
+        open_messages_when_there(page, ".message-list__item--unread")
 
 
 # ---- assisted mode (帮办): the helper's side ---------------------------------------------

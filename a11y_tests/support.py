@@ -3,6 +3,7 @@ one-question pages, and running axe on exactly what the user got (JS on or off).
 from __future__ import annotations
 
 import re
+import time
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from urllib.parse import urlsplit
@@ -397,3 +398,14 @@ class Auditor:
         self.stats.review(f"{label} (JS {mode})", results["incomplete"])
         violations = results["violations"]
         assert not violations, describe_violations(label, page.url, violations)
+
+
+def open_messages_when_there(page, selector: str, seconds: float = 20) -> None:
+    """Open the messages page once `selector` is on it: the platform's events become
+    messages in the background worker (app/core/background.py), a moment after the
+    platform moved, not in the request that shows them."""
+    deadline = time.monotonic() + seconds
+    page.goto("/my/messages/")
+    while not page.locator(selector).count() and time.monotonic() < deadline:
+        page.wait_for_timeout(300)
+        page.goto("/my/messages/")

@@ -31,8 +31,8 @@ def create_app(overrides: dict | None = None, platform=None) -> Flask:
     from .assisted.consent import Consents
     from .assisted.log_seal import Checkpoints
     from .catalogue import views as catalogue
-    from .core import (auth, form_tokens, limits, prepare, security, sessions, static_files,
-                       templating)
+    from .core import (auth, background, form_tokens, limits, prepare, security, sessions,
+                       static_files, templating)
     from .core.crypto import ChainKeys, Keyring
     from .core.front_store import FrontStore
     from .core.upload_store import UploadStore
@@ -60,6 +60,7 @@ def create_app(overrides: dict | None = None, platform=None) -> Flask:
         app.extensions["front_store"].db,
         Checkpoints(app.config["ACCESS_LOG_CHECKPOINTS"], ChainKeys.load(app.config["DATA_DIR"])),
         app.config["ACCESS_LOG_CHECKPOINT_EVERY"])
+    background.init_app(app)  # the jobs of the rooms below run outside requests
     outbox.init_app(app, app.extensions["front_store"].db)
 
     compile_catalogues(ROOT / "locales")
@@ -81,7 +82,7 @@ def create_app(overrides: dict | None = None, platform=None) -> Flask:
                       assisted_pages.bp, consent.bp, speech_pages.bp, offline_pages.bp):
         app.register_blueprint(blueprint)
     app.jinja_env.globals["offline_attributes"] = offline_pages.body_attributes
-    messages.init_app(app)  # 消息中心: its pages, the header count, catching up on events
+    messages.init_app(app)  # 消息中心: its pages, the header count, its background jobs
     operations.init_app(app)  # /healthz, /readyz, /metrics, request ids
     limits.init_app(app)  # after the blueprints: it wraps their views
     errors.init_app(app)

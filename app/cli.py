@@ -26,11 +26,12 @@ def _back_office(work):
 
 
 def _tell_citizens() -> None:
-    """Turn what just happened into the citizens' messages (and texts) right away,
-    rather than when each of them next opens a page."""
+    """Turn what just happened into the citizens' messages and texts right away,
+    rather than at the background worker's next round."""
     messages = current_app.extensions.get("messages")
     if messages is not None:
         messages.sync()
+        messages.send_due_texts()
 
 
 @platform_cli.command("advance")

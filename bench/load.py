@@ -168,7 +168,7 @@ def serve(args) -> None:
 
     from werkzeug.serving import make_server
 
-    os.environ.update(YIBAN_DATA_DIR=args.serve, YIBAN_OUTBOX_WORKER="1",
+    os.environ.update(YIBAN_DATA_DIR=args.serve, YIBAN_WORKER="1",
                       YIBAN_OUTBOX_POLL_SECONDS="1", YIBAN_LOAD_DELAY=str(args.platform_delay),
                       YIBAN_LOAD_SLOW=args.slow)
     for name in ("SECRET_KEY", "YIBAN_DATABASE_URL", "YIBAN_PLATFORM_DATABASE_URL",
@@ -409,7 +409,7 @@ def run(args) -> int:
         subprocess.run(  # nosec B603: the project's own command
             [str(Path(sys.executable).with_name("flask")), "--app", "app", "outbox", "deliver"],
             cwd=ROOT, env={**os.environ, "YIBAN_DATA_DIR": str(data_dir),
-                           "YIBAN_OUTBOX_WORKER": "0"},
+                           "YIBAN_WORKER": "0"},
             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False)
         server.send_signal(signal.SIGTERM)
         server.wait(timeout=30)

@@ -120,9 +120,11 @@ def wrk(url: str, seconds: int, cookie: str | None = None) -> float:
 
 def throughput(app_dir: Path, seconds: int, rounds: int) -> None:
     data = Path(tempfile.mkdtemp(prefix="yiban-bench-"))
-    env = {"YIBAN_DATA_DIR": str(data), "YIBAN_OUTBOX_WORKER": "0",
+    env = {"YIBAN_DATA_DIR": str(data), "YIBAN_WORKER": "0",
            "YIBAN_SPEECH_PREWARM": "0", "YIBAN_RATELIMIT_STORAGE_URI": "memory://",
-           "YIBAN_MESSAGES_SYNC_SECONDS": "2"}  # as gunicorn.conf.py sets it
+           # An older tree (--app-dir) read the event feed in requests, every 2 s
+           # under gunicorn, and named its worker switch differently.
+           "YIBAN_MESSAGES_SYNC_SECONDS": "2", "YIBAN_OUTBOX_WORKER": "0"}
     hello = yiban = None
     try:
         prepare_data(app_dir, env)
@@ -161,7 +163,7 @@ def browser_measures(app_dir: Path) -> None:
     from playwright.sync_api import sync_playwright
 
     data = Path(tempfile.mkdtemp(prefix="yiban-bench-"))
-    env = {"YIBAN_DATA_DIR": str(data), "YIBAN_OUTBOX_WORKER": "0",
+    env = {"YIBAN_DATA_DIR": str(data), "YIBAN_WORKER": "0",
            "YIBAN_SPEECH_PREWARM": "0"}
     yiban = None
     try:

@@ -113,7 +113,7 @@ def _make_app(monkeypatch, data_dir: Path, **overrides):
     monkeypatch.setenv("YIBAN_DATA_DIR", str(data_dir))
     for name in ("SECRET_KEY", "YIBAN_PLATFORM_DATABASE_URL", "YIBAN_DATABASE_URL",
                  "YIBAN_SESSION_IDLE_MINUTES", "YIBAN_SECURE_COOKIES", "YIBAN_DATA_KEYS",
-                 "YIBAN_LOOKUP_KEY", "YIBAN_OUTBOX_WORKER", "YIBAN_AUTO_MIGRATE",
+                 "YIBAN_LOOKUP_KEY", "YIBAN_WORKER", "YIBAN_AUTO_MIGRATE",
                  "YIBAN_REDIS_URL", "YIBAN_SINGLE_INSTANCE", "YIBAN_LOG_JSON",
                  "YIBAN_ACCESS_LOG_KEYS", "YIBAN_ACCESS_LOG_CHECKPOINTS"):
         monkeypatch.delenv(name, raising=False)
@@ -130,13 +130,16 @@ def _make_app(monkeypatch, data_dir: Path, **overrides):
         overrides.setdefault("RATELIMIT_KEY_PREFIX", secrets.token_hex(6))
     # The catalogue's version is asked on every request, so a test that edits the
     # catalogue sees the change at once (app/core/platform_cache.py).
-    application = create_app({"TESTING": True, "CATALOGUE_CHECK_SECONDS": 0,
-                              "MESSAGES_SYNC_SECONDS": 0, **overrides})
+    application = create_app({"TESTING": True, "CATALOGUE_CHECK_SECONDS": 0, **overrides})
     application.jinja_env.bytecode_cache = _COMPILED_TEMPLATES
     return application
 
 
 def _dispose(app):
+    if "worker" in app.extensions:  # a test that asked for the background thread
+        thread, stop = app.extensions["worker"]
+        stop.set()
+        thread.join(5)
     app.extensions["platform"].db.engine.dispose()
     app.extensions["front_store"].db.engine.dispose()
     sessions_db = app.extensions.get("sqlalchemy")  # the session store (app/core/sessions.py)
@@ -435,6 +438,14 @@ def stale_token(client, citizen: Citizen, url: str) -> str:
     token = csrf_token(client.get(url).get_data(as_text=True))
     sign_in_as(client, citizen)
     return token
+
+
+def run_background_jobs(app) -> dict:
+    """One round of every background job, as `flask worker` runs them (the thread
+    does not run in tests): submissions delivered, the platform's events read into
+    messages and texts, reminders made."""
+    from app.core import background
+    return background.run_due(app, everything=True)
 
 
 def sign_in_as_helper(client, helper: Citizen):

@@ -15,8 +15,8 @@ from urllib.parse import urlsplit
 
 from flask import url_for
 
-from conftest import (WANG, apply_and_submit, csrf_token, journey_of, path_of, sign_in_as,
-                      valid_answer)
+from conftest import (WANG, apply_and_submit, csrf_token, journey_of, path_of, run_background_jobs,
+                      sign_in_as, valid_answer)
 from test_authorisation import WANG_ANSWERS
 
 # The script built with the page (speech on, or a form's answer), or the one the player
@@ -62,7 +62,7 @@ def make_world(app) -> dict:
     finished = apply_and_submit(wang, app, "remote-medical-filing")
     while platform.advance(finished):
         pass
-    wang.get("/my/messages/")
+    run_background_jobs(app)
     message = next(m for m in app.extensions["messages"].messages_of(WANG.id)
                    if m.kind == "supplement_requested")
     entry = app.extensions["outbox"].get(1)

@@ -26,8 +26,8 @@ from hypothesis import HealthCheck, example, given, settings, strategies as st
 
 from app.display.preferences import CHOICES, COOKIE as DISPLAY_COOKIE, SWITCHES, DisplayPreferences
 from conftest import (PDF_BYTES, PNG_BYTES, ROOT, WANG, ZHOU, _dispose, _make_app,
-                      apply_and_submit, browser_with_copy_of, csrf_token,
-                      error_summary_links, say, session_data, sign_in_as, sign_in_as_helper)
+                      apply_and_submit, browser_with_copy_of, csrf_token, error_summary_links,
+                      run_background_jobs, say, session_data, sign_in_as, sign_in_as_helper)
 from test_authorisation import WANG_ANSWERS
 from test_route_matrix import app_routes
 
@@ -292,7 +292,7 @@ def world(tmp_path_factory):
         while platform.advance(finished):
             pass
         to_withdraw = apply_and_submit(wang, app, "remote-medical-filing")
-        wang.get("/my/messages/")
+        run_background_jobs(app)
         for code in ("retirement", "elderly-allowance", "flexible-employment",
                      "public-rental-housing"):
             wang.get(f"/apply/{code}")  # open drafts

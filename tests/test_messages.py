@@ -5,13 +5,15 @@ ID number and masks names."""
 from __future__ import annotations
 
 import re
+import time
 from datetime import date, timedelta
 
 import pytest
 
 from app.messages.senders import Outgoing
 from conftest import (LIU, WANG, ZHANG, ZHOU, _dispose, _make_app, act_for, apply_and_submit,
-                      csrf_token, h1s, post_with_csrf, say, sign_in_as, text_of)
+                      csrf_token, h1s, post_with_csrf, run_background_jobs, say, sign_in_as,
+                      text_of)
 
 NONE_CHOSEN = {"matters": {}}
 
@@ -39,6 +41,7 @@ def nav_link(html: str) -> str:
 def test_each_status_change_becomes_a_message(zhang, app, platform, number):
     platform.advance(number)
     platform.advance(number)
+    run_background_jobs(app)
     html = zhang.get("/my/messages/").get_data(as_text=True)
     text = text_of(html)
     assert say(app, "Application %(number)s was sent", number=number) in text
@@ -53,6 +56,7 @@ def test_each_status_change_becomes_a_message(zhang, app, platform, number):
 
 def test_the_header_counts_unread_messages_in_words(zhang, app, platform, number):
     platform.advance(number)
+    run_background_jobs(app)
     link = nav_link(zhang.get("/").get_data(as_text=True))
     assert link == say(app, "Messages (%(num)d unread)", "Messages (%(num)d unread)", 2)
     centre(app).mark_all_read(ZHANG.id)
@@ -64,7 +68,7 @@ def test_signed_out_visitors_have_no_messages_link(client):
 
 
 def test_opening_a_message_marks_it_read(zhang, app, number):
-    zhang.get("/my/messages/")
+    run_background_jobs(app)
     [message] = centre(app).messages_of(ZHANG.id)
     html = zhang.get("/my/messages/").get_data(as_text=True)
     assert say(app, "Unread") in text_of(html)
@@ -86,7 +90,7 @@ def test_an_event_read_twice_makes_one_message_and_one_text(zhang, app, platform
     platform.raise_supplement(number, "医保", "请补充材料")
     centre(app).sync()
     centre(app).sync()
-    zhang.get("/my/messages/")
+    run_background_jobs(app)
     kinds = [m.kind for m in centre(app).messages_of(ZHANG.id)]
     assert kinds.count("supplement_requested") == 1
     assert len(outbox(app)) == 1
@@ -110,7 +114,7 @@ def test_a_new_message_centre_does_not_text_about_the_past(app, monkeypatch, tmp
 
 
 def test_someone_else_s_message_is_not_found(zhang, app, client, number):
-    zhang.get("/my/messages/")
+    run_background_jobs(app)
     [message] = centre(app).messages_of(ZHANG.id)
     other = app.test_client()
     sign_in_as(other, LIU)  # no applications, no licence to renew: no messages
@@ -124,7 +128,7 @@ def test_someone_else_s_message_is_not_found(zhang, app, client, number):
 def test_a_request_for_more_is_texted_with_the_name_masked_and_no_id(zhang, app, platform,
                                                                     number):
     platform.raise_supplement(number, "医保", f"请补充身份证{ZHANG.id_number}的复印件")
-    zhang.get("/")
+    run_background_jobs(app)
     [text] = outbox(app)
     assert (text.channel, text.recipient) == ("sms", ZHANG.mobile)
     assert "张**" in text.body and "张建国" not in text.body
@@ -135,7 +139,7 @@ def test_a_request_for_more_is_texted_with_the_name_masked_and_no_id(zhang, app,
 
 def test_routine_steps_are_not_texted(zhang, app, platform, number):
     platform.advance(number)
-    zhang.get("/")
+    run_background_jobs(app)
     assert outbox(app) == []  # sent and accepted: in the message centre only
 
 
@@ -144,7 +148,7 @@ def test_finished_and_refused_are_texted(zhang, app, platform, number):
     platform.advance(number, "缴费年限不足15年")
     while platform.advance(other):
         pass
-    zhang.get("/")
+    run_background_jobs(app)
     bodies = [t.body for t in outbox(app)]
     assert any(number in b for b in bodies) and any(other in b for b in bodies)
     assert not any("缴费年限" in b for b in bodies)
@@ -186,7 +190,7 @@ def test_the_sender_is_pluggable(monkeypatch, tmp_path):
         sign_in_as(client, ZHANG)
         number = apply_and_submit(client, app, "retirement", NONE_CHOSEN)
         app.extensions["platform"].raise_supplement(number, "医保", "请补充材料")
-        client.get("/")
+        run_background_jobs(app)
         assert [o.channel for o in sent] == ["sms"] and sent[0].recipient == ZHANG.mobile
         result = app.test_cli_runner().invoke(args=["messages", "outbox"])
         assert result.exit_code != 0  # a real sender: nothing kept here
@@ -202,6 +206,7 @@ def test_authorising_and_ending_a_helper_are_messages_and_texts(client, app):
     [authorisation] = app.extensions["consents"].authorisations_of_citizen(WANG.id)
     page = client.get("/my/helpers").get_data(as_text=True)
     client.post(f"/my/helpers/{authorisation.id}/end", data={"csrf_token": csrf_token(page)})
+    run_background_jobs(app)
     html = client.get("/my/messages/").get_data(as_text=True)
     assert "周建华" in text_of(html)  # the citizen sees who, in full
     kinds = [m.kind for m in centre(app).messages_of(WANG.id) if m.kind.startswith("consent")]
@@ -228,8 +233,8 @@ def zhou_in_full(app):
 def test_a_helper_submitting_for_the_citizen_texts_them_once(app, client):
     helper = act_for_wang(app, client)
     number = apply_and_submit(helper, app, "disability-card-renewal")
-    centre(app).sync()
-    centre(app).sync()  # read twice: still one text
+    run_background_jobs(app)
+    run_background_jobs(app)  # read twice: still one text
     [body] = helper_texts(app)
     spaced = " ".join((number[:2], number[2:6], number[6:10], number[10:]))
     assert body == say(app, "[Yiban] %(name)s: %(title)s. Sign in to Yiban to see more.",
@@ -244,7 +249,7 @@ def test_a_helper_withdrawing_for_the_citizen_texts_them(app, client):
     helper = act_for_wang(app, client)
     number = apply_and_submit(helper, app, "disability-card-renewal")
     post_with_csrf(helper, f"/my/applications/{number}/withdraw")
-    centre(app).sync()
+    run_background_jobs(app)
     assert len(helper_texts(app)) == 2
     assert say(app, "%(helper)s withdrew application %(number)s (%(service)s) for you",
                helper=zhou_in_full(app),
@@ -255,7 +260,7 @@ def test_a_helper_withdrawing_for_the_citizen_texts_them(app, client):
 def test_the_citizens_own_submit_sends_no_helper_text(app, client):
     sign_in_as(client, WANG)
     apply_and_submit(client, app, "disability-card-renewal")
-    centre(app).sync()
+    run_background_jobs(app)
     not_you = say(app, "Not you? Call %(hotline)s at once.", hotline="12345")
     assert [m.kind for m in centre(app).messages_of(WANG.id)].count("submitted") == 1
     assert not any(not_you in t.body for t in outbox(app)) and helper_texts(app) == []
@@ -299,7 +304,7 @@ def wang_messages(app):
     apply_and_submit(wang, app, "remote-medical-filing")
     centre(app).add(WANG.id, "consent_granted", {"helper_id": ZHOU.id, "until": "2027-01-01"},
                     "consent_granted:test")
-    wang.get("/my/messages/")
+    run_background_jobs(app)
     return centre(app).messages_of(WANG.id)
 
 
@@ -321,3 +326,54 @@ def test_a_helper_reading_a_message_leaves_it_unread_for_the_citizen(app, client
     message = next(m for m in wang_messages if m.kind == "submitted")
     assert helper.get(f"/my/messages/{message.id}").status_code == 200
     assert centre(app).unread_count(WANG.id) == before
+
+
+# ---- the background worker: pages never wait for the platform's events ----------------------------
+def test_a_signed_in_page_never_reads_the_platform_s_events(zhang, app, platform, number,
+                                                            monkeypatch):
+    read = []
+    monkeypatch.setattr(platform, "feed", lambda *args, **kw: read.append(args) or [])
+    platform.advance(number)
+    for page in ("/", "/my/messages/", "/my/", f"/my/applications/{number}"):
+        assert zhang.get(page).status_code == 200
+    assert read == []
+
+
+def test_the_worker_thread_texts_a_request_for_more_without_anyone_asking(monkeypatch,
+                                                                         tmp_path):
+    app = _make_app(monkeypatch, tmp_path, WORKER=True, WORKER_TICK_SECONDS=0.05,
+                    MESSAGES_SYNC_SECONDS=0.05)
+    try:
+        client = app.test_client()
+        sign_in_as(client, ZHANG)  # the first request starts the thread
+        number = apply_and_submit(client, app, "retirement", NONE_CHOSEN)
+        app.extensions["platform"].raise_supplement(number, "医保", "请补充材料")
+        deadline = time.monotonic() + 10
+        while not outbox(app):
+            assert time.monotonic() < deadline, "the worker thread texted nothing"
+            time.sleep(0.05)
+        [text] = outbox(app)
+        assert text.recipient == ZHANG.mobile and number in text.body
+        kinds = [m.kind for m in centre(app).messages_of(ZHANG.id)]
+        assert "supplement_requested" in kinds
+    finally:
+        _dispose(app)
+
+
+def test_flask_worker_once_runs_every_job(zhang, app, platform, number):
+    platform.raise_supplement(number, "医保", "请补充材料")
+    result = app.test_cli_runner().invoke(args=["worker", "--once"])
+    assert result.exit_code == 0, result.output
+    assert {line.split(":")[0] for line in result.output.splitlines()} == {
+        "outbox", "messages", "reminders", "texts"}
+    assert [t.body for t in outbox(app) if number in t.body]
+
+
+def test_the_home_page_makes_a_renewal_reminder_once(client, app):
+    sign_in_as(client, WANG)
+    client.get("/")
+    client.get("/")
+    run_background_jobs(app)
+    renewals = [m for m in centre(app).messages_of(WANG.id) if m.kind == "reminder_renewal"]
+    assert len(renewals) == 1
+    assert len([t for t in outbox(app) if t.recipient == WANG.mobile]) == 1

@@ -77,7 +77,7 @@ def old_databases(tmp_path, monkeypatch):
     monkeypatch.setenv("YIBAN_AUTO_MIGRATE", "0")
     monkeypatch.setenv("YIBAN_SINGLE_INSTANCE", "1")  # the fixture's keys, in the folder
     for name in ("SECRET_KEY", "YIBAN_DATA_KEYS", "YIBAN_LOOKUP_KEY", "YIBAN_ACCESS_LOG_KEYS",
-                 "YIBAN_ACCESS_LOG_CHECKPOINTS", "YIBAN_OUTBOX_WORKER"):
+                 "YIBAN_ACCESS_LOG_CHECKPOINTS", "YIBAN_WORKER"):
         monkeypatch.delenv(name, raising=False)
     yield urls
     for url in urls.values():

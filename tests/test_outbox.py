@@ -12,7 +12,8 @@ from datetime import timedelta
 
 import pytest
 
-from app.outbox import DELIVERED, FAILED, PENDING, backoff, is_permanent, worker
+from app.core import background
+from app.outbox import DELIVERED, FAILED, PENDING, backoff, is_permanent
 from app.platform import PlatformUnavailable, SubmissionRefused
 from conftest import (APPLICATION_NUMBER, WANG, ZHANG, Clock, _dispose, _make_app,
                       csrf_token, path_of, sign_in_as, submit_check, text_of, translate,
@@ -282,7 +283,8 @@ def test_two_delivery_processes_never_deliver_one_row_twice(zhang_at_check, app,
 
 # ---- the background thread and the rules ----------------------------------------------------
 def test_the_background_thread_delivers_without_anyone_asking(monkeypatch, tmp_path):
-    app = _make_app(monkeypatch, tmp_path, OUTBOX_WORKER=True, OUTBOX_POLL_SECONDS=0.05)
+    app = _make_app(monkeypatch, tmp_path, WORKER=True, WORKER_TICK_SECONDS=0.05,
+                    OUTBOX_POLL_SECONDS=0.05)
     clock = Clock()
     flaky = wire(app, clock)
     flaky.down = True
@@ -291,7 +293,7 @@ def test_the_background_thread_delivers_without_anyone_asking(monkeypatch, tmp_p
         sign_in_as(client, ZHANG)  # the first request starts the thread
         walk_service(client, app, CODE)
         entry_id = entry_id_of(submit_check(client, CODE))
-        thread, _stop = app.extensions["outbox_worker"]
+        thread, _stop = app.extensions["worker"]
         assert thread.is_alive() and thread.daemon
         flaky.down = False
         clock.advance(minutes=1)
@@ -301,16 +303,12 @@ def test_the_background_thread_delivers_without_anyone_asking(monkeypatch, tmp_p
             time.sleep(0.05)
         assert len(applications(flaky)) == 1
     finally:
-        if "outbox_worker" in app.extensions:
-            thread, stop = app.extensions["outbox_worker"]
-            stop.set()
-            thread.join(5)
         _dispose(app)
 
 
 def test_no_background_thread_in_tests_unless_asked(app, client):
     client.get("/")
-    assert not worker.enabled(app) and "outbox_worker" not in app.extensions
+    assert not background.enabled(app) and "worker" not in app.extensions
 
 
 def test_back_off_doubles_up_to_half_an_hour():

@@ -10,7 +10,7 @@ import re
 import pytest
 
 from conftest import (BRAND, DEFAULT_LOCALE, PNG_BYTES, ZHANG, apply_and_submit, csrf_token, h1s,
-                      html_lang, sign_in_as, title, translate)
+                      html_lang, run_background_jobs, sign_in_as, title, translate)
 
 
 @pytest.fixture(scope="module")
@@ -34,7 +34,7 @@ def site(module_app):
         pass
     from conftest import walk_service
     walk_service(client, app, "retirement", every)  # a draft at check answers
-    client.get("/my/messages/")
+    run_background_jobs(app)
     message = app.extensions["messages"].messages_of(ZHANG.id)[0]
     return {"app": app, "client": client, "number": number, "open": open_.id,
             "answered": answered.id, "finished": finished, "message": message.id}

@@ -19,8 +19,8 @@ from flask import url_for
 from app.assisted.acting import ACCESS_ACTIONS, NO_ENTRY, access_action
 from app.forms.identifiers import mask_name
 from conftest import (WANG, WU, ZHANG, ZHOU, _dispose, _make_app, apply_and_submit,
-                      browser_with_copy_of, csrf_token, session_data, sign_in_as,
-                      sign_in_as_helper)
+                      browser_with_copy_of, csrf_token, run_background_jobs, session_data,
+                      sign_in_as, sign_in_as_helper)
 from test_authorisation import WANG_ANSWERS, WANG_DATA
 from test_security_headers import assert_security_headers
 
@@ -168,7 +168,7 @@ def world(tmp_path_factory):
         finished = apply_and_submit(wang, app, "remote-medical-filing")
         while platform.advance(finished):
             pass
-        wang.get("/my/messages/")
+        run_background_jobs(app)
         message = next(m for m in app.extensions["messages"].messages_of(WANG.id)
                        if m.kind == "supplement_requested")
         wang.get("/apply/retirement")  # a new draft

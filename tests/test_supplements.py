@@ -12,8 +12,8 @@ from PIL import Image
 
 from app.platform import SupplementClosed
 from conftest import (PDF_BYTES, PNG_BYTES, WANG, ZHANG, ZHOU, act_for, apply_and_submit,
-                      csrf_token, error_summary_links, h1s, input_value, path_of, say,
-                      sign_in_as, text_of, title, translate)
+                      csrf_token, error_summary_links, h1s, input_value, path_of,
+                      run_background_jobs, say, sign_in_as, text_of, title, translate)
 from test_uploads import GPS_IFD, photo_with_gps
 
 ASK = "请补充1990年以前在国营工厂工作的证明"
@@ -265,7 +265,7 @@ def test_a_helper_outside_the_consent_s_scope_is_refused(app, client, wang_numbe
 def test_the_message_of_the_request_tells_where_to_answer(zhang, app, number):
     supplement(app, number, "--part", "医保")
     centre = app.extensions["messages"]
-    zhang.get("/my/messages/")
+    run_background_jobs(app)
     message = next(m for m in centre.messages_of(ZHANG.id) if m.kind == "supplement_requested")
     html = zhang.get(f"/my/messages/{message.id}").get_data(as_text=True)
     assert re.search(rf'href="{page_url(number, asked(app, number).id)}"', html)

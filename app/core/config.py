@@ -140,10 +140,12 @@ def load(instance_path: str) -> dict:
         # A form must not expire while an older person takes their time (WCAG 2.2.1);
         # the token lives as long as the session.
         "WTF_CSRF_TIME_LIMIT": None,
-        # Submissions the platform could not take at once are retried by a background
-        # thread in each app process (app/outbox): 0 turns it off (then run
-        # `flask outbox deliver --loop` instead); unset, it is on except in tests.
-        "OUTBOX_WORKER": _flag(os.environ.get("YIBAN_OUTBOX_WORKER")),
+        # The background jobs (app/core/background.py: outbox delivery, the platform's
+        # events, reminders) run in a thread of each app process: 0 turns it off (then
+        # run `flask worker` instead); unset, it is on except in tests.
+        "WORKER": _flag(os.environ.get("YIBAN_WORKER")),
+        "WORKER_TICK_SECONDS": 1.0,  # how often the worker looks for a job that is due
+        # Submissions the platform could not take at once: retried this often.
         "OUTBOX_POLL_SECONDS": float(os.environ.get("YIBAN_OUTBOX_POLL_SECONDS", "10")),
         "MAX_CONTENT_LENGTH": 12 * 1024 * 1024,
         # The speech audio cache (DATA_DIR/speech): the clips used longest ago go first.
@@ -160,10 +162,9 @@ def load(instance_path: str) -> dict:
         # How long the catalogue kept in memory is trusted before the platform's
         # catalogue version is asked again (app/core/platform_cache.py).
         "CATALOGUE_CHECK_SECONDS": float(os.environ.get("YIBAN_CATALOGUE_CHECK_SECONDS", "5")),
-        # How often a process reads the platform's event feed before a signed-in page:
-        # 0 (every page) unless set; gunicorn.conf.py sets 2 (`flask messages sync`
-        # from cron catches up in any case).
-        "MESSAGES_SYNC_SECONDS": float(os.environ.get("YIBAN_MESSAGES_SYNC_SECONDS", "0")),
+        # How often the background worker reads the platform's event feed (status
+        # changes become messages and texts within this many seconds).
+        "MESSAGES_SYNC_SECONDS": float(os.environ.get("YIBAN_MESSAGES_SYNC_SECONDS", "5")),
         "BABEL_DEFAULT_LOCALE": "zh_Hans_CN",
         "BABEL_DEFAULT_TIMEZONE": "Asia/Shanghai",
         "LOCALES": ["zh_Hans_CN", "zh_Hant", "en", "ug"],

@@ -3,30 +3,26 @@ consent changes, reminders), a count of unread ones in the header, and a pluggab
 sender for texts and e-mails (app/messages/senders.py); its pages in
 app/messages/views.py.
 
-`flask messages sync` reads the platform's events and makes reminders (for cron);
-pages do the same for the citizen who opens them. `flask messages outbox` shows what
-the embedded sender would have texted."""
+Reading the platform's events (and texting what is due) and making the reminders of
+supplements are jobs of the background worker (app/core/background.py), never work
+inside a page; `flask messages sync` does one round by hand. `flask messages outbox`
+shows what the embedded sender would have texted."""
 from __future__ import annotations
 
-import logging
 import os
-import time
 
 import click
-from flask import current_app, g, request, session
+from flask import current_app, g
 from flask.cli import AppGroup
 
+from ..core import background
 from ..core.clock import china_date
 from .access import centre, visible_to_viewer
 from .centre import MessageCentre
 from .senders import OutboxSender, load_sender
 from .views import bp
 
-log = logging.getLogger(__name__)
-
-REMIND_EVERY_SECONDS = 600  # a signed-in citizen's renewal reminders, at most this often
-QUIET_ENDPOINTS = ("static",)
-QUIET_BLUEPRINTS = ("speech", "offline")
+REMIND_EVERY_SECONDS = 600  # supplements due soon: looked for this often
 
 messages_cli = AppGroup("messages", help="The message centre (app/messages).")
 
@@ -39,45 +35,17 @@ def init_app(app) -> None:
         clock=lambda: app.extensions["clock"](), app=app)
     if not app.extensions.get("schema_behind"):  # else `db upgrade` must run first
         app.extensions["messages"].start()
-    app.before_request(catch_up)
+    background.register(app, "messages", lambda a: a.config["MESSAGES_SYNC_SECONDS"],
+                        lambda a: a.extensions["messages"].sync())
+    background.register(app, "reminders", lambda a: REMIND_EVERY_SECONDS,
+                        lambda a: a.extensions["messages"].remind(
+                            china_date(a.extensions["clock"]())))
+    # Texts of the messages made by the jobs above or by pages (consent, 服务找人).
+    background.register(app, "texts", lambda a: a.config["MESSAGES_SYNC_SECONDS"],
+                        lambda a: a.extensions["messages"].send_due_texts())
     app.context_processor(unread_in_header)
     app.cli.add_command(messages_cli)
     app.register_blueprint(bp)
-
-
-_last_sync = float("-inf")
-
-
-def _sync_now_and_then() -> None:
-    """Read the platform's event feed at most every MESSAGES_SYNC_SECONDS per process
-    (0: before every signed-in page), not on every page under load."""
-    global _last_sync
-    interval = current_app.config.get("MESSAGES_SYNC_SECONDS", 0)
-    now = time.monotonic()
-    if interval and now - _last_sync < interval:
-        return
-    _last_sync = now
-    centre().sync()
-
-
-def catch_up():
-    """Before a signed-in citizen's page: new platform events become messages (and
-    texts), and now and then their reminders are made."""
-    if g.get("user") is None or request.endpoint in QUIET_ENDPOINTS \
-            or request.blueprint in QUIET_BLUEPRINTS or request.htmx:
-        return
-    try:
-        _sync_now_and_then()
-        if g.get("acting") is None and time.time() - session.get("reminded", 0) > REMIND_EVERY_SECONDS:
-            from ..core.deps import now, platform
-            from ..proactive.rules import applied_services, suggestions
-            today = china_date(now())
-            centre().remind(today)
-            applied = applied_services(platform().applications_of(g.user.id))
-            centre().remind_renewals(g.user.id, suggestions(g.user, today, applied))
-            session["reminded"] = time.time()
-    except Exception:  # the page matters more than the messages: they catch up later
-        log.exception("the message centre could not catch up")
 
 
 def unread_in_header() -> dict:
@@ -88,10 +56,12 @@ def unread_in_header() -> dict:
 
 @messages_cli.command("sync")
 def sync_command():
-    """Read the platform's new events into messages and make due reminders (cron)."""
+    """Read the platform's new events into messages, make due reminders and send the
+    texts due, now (the background worker does it every few seconds)."""
     read = centre().sync()
     reminded = centre().remind(china_date(current_app.extensions["clock"]()))
-    click.echo(f"{read} platform events read, {reminded} reminders made")
+    texted = centre().send_due_texts()
+    click.echo(f"{read} platform events read, {reminded} reminders made, {texted} texts sent")
 
 
 @messages_cli.command("outbox")

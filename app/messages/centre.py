@@ -37,6 +37,7 @@ TEXTED = {"supplement_requested", "reminder_supplement", "part_rejected", "rejec
           "consent_granted", "consent_ended", "reminder_renewal"}
 REMIND_DAYS_BEFORE = 2  # a supplement due within this many days gets a reminder
 CITIZEN_ONLY = {"consent_granted", "consent_ended"}  # never shown to a helper
+TEXT_DUE, TEXT_SENDING, TEXT_SENT, TEXT_FAILED = "due", "sending", "sent", "failed"
 
 
 class MessageCentre:
@@ -51,29 +52,53 @@ class MessageCentre:
     # ---- making messages ------------------------------------------------------------
     def add(self, citizen_id: str, kind: str, params: dict, dedupe_key: str) -> MessageRow | None:
         """Record a message once per dedupe key (None if it exists); text it if due."""
+        texted = kind in TEXTED or (kind in ACTED_FOR and params.get("helper_id"))
         row = MessageRow(citizen_id=citizen_id, kind=kind, params=params,
                          service_code=params.get("service_code"), dedupe_key=dedupe_key,
-                         created_at=self.clock())
+                         created_at=self.clock(), text_state=TEXT_DUE if texted else None)
         try:
             with self.db.session() as s:
                 s.add(row)
         except IntegrityError:
             return None
-        if kind in TEXTED or (kind in ACTED_FOR and params.get("helper_id")):
-            self._text(row)
         return row
 
-    def _text(self, row: MessageRow) -> None:
+    def send_due_texts(self, limit: int = 100) -> int:
+        """Text what is due (a job of the background worker, never a page's work): each
+        claimed first, so two workers never send one twice; how many went."""
+        with self.db.session() as s:
+            due = list(s.scalars(select(MessageRow.id).where(MessageRow.text_state == TEXT_DUE)
+                                 .order_by(MessageRow.id).limit(limit)))
+        sent = 0
+        for message_id in due:
+            with self.db.session() as s:
+                claimed = s.execute(update(MessageRow).where(
+                    MessageRow.id == message_id, MessageRow.text_state == TEXT_DUE)
+                    .values(text_state=TEXT_SENDING)).rowcount
+                row = s.get(MessageRow, message_id) if claimed else None
+                if row is not None:
+                    s.expunge(row)
+            if row is not None:
+                went = self._text(row)
+                sent += went
+                with self.db.session() as s:
+                    s.execute(update(MessageRow).where(MessageRow.id == message_id)
+                              .values(text_state=TEXT_SENT if went else TEXT_FAILED))
+        return sent
+
+    def _text(self, row: MessageRow) -> bool:
         from .text import sms_text
         try:
             with self._context():
                 person = self.platform().person(row.citizen_id)
                 if person is None or not person.mobile:
-                    return
+                    return False
                 self.sender.send(Outgoing("sms", person.mobile, sms_text(row, person.name),
                                           row.id))
+                return True
         except Exception:  # a gateway fault must not lose the in-app message
             log.exception("could not send the text of message %s", row.id)
+            return False
 
     def _context(self):
         """The words of a text need the app (translations, the catalogue): a sync run
@@ -138,13 +163,20 @@ class MessageCentre:
         return made
 
     def remind_renewals(self, citizen_id: str, suggestions) -> None:
-        """A reminder for each licence the citizen should renew (服务找人)."""
-        for suggestion in suggestions:
-            if suggestion.reason == "renewal":
+        """A reminder for each licence the citizen should renew (服务找人), once: the
+        home page asks on every visit, so those made already are looked up first."""
+        due = {f"reminder:renewal:{citizen_id}:{s.licence_type}:{s.until}": s
+               for s in suggestions if s.reason == "renewal"}
+        if not due:
+            return
+        with self.db.session() as s:
+            made = set(s.scalars(select(MessageRow.dedupe_key)
+                                 .where(MessageRow.dedupe_key.in_(due))))
+        for key, suggestion in due.items():
+            if key not in made:
                 self.add(citizen_id, "reminder_renewal", {
                     "licence": suggestion.licence_type, "service_code": suggestion.service_code,
-                    "until": suggestion.until.isoformat()},
-                    f"reminder:renewal:{citizen_id}:{suggestion.licence_type}:{suggestion.until}")
+                    "until": suggestion.until.isoformat()}, key)
 
     def consent_changed(self, citizen_id: str, granted: bool, authorisation) -> None:
         kind = "consent_granted" if granted else "consent_ended"

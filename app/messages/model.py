@@ -28,6 +28,9 @@ class MessageRow(FrontBase):
     dedupe_key: Mapped[str] = mapped_column(String(120), unique=True)
     created_at: Mapped[datetime] = mapped_column(DateTime)  # UTC
     read_at: Mapped[datetime | None] = mapped_column(DateTime)  # by the citizen
+    # Its text: None (not texted), "due" (the background worker sends it), "sent" or
+    # "failed" (the gateway refused; the message itself stays). A page only marks it.
+    text_state: Mapped[str | None] = mapped_column(String(10), index=True)
 
 
 class FeedCursor(FrontBase):

@@ -1,68 +1,25 @@
-"""Delivering what is due in the background: a daemon thread in each app process
-(started by the first request, so `flask` commands and the tests start none) and
-`flask outbox deliver [--loop]` for a separate worker or a cron job. Any number of
-them may run at once: a row is claimed before each delivery (Outbox._claim)."""
+"""Delivering what is due in the background: a job of the background worker
+(app/core/background.py: a thread of each app process by default, or `flask worker`),
+and `flask outbox deliver` for one round by hand. Any number of them may run at once:
+a row is claimed before each delivery (Outbox._claim)."""
 from __future__ import annotations
-
-import logging
-import os
-import threading
-import time
 
 import click
 from flask import Flask, current_app
 from flask.cli import AppGroup
 
-log = logging.getLogger(__name__)
-_lock = threading.Lock()
-
-
-def enabled(app: Flask) -> bool:
-    """OUTBOX_WORKER: True or False; unset, on except under TESTING."""
-    flag = app.config.get("OUTBOX_WORKER")
-    return not app.testing if flag is None else bool(flag)
-
-
-def start(app: Flask) -> threading.Thread | None:
-    """Start this process's delivery thread once (again after a fork: the pid changes)."""
-    if not enabled(app) or app.extensions.get("outbox_worker_pid") == os.getpid():
-        return None
-    with _lock:
-        if app.extensions.get("outbox_worker_pid") == os.getpid():
-            return None
-        stop = threading.Event()
-        thread = threading.Thread(target=run, args=(app, stop), name="yiban-outbox",
-                                  daemon=True)
-        app.extensions.update(outbox_worker_pid=os.getpid(), outbox_worker=(thread, stop))
-        thread.start()
-        return thread
-
-
-def run(app: Flask, stop: threading.Event) -> None:
-    while not stop.is_set():
-        try:
-            app.extensions["outbox"].deliver_due()
-        except Exception as error:  # noqa: BLE001 - e.g. the database busy: next round
-            log.warning("outbox worker: %s; trying again", type(error).__name__)
-        stop.wait(app.config["OUTBOX_POLL_SECONDS"])
-
+from ..core import background
 
 outbox_cli = AppGroup("outbox", help="Submissions stored by the front, on their way to the platform.")
 
 
 @outbox_cli.command("deliver")
-@click.option("--loop", is_flag=True, help="Keep going (every OUTBOX_POLL_SECONDS) until stopped.")
-def deliver(loop):
-    """Send every stored submission that is due to the platform."""
-    outbox = current_app.extensions["outbox"]
-    while True:
-        outcomes = outbox.deliver_due()
-        if outcomes or not loop:
-            click.echo(f"delivered {outcomes['delivered']}, to retry {outcomes['retry']}, "
-                       f"failed for good {outcomes['failed']}")
-        if not loop:
-            return
-        time.sleep(current_app.config["OUTBOX_POLL_SECONDS"])
+def deliver():
+    """Send every stored submission that is due to the platform (once; `flask worker`
+    keeps doing it)."""
+    outcomes = current_app.extensions["outbox"].deliver_due()
+    click.echo(f"delivered {outcomes['delivered']}, to retry {outcomes['retry']}, "
+               f"failed for good {outcomes['failed']}")
 
 
 @outbox_cli.command("status")
@@ -74,8 +31,6 @@ def status():
 
 
 def init_app(app: Flask) -> None:
-    @app.before_request
-    def start_delivery_thread():  # a dict look-up once it runs
-        start(app)
-
+    background.register(app, "outbox", lambda a: a.config["OUTBOX_POLL_SECONDS"],
+                        lambda a: a.extensions["outbox"].deliver_due())
     app.cli.add_command(outbox_cli)

@@ -7,13 +7,19 @@ from flask import g
 
 from ..core.clock import china_date
 from ..core.deps import now, platform, store
+from ..messages.access import centre
 from .rules import applied_services, suggestions
 
 
 def due_suggestions():
-    """What 服务找人 suggests to the signed-in citizen today, dismissed or not."""
+    """What 服务找人 suggests to the signed-in citizen today, dismissed or not. A
+    licence due for renewal is also a reminder in the messages (and a text), once:
+    made here, where it is known anyway, not in a request of its own."""
     applied = applied_services(platform().applications_of(g.user.id))
-    return suggestions(g.user, china_date(now()), applied)
+    due = suggestions(g.user, china_date(now()), applied)
+    if g.get("acting") is None:
+        centre().remind_renewals(g.user.id, due)
+    return due
 
 
 def suggestions_for_user(services) -> list[tuple]:
