@@ -137,7 +137,9 @@ def _make_app(monkeypatch, data_dir: Path, **overrides):
 
 
 def _dispose(app):
-    app.extensions["platform"].db.engine.dispose()
+    platform_db = getattr(app.extensions["platform"], "db", None)  # none over HTTP
+    if platform_db is not None:
+        platform_db.engine.dispose()
     app.extensions["front_store"].db.engine.dispose()
     sessions_db = app.extensions.get("sqlalchemy")  # the session store (app/core/sessions.py)
     if sessions_db is not None:
