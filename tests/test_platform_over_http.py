@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import subprocess  # nosec B404 - runs schemathesis' own command
 import sys
+import threading
 import time
 import uuid
 from dataclasses import dataclass
@@ -339,3 +340,22 @@ def test_a_hung_platform_fails_within_the_read_timeout(lone_server):
     lone_server.resume()
     time.sleep(1.1)
     assert client.feed_position() >= 0
+
+
+def test_a_call_made_while_the_platform_restarts_goes_through_on_a_retry(lone_server):
+    """Retries with back-off: a write (with its key) and a read, sent while the platform
+    is down, each arrive once it is back, and the write happens once."""
+    client = HttpPlatform(lone_server.url, TOKEN, attempts=8, backoff_seconds=0.5,
+                          breaker_failures=5)
+    lone_server.stop()
+    back = threading.Timer(0.3, lone_server.start)
+    back.start()
+    k = key()
+    started = time.monotonic()
+    try:
+        application = client.submit(SERVICE, WANG.id, dict(ANSWERS), k)
+    finally:
+        back.join()
+    assert time.monotonic() - started > 0.3  # it waited for the platform
+    assert client.submit(SERVICE, WANG.id, dict(ANSWERS), k) == application
+    assert [a.number for a in client.applications_of(WANG.id)].count(application.number) == 1

@@ -30,8 +30,7 @@ from tenacity import (Retrying, retry_if_exception_type, stop_after_attempt,
 from .. import (Application, FeedEvent, Helper, IdempotencyKeyReused, LifeEvent, Person,
                 PlatformUnavailable, Question, RatingRefused, Service, SubmissionRefused,
                 Supplement, SupplementClosed, WithdrawRefused)
-from .codec import load
-from .server import PROBLEM
+from .codec import PROBLEM, load
 
 log = logging.getLogger("yiban.platform.client")
 PAGE = 500  # the contract's largest page

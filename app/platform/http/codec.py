@@ -15,6 +15,8 @@ from typing import Any
 
 from .. import LocalText
 
+PROBLEM = "urn:yiban:problem:"  # + a problem's kind, in problem+json `type` (the contract)
+
 
 def dump(value: Any) -> Any:
     if isinstance(value, LocalText):

@@ -18,10 +18,9 @@ from werkzeug.exceptions import HTTPException
 
 from .. import (IdempotencyKeyReused, PlatformClient, RatingRefused, SubmissionRefused,
                 SupplementClosed, WithdrawRefused)
-from .codec import dump
+from .codec import PROBLEM, dump
 
 CONTRACT = Path(__file__).resolve().parents[3] / "docs" / "platform-openapi.yaml"
-PROBLEM = "urn:yiban:problem:"  # + the kind: what a client acts on (codes are too coarse)
 LOCALES = ("zh_Hans_CN", "zh_Hant", "en", "ug")
 DEFAULT_LIMIT, MAX_LIMIT = 100, 500
 OPEN = ("contract",)  # endpoints without the service token
