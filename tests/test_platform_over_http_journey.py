@@ -69,9 +69,12 @@ def test_the_platform_stops_mid_journey_and_nothing_is_lost(front):
     assert translate(app, "Cannot connect to the government service platform for now") \
         in kind_page and "暂时无法连接" in kind_page
     assert office.applications_of(ZHANG.id) == []  # nothing went half-way
+    ready = app.test_client().get("/readyz")  # the load balancer learns what is missing
+    assert ready.status_code == 503 and ready.json["checks"]["platform"].startswith("failed")
 
     served.start()
     time.sleep(BREAKER_RESET + 0.1)  # the circuit lets a call try again
+    assert app.test_client().get("/readyz").json["checks"]["platform"] == "ok"
     again = client.get(f"/apply/{SERVICE}/check")
     assert again.status_code == 200
     assert text_of(again.get_data(as_text=True)) == answers_shown  # every answer kept
