@@ -45,10 +45,11 @@ class _Retryable(PlatformUnavailable):
     """A failure worth one more try: the platform could not be reached, or said so."""
 
 
-REFUSALS = {"withdraw-refused": WithdrawRefused, "supplement-closed": SupplementClosed,
-            "rating-refused": RatingRefused, "submission-refused": SubmissionRefused,
-            "idempotency-key-reused": IdempotencyKeyReused, "invalid": ValueError,
-            "not-found": LookupError}
+RAISED_FOR = {  # a problem's kind → what the embedded platform raises for it
+    "withdraw-refused": WithdrawRefused, "supplement-closed": SupplementClosed,
+    "rating-refused": RatingRefused, "submission-refused": SubmissionRefused,
+    "idempotency-key-reused": IdempotencyKeyReused, "invalid": ValueError,
+    "not-found": LookupError}
 
 
 class HttpPlatform:
@@ -144,13 +145,16 @@ class HttpPlatform:
         kind = _kind(response)
         if none_if_missing and response.status_code in (401, 404):
             return None
-        raise REFUSALS.get(kind, RuntimeError)(f"{method} {path}: {response.status_code} {kind}")
+        error = RAISED_FOR.get(kind, RuntimeError)
+        raise error(f"{method} {path}: {response.status_code} {kind}")
 
     def _pages(self, path: str, headers: dict | None = None, **params) -> list:
         """Every page of a list, in order."""
         items, cursor = [], None
         while True:
-            query = {**params, "limit": self.page_size, **({"cursor": cursor} if cursor else {})}
+            query = {**params, "limit": self.page_size}
+            if cursor:
+                query["cursor"] = cursor
             result = self._json("GET", path, params=query, headers=headers)
             items.extend(result["items"])
             cursor = result.get("next_cursor")

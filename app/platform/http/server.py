@@ -311,13 +311,19 @@ def register_errors(app: Flask) -> None:
         return problem_response(422, "idempotency-key-reused",
                                 "This Idempotency-Key was used for another request")
 
-    @app.errorhandler(SubmissionRefused)
+    # How the embedded platform says "no such application / supplement" and "not a
+    # rating level": a bare LookupError or ValueError. Their subclasses (KeyError, a
+    # UnicodeError …) are bugs, answered as such.
     @app.errorhandler(LookupError)
-    def _missing(_error):
+    def _missing(error):
+        if type(error) not in (LookupError, SubmissionRefused):
+            return _bug(error)
         return problem_response(404, "not-found", "Not found")
 
     @app.errorhandler(ValueError)
     def _invalid(error):
+        if type(error) is not ValueError:
+            return _bug(error)
         return problem_response(422, "invalid", "Invalid request", str(error))
 
     @app.errorhandler(OperationalError)
@@ -332,8 +338,8 @@ def register_errors(app: Flask) -> None:
         return problem_response(error.code or 500, kind, error.name)
 
     @app.errorhandler(Exception)
-    def _bug(_error):
-        log.exception("platform request failed")
+    def _bug(error):
+        log.error("platform request failed", exc_info=error)
         return problem_response(500, "internal", "The platform failed")
 
 
