@@ -1,5 +1,5 @@
-"""Idempotency keys of the platform's other writes (issue 19, item 7): withdrawals,
-supplement answers and ratings, so a client may send one again after a timeout.
+"""Idempotency keys of the platform's other writes: withdrawals, supplement answers and
+ratings, so a client may send one again after a timeout.
 
 - write_key: one row per key; submissions keep theirs on `application`.
 
