@@ -42,10 +42,13 @@ def create_app(overrides: dict | None = None, platform=None) -> Flask:
     from .proactive import rules as proactive
     from .speech import views as speech_pages
     from .platform.embedded import EmbeddedPlatform
+    from .platform.http import HttpPlatform
 
     # One keyring for the data folder (app/core/crypto.py): the front's store and, sharing
     # the folder, the embedded platform.
     keyring = app.extensions["keyring"] = Keyring.load(app.config["DATA_DIR"])
+    if platform is None and app.config["PLATFORM_URL"]:  # a platform elsewhere (docs/deploy.md)
+        platform = HttpPlatform.from_config(app.config)
     app.extensions["platform"] = platform or EmbeddedPlatform(
         app.config["PLATFORM_DATABASE_URL"], keyring=keyring)
     app.extensions["front_store"] = FrontStore(app.config["FRONT_DATABASE_URL"], keyring)

@@ -1,4 +1,5 @@
-"""`flask platform …`: the embedded platform's back office, for people and tests.
+"""`flask platform …`: the embedded platform's back office, for people and tests, and
+`flask platform serve`: the embedded platform over HTTP (app/platform/http).
 `flask access-log verify|checkpoint|rotate-key`: the tamper-evident access log.
 `flask keys generate|rotate`: the keys that encrypt personal data at rest."""
 from __future__ import annotations
@@ -13,7 +14,8 @@ from flask.cli import AppGroup
 
 from .assisted.log_seal import Checkpoints
 
-platform_cli = AppGroup("platform", help="Back office of the embedded reference platform.")
+platform_cli = AppGroup("platform", help="The embedded reference platform: its back office, and "
+                        "`serve`, which serves it over HTTP (docs/deploy.md).")
 
 
 def _back_office(work):
@@ -23,6 +25,16 @@ def _back_office(work):
         return work()
     except BackOfficeError as error:
         raise click.UsageError(str(error)) from None
+
+
+def _office():
+    """The embedded platform, whose back office these commands are. A front that uses a
+    platform elsewhere (YIBAN_PLATFORM_URL) has none: run them where the platform runs."""
+    platform = current_app.extensions["platform"]
+    if not hasattr(platform, "advance"):
+        raise click.UsageError("this front uses a platform elsewhere (YIBAN_PLATFORM_URL): "
+                               "run the back office where that platform runs")
+    return platform
 
 
 def _tell_citizens() -> None:
@@ -42,7 +54,7 @@ def _tell_citizens() -> None:
               "accepted, in review, done.")
 def advance(number, reject_reason, department):
     """Move open applications (or NUMBER) one step along their timeline."""
-    moved = _back_office(lambda: current_app.extensions["platform"].advance(
+    moved = _back_office(lambda: _office().advance(
         number, reject_reason, part=department))
     for moved_number in moved:
         click.echo(moved_number)
@@ -61,7 +73,7 @@ def advance(number, reject_reason, department):
 @click.option("--file", "wants_file", is_flag=True, help="The answer must include a file.")
 def supplement(number, department, ask, deadline, wants_file):
     """Ask the citizen for more (补正): the part waits until they answer."""
-    raised = _back_office(lambda: current_app.extensions["platform"].raise_supplement(
+    raised = _back_office(lambda: _office().raise_supplement(
         number, department, ask, deadline.date() if deadline else None, wants_file))
     click.echo(f"{number}: supplement {raised.id} asked by {raised.department}"
                + (f", due {raised.deadline.isoformat()}" if raised.deadline else ""))
@@ -74,7 +86,7 @@ RATING_NAMES = {5: "非常满意", 4: "满意", 3: "基本满意", 2: "不满意
 @platform_cli.command("ratings")
 def ratings():
     """Summarise the ratings (好差评) citizens gave, overall and per service."""
-    summary = current_app.extensions["platform"].ratings_summary()
+    summary = _office().ratings_summary()
 
     def line(counts: dict) -> str:
         total = sum(counts.values())
@@ -87,6 +99,32 @@ def ratings():
     click.echo(f"all services: {line(summary['overall'])}")
     for code, counts in sorted(summary["by_service"].items()):
         click.echo(f"  {code}: {line(counts)}")
+
+
+@platform_cli.command("serve")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=5001, show_default=True, type=int)
+@click.option("--workers", default=2, show_default=True, type=int,
+              help="gunicorn worker processes (each with a few threads).")
+def serve(host, port, workers):
+    """Serve the embedded platform over HTTP (docs/platform-openapi.yaml) under /v1.
+
+    Fronts reach it with YIBAN_PLATFORM_URL=http://HOST:PORT and the same
+    YIBAN_PLATFORM_TOKEN (docs/deploy.md)."""
+    from .migrations import data_lock, upgrade
+    from .platform.embedded import EmbeddedPlatform
+    from .platform.http.serve import serve as run
+
+    config, keyring = current_app.config, current_app.extensions["keyring"]
+    if not config["PLATFORM_TOKEN"]:
+        raise click.UsageError("set YIBAN_PLATFORM_TOKEN: the service token fronts must send")
+
+    def make_platform():
+        return EmbeddedPlatform(config["PLATFORM_DATABASE_URL"], keyring=keyring)
+    if config["AUTO_MIGRATE"]:  # as the front does on its own SQLite files
+        with data_lock(config["DATA_DIR"]):
+            upgrade(make_platform().db, "platform")
+    run(make_platform, config["PLATFORM_TOKEN"], host, port, workers)
 
 
 access_log_cli = AppGroup("access-log", help="The tamper-evident access log (app/assisted/consent.py).")

@@ -1,12 +1,17 @@
 """Friendly error pages. An expired form or sign-in never loses the user's answers."""
 from __future__ import annotations
 
+import logging
+
 from flask import render_template, request
 from flask_wtf.csrf import CSRFError
 
 from .apply.drafts import keep_unsaved_answers
 from .core.form_tokens import leave_session_alone, stale_token_of_this_session
 from .core.limits import seconds_to_wait
+from .platform import PlatformUnavailable
+
+log = logging.getLogger(__name__)
 
 
 def init_app(app):
@@ -35,6 +40,16 @@ def init_app(app):
     @app.errorhandler(500)
     def server_error(_error):
         return render_template("errors/500.html"), 500
+
+    @app.errorhandler(PlatformUnavailable)
+    def platform_unavailable(error):
+        # The platform is down, slow or its circuit is open (app/platform/http): a kind
+        # page at once, never a hung worker or a trace. Drafts live in the front's own
+        # store and submissions in its outbox, so nothing is lost.
+        log.warning("platform unavailable: %s", error)
+        response = app.make_response((render_template("errors/unavailable.html"), 503))
+        response.headers["Retry-After"] = "30"
+        return response
 
     @app.errorhandler(CSRFError)
     def expired_form(_error):

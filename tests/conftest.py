@@ -140,7 +140,9 @@ def _dispose(app):
         thread, stop = app.extensions["worker"]
         stop.set()
         thread.join(5)
-    app.extensions["platform"].db.engine.dispose()
+    platform_db = getattr(app.extensions["platform"], "db", None)  # none over HTTP
+    if platform_db is not None:
+        platform_db.engine.dispose()
     app.extensions["front_store"].db.engine.dispose()
     sessions_db = app.extensions.get("sqlalchemy")  # the session store (app/core/sessions.py)
     if sessions_db is not None:

@@ -86,6 +86,21 @@ def load(instance_path: str) -> dict:
         "DATA_DIR": folder,
         "SECRET_KEY": secret_key(folder),
         "PLATFORM_DATABASE_URL": platform_url,
+        # The platform over HTTP (app/platform/http, docs/deploy.md): with a URL the front
+        # talks to a platform elsewhere, e.g. http://platform:5001 (`flask platform
+        # serve`), with the service token the platform issued; without, the embedded
+        # platform in this process. The token is also what `platform serve` accepts.
+        "PLATFORM_URL": os.environ.get("YIBAN_PLATFORM_URL") or None,
+        "PLATFORM_TOKEN": os.environ.get("YIBAN_PLATFORM_TOKEN", ""),
+        # A slow platform must not hold the front's workers: seconds to connect and to
+        # wait for an answer; tries of a call that may go twice; failures in a row after
+        # which calls fail at once (the kind "cannot connect" page) for the reset time.
+        "PLATFORM_CONNECT_TIMEOUT": float(os.environ.get("YIBAN_PLATFORM_CONNECT_TIMEOUT", "2")),
+        "PLATFORM_READ_TIMEOUT": float(os.environ.get("YIBAN_PLATFORM_READ_TIMEOUT", "5")),
+        "PLATFORM_ATTEMPTS": int(os.environ.get("YIBAN_PLATFORM_ATTEMPTS", "3")),
+        "PLATFORM_BREAKER_FAILURES": int(os.environ.get("YIBAN_PLATFORM_BREAKER_FAILURES", "5")),
+        "PLATFORM_BREAKER_RESET_SECONDS": float(
+            os.environ.get("YIBAN_PLATFORM_BREAKER_RESET_SECONDS", "30")),
         "FRONT_DATABASE_URL": front_url,
         # Schema migrations at start-up (app/migrations): on by default only when both
         # stores are SQLite files; otherwise run `flask --app app db upgrade` once.

@@ -19,6 +19,7 @@ from ..display.preferences import current_display
 from ..apply.journey import load_service, question_url
 from ..forms.browser_rules import question_rules
 from ..forms.builder import form_class
+from ..platform import PlatformUnavailable
 from . import sending
 
 bp = Blueprint("offline", __name__)
@@ -197,7 +198,8 @@ _versions: dict[tuple, tuple[object, str]] = {}
 def application_attributes(code: str) -> dict:
     try:
         service, questions = load_service(code)
-    except HTTPException:  # an error page about a service that does not exist
+    except (HTTPException, PlatformUnavailable):
+        # An error page: about a service that does not exist, or the platform is away.
         return {}
     key = (code, locale(), tuple(sorted(current_display().html_attributes().items())))
     held = _versions.get(key)

@@ -1,6 +1,7 @@
 """The platform boundary: the only way the front learns about services, people and
-applications. The embedded reference platform implements it on SQLite; a remote
-platform client would implement the same interface over HTTP."""
+applications. The embedded reference platform (embedded/) implements it on SQLAlchemy;
+`http.HttpPlatform` implements the same interface over HTTP, against the contract in
+docs/platform-openapi.yaml (which `flask platform serve` serves for the embedded one)."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -304,6 +305,11 @@ class SubmissionRefused(LookupError):
     that is what the embedded platform has always raised for these."""
 
 
+class IdempotencyKeyReused(ValueError):
+    """An idempotency key came again with a different request (another operation or
+    application): a bug in the caller, never retried."""
+
+
 class PlatformClient(Protocol):
     # catalogue; its version changes whenever anything in it does, so a front may keep
     # the catalogue in memory and ask only this (a remote client: an ETag or a counter)
@@ -324,21 +330,26 @@ class PlatformClient(Protocol):
     def helper(self, helper_id: str) -> Helper | None: ...
     def find_helper(self, code_or_mobile: str) -> Helper | None: ...
 
-    # applications; acted_by is the id of the helper acting for the owner, if any
+    # applications; acted_by is the id of the helper acting for the owner, if any.
+    # Every write takes an idempotency key: the same key again changes nothing and
+    # answers with the application as it stands. submit needs the front's own key (the
+    # outbox's); for the others a client may make one per call, kept over its retries.
     def submit(self, service_code: str, owner_id: str, answers: dict,
                idempotency_key: str, *, acted_by: str | None = None) -> Application: ...
     def applications_of(self, owner_id: str) -> list[Application]: ...
     def application(self, number: str, owner_id: str) -> Application | None: ...
-    def withdraw(self, number: str, owner_id: str, *,
-                 acted_by: str | None = None) -> Application: ...
+    def withdraw(self, number: str, owner_id: str, *, acted_by: str | None = None,
+                 idempotency_key: str | None = None) -> Application: ...
 
     # supplements (补正): the citizen's answer; the part goes back to review
     def answer_supplement(self, number: str, owner_id: str, supplement_id: int,
-                          answer: dict, *, acted_by: str | None = None) -> Application: ...
+                          answer: dict, *, acted_by: str | None = None,
+                          idempotency_key: str | None = None) -> Application: ...
 
     # ratings (好差评): one per application, changeable for a while
     def rate(self, number: str, owner_id: str, level: int, comment: str, *,
-             acted_by: str | None = None) -> Application: ...
+             acted_by: str | None = None,
+             idempotency_key: str | None = None) -> Application: ...
 
     # the event feed the front's message centre reads: every event after `after`, and
     # the newest event's id (where a reader that has never read starts)

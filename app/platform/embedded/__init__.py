@@ -14,14 +14,16 @@ from werkzeug.security import check_password_hash
 
 from .. import (Application, FeedEvent, Helper, Licence, LifeEvent, LocalText, Material,
                 Matter, Option, Part, Person, Question, Rating, RatingRefused, Service,
-                Supplement, SupplementClosed, TimelineEvent, Topic, WithdrawRefused)
+                Supplement, SupplementClosed, TimelineEvent, Topic, WithdrawRefused,
+                IdempotencyKeyReused)
 from . import progress
 from ...core.clock import utcnow
 from ...core.crypto import Keyring, reencrypt
 from ...core.db import Database
 from ...core.upload_store import stored_names
 from .models import (ApplicationRow, EventRow, HelperRow, LifeEventRow, MetaRow, PartRow,
-                     PersonRow, PlatformBase, RatingRow, ServiceRow, SupplementRow)
+                     PersonRow, PlatformBase, RatingRow, ServiceRow, SupplementRow,
+                     WriteKeyRow)
 from .seed import phrasebook
 
 DEFAULT_LOCALE = "zh_Hans_CN"
@@ -293,28 +295,61 @@ class EmbeddedPlatform:
                 return None
             return self._application(row)
 
-    def withdraw(self, number: str, owner_id: str, *,
-                 acted_by: str | None = None) -> Application:
-        now = self.clock()
+    def withdraw(self, number: str, owner_id: str, *, acted_by: str | None = None,
+                 idempotency_key: str | None = None) -> Application:
+        def write():
+            now = self.clock()
+            with self.db.session() as s:
+                # One conditional update decides: of two withdraws at once, the second
+                # finds the status changed and changes nothing (one event, one text).
+                changed = s.execute(
+                    update(ApplicationRow)
+                    .where(ApplicationRow.number == number, ApplicationRow.owner_id == owner_id,
+                           ApplicationRow.status.in_(OPEN_STATUSES),
+                           ApplicationRow.submitted_at >= now - WITHDRAW_WINDOW)
+                    .values(status="withdrawn")
+                    .execution_options(synchronize_session=False)).rowcount
+                row = s.get(ApplicationRow, number)
+                if row is None or row.owner_id != owner_id:
+                    raise LookupError(number)
+                if not changed:
+                    raise WithdrawRefused(number)
+                self._check_helper(s, acted_by)
+                progress.withdraw_parts(row, now)
+                row.events.append(EventRow(at=self.clock(), kind="withdrawn", acted_by=acted_by))
+                self._keep_key(s, idempotency_key, "withdraw", number)
+        return self._once(idempotency_key, "withdraw", number, owner_id, write)
+
+    # ---- idempotency of the other writes (submit keeps its key on the application) --
+    def _once(self, key: str | None, operation: str, number: str, owner_id: str,
+              write: Callable[[], None]) -> Application:
+        """Run `write` unless `key` was used for it already; either way the application
+        as it now stands. A write that lost a race to its own repeat (a client that
+        sent it again after a timeout) answers as the repeat does."""
+        if key is None or not self._done_before(key, operation, number):
+            try:
+                write()
+            except (IntegrityError, WithdrawRefused, SupplementClosed, RatingRefused):
+                if key is None or not self._done_before(key, operation, number):
+                    raise
+        application = self.application(number, owner_id)
+        if application is None:
+            raise LookupError(number)
+        return application
+
+    def _done_before(self, key: str, operation: str, number: str) -> bool:
         with self.db.session() as s:
-            # One conditional update decides: of two withdraws at once, the second
-            # finds the status changed and changes nothing (one event, one text).
-            changed = s.execute(
-                update(ApplicationRow)
-                .where(ApplicationRow.number == number, ApplicationRow.owner_id == owner_id,
-                       ApplicationRow.status.in_(OPEN_STATUSES),
-                       ApplicationRow.submitted_at >= now - WITHDRAW_WINDOW)
-                .values(status="withdrawn")
-                .execution_options(synchronize_session=False)).rowcount
-            row = s.get(ApplicationRow, number)
-            if row is None or row.owner_id != owner_id:
-                raise LookupError(number)
-            if not changed:
-                raise WithdrawRefused(number)
-            self._check_helper(s, acted_by)
-            progress.withdraw_parts(row, now)
-            row.events.append(EventRow(at=self.clock(), kind="withdrawn", acted_by=acted_by))
-        return self.application(number, owner_id)
+            row = s.get(WriteKeyRow, key)
+        if row is None:
+            return False
+        if (row.operation, row.application_number) != (operation, number):
+            raise IdempotencyKeyReused(key)
+        return True
+
+    def _keep_key(self, s, key: str | None, operation: str, number: str) -> None:
+        if key is not None:
+            s.add(WriteKeyRow(key=key, operation=operation, application_number=number,
+                              at=self.clock()))
 
     def _application(self, row: ApplicationRow) -> Application:
         now = self.clock()
@@ -356,38 +391,45 @@ class EmbeddedPlatform:
 
     # ---- supplements (补正) and ratings (好差评) ----------------------------------
     def answer_supplement(self, number: str, owner_id: str, supplement_id: int,
-                          answer: dict, *, acted_by: str | None = None) -> Application:
+                          answer: dict, *, acted_by: str | None = None,
+                          idempotency_key: str | None = None) -> Application:
         """Record the citizen's answer; the department's part goes back to review."""
-        with self.db.session() as s:
-            row = self._own(s, number, owner_id)
-            self._check_helper(s, acted_by)
-            supplement = s.get(SupplementRow, supplement_id)
-            if supplement is None or supplement.application_number != number:
-                raise LookupError(supplement_id)
-            if supplement.answered_at is not None or row.status not in OPEN_STATUSES:
-                raise SupplementClosed(supplement_id)
-            progress.answer_supplement(row, supplement, dict(answer), acted_by, self.clock())
-        return self.application(number, owner_id)
+        def write():
+            with self.db.session() as s:
+                row = self._own(s, number, owner_id)
+                self._check_helper(s, acted_by)
+                supplement = s.get(SupplementRow, supplement_id)
+                if supplement is None or supplement.application_number != number:
+                    raise LookupError(supplement_id)
+                if supplement.answered_at is not None or row.status not in OPEN_STATUSES:
+                    raise SupplementClosed(supplement_id)
+                progress.answer_supplement(row, supplement, dict(answer), acted_by,
+                                           self.clock())
+                self._keep_key(s, idempotency_key, "answer_supplement", number)
+        return self._once(idempotency_key, "answer_supplement", number, owner_id, write)
 
     def rate(self, number: str, owner_id: str, level: int, comment: str, *,
-             acted_by: str | None = None) -> Application:
+             acted_by: str | None = None, idempotency_key: str | None = None) -> Application:
         """Rate a closed application once; the rating may be changed for a while."""
         level = progress.check_level(level)
-        with self.db.session() as s:
-            row = self._own(s, number, owner_id)
-            self._check_helper(s, acted_by)
-            now = self.clock()
-            if row.status not in progress.CLOSED_FOR_RATING:
-                raise RatingRefused(number)
-            if row.rating is None:
-                row.rating = RatingRow(level=level, comment=comment or "", rated_at=now,
-                                       updated_at=now, rated_by=acted_by)
-            elif progress.rating_editable(row.rating.rated_at, now):
-                row.rating.level, row.rating.comment = level, comment or ""
-                row.rating.updated_at, row.rating.rated_by = now, acted_by
-            else:
-                raise RatingRefused(number)
-        return self.application(number, owner_id)
+
+        def write():
+            with self.db.session() as s:
+                row = self._own(s, number, owner_id)
+                self._check_helper(s, acted_by)
+                now = self.clock()
+                if row.status not in progress.CLOSED_FOR_RATING:
+                    raise RatingRefused(number)
+                if row.rating is None:
+                    row.rating = RatingRow(level=level, comment=comment or "", rated_at=now,
+                                           updated_at=now, rated_by=acted_by)
+                elif progress.rating_editable(row.rating.rated_at, now):
+                    row.rating.level, row.rating.comment = level, comment or ""
+                    row.rating.updated_at, row.rating.rated_by = now, acted_by
+                else:
+                    raise RatingRefused(number)
+                self._keep_key(s, idempotency_key, "rate", number)
+        return self._once(idempotency_key, "rate", number, owner_id, write)
 
     def feed(self, after: int, limit: int = 500) -> list[FeedEvent]:
         """Every timeline event after `after` (an event id), oldest first."""

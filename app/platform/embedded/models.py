@@ -170,3 +170,14 @@ class RatingRow(PlatformBase):
     rated_at: Mapped[datetime] = mapped_column(DateTime)  # UTC
     updated_at: Mapped[datetime] = mapped_column(DateTime)  # UTC
     rated_by: Mapped[str | None] = mapped_column(ForeignKey("helper.id"))
+
+
+class WriteKeyRow(PlatformBase):
+    """The idempotency key of a withdrawal, supplement answer or rating (submissions keep
+    theirs on the application): the same key again changes nothing."""
+
+    __tablename__ = "write_key"
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    operation: Mapped[str] = mapped_column(String(20))  # withdraw | answer_supplement | rate
+    application_number: Mapped[str] = mapped_column(ForeignKey("application.number"))
+    at: Mapped[datetime] = mapped_column(DateTime)  # UTC
