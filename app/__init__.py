@@ -35,6 +35,7 @@ def create_app(overrides: dict | None = None, platform=None) -> Flask:
                        static_files, templating)
     from .core.crypto import ChainKeys, Keyring
     from .core.front_store import FrontStore
+    from .core.file_store import open_store
     from .core.upload_store import UploadStore
     from .display import views as display
     from .offline import views as offline_pages
@@ -52,9 +53,12 @@ def create_app(overrides: dict | None = None, platform=None) -> Flask:
     app.extensions["platform"] = platform or EmbeddedPlatform(
         app.config["PLATFORM_DATABASE_URL"], keyring=keyring)
     app.extensions["front_store"] = FrontStore(app.config["FRONT_DATABASE_URL"], keyring)
-    # Uploaded files: encrypted under the same keys, counted in the front's database.
-    app.extensions["uploads"] = UploadStore(app.config["UPLOAD_DIR"],
-                                            app.extensions["front_store"].db)
+    # Uploaded files: encrypted under the same keys, counted in the front's database,
+    # kept in a folder or a bucket.
+    app.extensions["uploads"] = UploadStore(
+        open_store(app.config["FILE_STORE"], app.config["UPLOAD_DIR"],
+                   app.config["S3_ENDPOINT_URL"]),
+        app.extensions["front_store"].db)
     app.extensions["clock"] = utcnow
     migrations.at_start_up(app)  # before anything reads the stores
     proactive.init_app(app)  # 服务找人 rules: a malformed file stops the start here

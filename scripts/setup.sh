@@ -32,9 +32,11 @@ fi
 .venv/bin/python -m pip install --quiet --disable-pip-version-check -e '.[test]'
 
 # htmx for the pages; IBM Equal Access and the Nu HTML Checker for the audit
-# (a11y_tests/engines.py reads them from node_modules/).
+# (a11y_tests/engines.py reads them from node_modules/); s3rver, an S3-compatible
+# server the tests store files in (tests/test_file_store.py).
 if [ ! -f static/vendor/htmx.min.js ] || [ package-lock.json -nt static/vendor/htmx.min.js ] \
     || [ ! -f node_modules/accessibility-checker-engine/ace.js ] \
+    || [ ! -x node_modules/.bin/s3rver ] \
     || [ ! -f node_modules/vnu-jar/build/dist/vnu.jar ]; then
   # (vnu-jar's install script only downloads a Java, which apt provides above.)
   npm ci --no-audit --no-fund --silent --ignore-scripts

@@ -115,7 +115,8 @@ def _make_app(monkeypatch, data_dir: Path, **overrides):
                  "YIBAN_SESSION_IDLE_MINUTES", "YIBAN_SECURE_COOKIES", "YIBAN_DATA_KEYS",
                  "YIBAN_LOOKUP_KEY", "YIBAN_WORKER", "YIBAN_AUTO_MIGRATE",
                  "YIBAN_REDIS_URL", "YIBAN_SINGLE_INSTANCE", "YIBAN_LOG_JSON",
-                 "YIBAN_ACCESS_LOG_KEYS", "YIBAN_ACCESS_LOG_CHECKPOINTS"):
+                 "YIBAN_ACCESS_LOG_KEYS", "YIBAN_ACCESS_LOG_CHECKPOINTS", "YIBAN_FILE_STORE",
+                 "YIBAN_S3_ENDPOINT_URL"):
         monkeypatch.delenv(name, raising=False)
     if on_postgresql():
         monkeypatch.setenv("YIBAN_DATABASE_URL", database_of(data_dir, "front"))

@@ -106,6 +106,11 @@ def load(instance_path: str) -> dict:
         # stores are SQLite files; otherwise run `flask --app app db upgrade` once.
         "AUTO_MIGRATE": auto_migrate(front_url, platform_url),
         "UPLOAD_DIR": folder / "uploads",
+        # Where uploaded files' (encrypted) bytes live: unset, UPLOAD_DIR; several
+        # instances without a shared volume: s3://bucket/prefix (app/core/file_store.py),
+        # with YIBAN_S3_ENDPOINT_URL for an S3-compatible server other than AWS.
+        "FILE_STORE": os.environ.get("YIBAN_FILE_STORE") or None,
+        "S3_ENDPOINT_URL": os.environ.get("YIBAN_S3_ENDPOINT_URL") or None,
         # What one person's files in applications not yet sent (and files not yet
         # collected) may take up together (app/core/upload_store.py); unused files go
         # once older than PERMANENT_SESSION_LIFETIME (`flask maintenance prune`).

@@ -1,6 +1,7 @@
-"""Where uploaded files are kept (UPLOAD_DIR, in the data folder): encrypted under the
-data keys (app/core/crypto.py: the same keys and rotation as the database fields),
-0600 in a 0700 folder, one row each saying whose it is and how large, so a person's
+"""Uploaded files: encrypted under the data keys (app/core/crypto.py: the same keys and
+rotation as the database fields) and kept in the file store (app/core/file_store.py: a
+private folder, UPLOAD_DIR in the data folder by default, or an S3-compatible bucket
+every instance shares), one row each saying whose it is and how large, so a person's
 share is one query (the quota, app/core/uploads.py) and the collector knows its age.
 
 A file written before encryption (a plain PDF, PNG or JPEG, no row) is still read as
@@ -10,8 +11,7 @@ upload, a supplement's file that was never sent) goes with `flask maintenance pr
 from __future__ import annotations
 
 import re
-from datetime import datetime, timedelta, timezone
-from pathlib import Path
+from datetime import datetime, timedelta
 
 from sqlalchemy import DateTime, Integer, String, delete, func, select
 from sqlalchemy.orm import Mapped, mapped_column
@@ -19,8 +19,8 @@ from sqlalchemy.orm import Mapped, mapped_column
 from .clock import utcnow
 from .crypto import TOKEN_PREFIX, is_token
 from .db import Database
+from .file_store import FileStore
 from .front_store import Draft, FrontBase, ParkedAnswers
-from .private import private_folder, write_private
 
 # What store_upload names a file: anything else is never opened or deleted by name.
 STORED_NAME = re.compile(r"[0-9a-f]{32}\.(pdf|png|jpg)")
@@ -50,18 +50,18 @@ def stored_names(document) -> set[str]:
 
 
 class UploadStore:
-    def __init__(self, folder: Path, db: Database):
-        self.folder, self.db = Path(folder), db
+    def __init__(self, files: FileStore, db: Database):
+        self.files, self.db = files, db
 
-    def path(self, name: str) -> Path:
+    @staticmethod
+    def checked(name: str) -> str:
         if not STORED_NAME.fullmatch(name):
             raise ValueError(f"not a stored upload's name: {name!r}")
-        return self.folder / name
+        return name
 
     # ---- one file ----------------------------------------------------------------
     def save(self, name: str, data: bytes, owner_id: str) -> None:
-        private_folder(self.folder)
-        write_private(self.path(name), self.db.keyring.encrypt_bytes(data))
+        self.files.put(self.checked(name), self.db.keyring.encrypt_bytes(data))
         with self.db.session() as s:
             s.add(StoredUpload(name=name, owner_id=owner_id, size=len(data),
                                created_at=utcnow()))
@@ -69,13 +69,13 @@ class UploadStore:
     def read(self, name: str) -> bytes:
         """The file as it was uploaded (after cleaning), decrypted: the one way to read a
         stored file back (the front serves none; a platform client that sends files on
-        reads them here)."""
-        return self.db.keyring.decrypt_bytes(self.path(name).read_bytes())
+        reads them here). FileNotFoundError when it is gone."""
+        return self.db.keyring.decrypt_bytes(self.files.get(self.checked(name)))
 
     def discard(self, name: str) -> None:
         if not STORED_NAME.fullmatch(name):
             return
-        self.path(name).unlink(missing_ok=True)
+        self.files.delete(name)
         with self.db.session() as s:
             s.execute(delete(StoredUpload).where(StoredUpload.name == name))
 
@@ -100,22 +100,17 @@ class UploadStore:
 
     def collect(self, in_use: set[str], older_than: timedelta) -> int:
         """Delete every file (and row) older than `older_than` that nothing in use names;
-        how many files went. A file without a row (from before) is aged by its mtime."""
-        if not self.folder.is_dir():
-            return 0
+        how many files went. A file without a row (from before) is aged by when it was
+        written."""
         cutoff = utcnow() - older_than
         with self.db.session() as s:
             rows = dict(s.execute(select(StoredUpload.name, StoredUpload.created_at)).all())
-        gone = []
-        for path in self.folder.iterdir():
-            if not path.is_file() or path.name in in_use:
-                continue
-            made = rows.get(path.name) or datetime.fromtimestamp(
-                path.stat().st_mtime, timezone.utc).replace(tzinfo=None)
-            if made <= cutoff:
-                path.unlink(missing_ok=True)
-                gone.append(path.name)
-        vanished = [name for name in rows if not (self.folder / name).exists()]
+        stored = self.files.listing()
+        gone = [name for name, written in stored.items()
+                if name not in in_use and (rows.get(name) or written) <= cutoff]
+        for name in gone:
+            self.files.delete(name)
+        vanished = [name for name in rows if name not in stored]
         with self.db.session() as s:
             s.execute(delete(StoredUpload).where(StoredUpload.name.in_(gone + vanished)))
         return len(gone)
@@ -123,17 +118,13 @@ class UploadStore:
     def reencrypt(self, only_plain: bool = False) -> int:
         """Rewrite stored files under the newest key (`flask keys rotate`), or only
         those written before encryption (the prune); how many were rewritten."""
-        if not self.folder.is_dir():
-            return 0
-        private_folder(self.folder)
         keyring, rewritten = self.db.keyring, 0
-        for path in self.folder.iterdir():
-            if not (path.is_file() and STORED_NAME.fullmatch(path.name)):
+        for name in self.files.listing():
+            if not STORED_NAME.fullmatch(name):
                 continue
-            if only_plain:
-                with path.open("rb") as f:
-                    if is_token(f.read(len(TOKEN_PREFIX))):
-                        continue  # encrypted already
-            write_private(path, keyring.rotate_bytes(path.read_bytes()))
+            data = self.files.get(name)
+            if only_plain and is_token(data[:len(TOKEN_PREFIX)]):
+                continue  # encrypted already
+            self.files.put(name, keyring.rotate_bytes(data))
             rewritten += 1
         return rewritten
