@@ -101,6 +101,20 @@ def ratings():
         click.echo(f"  {code}: {line(counts)}")
 
 
+@platform_cli.command("documents")
+@click.argument("number")
+def documents(number):
+    """List the files application NUMBER and its supplement answers brought: the
+    platform's own copies (filename, size, sha256), oldest first."""
+    kept = _office().documents(number)
+    for doc in kept:
+        answered = f"  (supplement {doc['supplement_id']})" if doc["supplement_id"] else ""
+        click.echo(f"{doc['id']}  {doc['filename']}  {doc['size']} bytes  "
+                   f"sha256 {doc['sha256']}{answered}")
+    if not kept:
+        click.echo(f"{number}: no documents", err=True)
+
+
 @platform_cli.command("serve")
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=5001, show_default=True, type=int)

@@ -25,12 +25,15 @@ def prune_sessions(app) -> int:
 
 
 def prune_uploads(app) -> int:
-    """Uploaded files nothing refers to any more (no draft, parked answer, application
-    or supplement answer), once older than the longest a sign-in lasts: a supplement's
-    file kept across an error lives in the session until then."""
+    """Uploaded files nothing of the front refers to any more (no draft or parked
+    answer), once older than the longest a sign-in lasts: a supplement's file kept
+    across an error lives in the session until then. The platform is not asked: it
+    keeps its own copy of every file it was sent (app/platform.Document), so pruning is
+    the same with a platform elsewhere. Only an embedded platform's answers from before
+    it kept documents (platform_0004) still name the front's files; those stay."""
     in_use = app.extensions["uploads"].in_use_here()
-    on_platform = app.extensions["platform"].uploads_in_use()
-    return app.extensions["uploads"].collect(in_use | (on_platform or set()),
+    earlier = getattr(app.extensions["platform"], "front_files_named", None)
+    return app.extensions["uploads"].collect(in_use | (earlier() if earlier else set()),
                                              app.config["PERMANENT_SESSION_LIFETIME"])
 
 

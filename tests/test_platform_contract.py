@@ -22,9 +22,8 @@ WRITES = ("post", "put", "patch", "delete")
 LOOKUPS_BY_POST = {"authenticate", "authenticate_helper", "find_helper",
                    "find_person_id"}  # no data in URLs
 # Not a call across the boundary: a platform elsewhere keeps nothing on the front's
-# machine, so its client answers None without asking (`flask keys rotate`, `flask
-# maintenance prune`).
-LOCAL_ONLY = {"reencrypt_stored_data", "uploads_in_use"}
+# machine, so its client answers None without asking (`flask keys rotate`).
+LOCAL_ONLY = {"reencrypt_stored_data"}
 SERVED_ONLY = {"contract"}  # the document itself, at /v1/openapi.json
 
 

@@ -9,6 +9,8 @@ Then what only the HTTP side has: the service token, problem+json, paging, and w
 a slow or stopped platform does to the client (timeouts, the circuit breaker)."""
 from __future__ import annotations
 
+import hashlib
+import os
 import subprocess  # nosec B404 - runs schemathesis' own command
 import sys
 import threading
@@ -21,11 +23,12 @@ from datetime import date, timedelta
 import httpx
 import pytest
 
-from app.platform import (IdempotencyKeyReused, PlatformUnavailable, RatingRefused,
+from app.platform import (Document, IdempotencyKeyReused, PlatformUnavailable, RatingRefused,
                           SubmissionRefused, SupplementClosed, WithdrawRefused)
 from app.platform.embedded import EmbeddedPlatform
 from app.platform.http import HttpPlatform, ServiceTokenRefused
-from conftest import LI, LIU, WANG, ZHANG, ZHAO, ZHOU, _dispose, _make_app
+from conftest import (LI, LIU, PDF_BYTES, PNG_BYTES, WANG, ZHANG, ZHAO, ZHOU, _dispose,
+                      _make_app)
 from served_platform import TOKEN, ServedPlatform
 
 LOCALES = ("zh_Hans_CN", "zh_Hant", "en", "ug")
@@ -216,12 +219,54 @@ def test_feed_pages_by_event_id(sides):
 def test_what_it_keeps_on_this_machine(sides):
     if sides.over_http:  # a platform elsewhere keeps nothing here
         assert sides.platform.reencrypt_stored_data() is None
-        assert sides.platform.uploads_in_use() is None
-    else:
-        assert isinstance(sides.platform.uploads_in_use(), set)
+
+
+def sha256(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def test_files_reach_the_platform_as_their_bytes_and_are_kept_once(sides):
+    p, office = sides.platform, sides.office
+    # As large as one request to the front may be (MAX_CONTENT_LENGTH, 12 MB).
+    scan = PDF_BYTES + os.urandom(12 * 1024 * 1024 - len(PDF_BYTES))
+    k = key()
+    answers = {**ANSWERS, "residence_proof": Document("居住证明.pdf", "application/pdf", scan)}
+    first = p.submit(SERVICE, ZHANG.id, answers, k)
+    again = p.submit(SERVICE, ZHANG.id, answers, k)  # delivered again: the answer was lost
+    assert again == first and first == office.application(first.number, ZHANG.id)
+    proof = first.answers["residence_proof"]
+    assert proof == {"filename": "居住证明.pdf", "document": proof["document"],
+                     "media_type": "application/pdf", "size": len(scan),
+                     "sha256": sha256(scan)}  # the platform's own copy, not the front's
+    kept = office.documents(first.number)
+    assert [(d["id"], d["size"], d["sha256"]) for d in kept] == [
+        (proof["document"], len(scan), sha256(scan))]
+    assert office.document_content(proof["document"]) == scan
+
+    office.advance(first.number)
+    ask = office.raise_supplement(first.number, None, "请补充照片", wants_file=True)
+    answer, k = {"text": "已补充", "file": Document("照片.png", "image/png", PNG_BYTES)}, key()
+    answered = p.answer_supplement(first.number, ZHANG.id, ask.id, answer, idempotency_key=k)
+    assert p.answer_supplement(first.number, ZHANG.id, ask.id, answer,
+                               idempotency_key=k) == answered
+    photo = answered.supplements[-1].answer["file"]
+    kept = office.documents(first.number)
+    assert [(d["id"], d["supplement_id"], d["sha256"]) for d in kept[1:]] == [
+        (photo["document"], ask.id, sha256(PNG_BYTES))]
+    assert office.document_content(photo["document"]) == PNG_BYTES
 
 
 # ---- only over HTTP ------------------------------------------------------------------
+def test_a_malformed_document_is_refused(served):
+    for document in ({"filename": "a.pdf", "media_type": "application/pdf", "content": "%%"},
+                     {"filename": "a.exe", "media_type": "application/x-msdownload",
+                      "content": "TVo="}):
+        problem(v1(served, f"/citizens/{ZHANG.id}/applications", method="POST",
+                   headers={"Idempotency-Key": key()},
+                   json={"service_code": SERVICE, "answers": {"proof": document}}),
+                422, "invalid")
+
+
 def v1(served, path: str, token: str | None = TOKEN, **kwargs) -> httpx.Response:
     headers = kwargs.pop("headers", {})
     if token:

@@ -138,9 +138,24 @@ def test_a_photo_answer_is_stored_without_its_gps(zhang, app, platform, number):
     assert response.status_code == 302
     answer = asked(app, number).answer
     assert answer["file"]["filename"] == "工作证明.jpg"
-    data = app.extensions["uploads"].read(answer["file"]["stored"])
+    data = platform.document_content(answer["file"]["document"])  # the platform's copy
     with Image.open(io.BytesIO(data)) as image:
         assert not dict(image.getexif().get_ifd(GPS_IFD)) and not dict(image.getexif())
+
+
+def test_a_file_answer_reaches_the_platform_as_its_bytes_and_the_front_keeps_none(
+        zhang, app, platform, number):
+    supplement(app, number, "--part", "医保", "--file")
+    url = page_url(number, asked(app, number).id)
+    response = send(zhang, url, {"answer": "见附件"},
+                    {"upload": (io.BytesIO(PDF_BYTES), "工作证明.pdf")})
+    assert response.status_code == 302
+    sent = asked(app, number).answer["file"]
+    assert "stored" not in sent  # it names the platform's document, not the front's file
+    assert platform.document_content(sent["document"]) == PDF_BYTES
+    assert [(d["filename"], d["sha256"]) for d in platform.documents(number)
+            if d["supplement_id"]] == [("工作证明.pdf", sent["sha256"])]
+    assert app.extensions["uploads"].files.listing() == {}  # nothing left to prune
 
 
 def test_nothing_sent_asks_for_an_answer_or_a_file(zhang, app, number):

@@ -4,14 +4,15 @@ from __future__ import annotations
 
 import io
 import struct
+from datetime import timedelta
 import zlib
 
 import pytest
 from PIL import Image
 
 from app.core.uploads import UploadUnreadable, clean_image, sniff, strip_jpeg, strip_png
-from conftest import (PDF_BYTES, PNG_BYTES, WANG, answer_question, error_summary_links,
-                      say, sign_in_as, translate)
+from conftest import (PDF_BYTES, PNG_BYTES, WANG, answer_question, apply_and_submit,
+                      error_summary_links, say, sign_in_as, translate)
 
 GPS_IFD = 0x8825
 ORIENTATION = 0x0112
@@ -53,6 +54,22 @@ def upload_photo(client, app, data: bytes, filename: str):
 def stored(app, code: str, key: str) -> tuple[dict, bytes]:
     answer = app.extensions["front_store"].open_draft(WANG.id, code).answers[key]
     return answer, app.extensions["uploads"].read(answer["stored"])  # decrypted
+
+
+def test_a_submitted_file_reaches_the_platform_as_its_bytes(wang, app):
+    number = apply_and_submit(wang, app, "remote-medical-filing", {
+        "residence_proof": {"residence_proof": (io.BytesIO(PDF_BYTES), "居住证明.pdf")}})
+    platform = app.extensions["platform"]
+    sent = platform.application(number, WANG.id).answers["residence_proof"]
+    assert "stored" not in sent  # the platform's own document, not the front's file
+    kept = platform.documents(number)
+    assert [(d["id"], d["filename"], d["size"]) for d in kept] == [
+        (sent["document"], "居住证明.pdf", len(PDF_BYTES))]
+    assert platform.document_content(sent["document"]) == PDF_BYTES
+    # The platform needs nothing of the front's any more: pruning may take every file.
+    uploads = app.extensions["uploads"]
+    assert uploads.collect(set(), older_than=timedelta(0)) == 1
+    assert platform.document_content(sent["document"]) == PDF_BYTES
 
 
 def test_gps_exif_is_gone_after_uploading_a_photo(wang, app):

@@ -18,7 +18,7 @@ from ..core.deps import now, platform
 from ..forms.builder import is_blank
 from ..forms.declared import file_field, textarea_field
 from ..platform import SupplementClosed
-from ..core.uploads import UploadRefused, discard_replaced, store_upload
+from ..core.uploads import UploadRefused, discard_replaced, store_upload, uploads
 from .blueprint import bp, own_application
 
 ANSWER_MAX = 1000
@@ -62,14 +62,15 @@ def send_answer(number: str, supplement_id: int, form, kept) -> str | None:
     if not text and file is None:
         form.answer.errors.append(_("Write an answer or choose a file to upload"))
         return None
+    answer = {"text": text, **({"file": file} if file else {})}
     try:
         platform().answer_supplement(number, g.user.id, supplement_id,
-                                     {"text": text, **({"file": file} if file else {})},
+                                     uploads().with_documents(answer),  # the file's bytes
                                      acted_by=acting_helper_id())
     except SupplementClosed:
         discard_replaced(file, kept)  # a file stored for this answer goes with it
         return "closed"
-    discard_replaced(kept, file)
+    discard_replaced([kept, file], None)  # the platform keeps its own copy now
     kept_files = session.get(KEPT, {})
     kept_files.pop(str(supplement_id), None)
     session[KEPT] = kept_files

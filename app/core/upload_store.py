@@ -21,9 +21,11 @@ from .crypto import TOKEN_PREFIX, is_token
 from .db import Database
 from .file_store import FileStore
 from .front_store import Draft, FrontBase, ParkedAnswers
+from ..platform import Document
 
 # What store_upload names a file: anything else is never opened or deleted by name.
 STORED_NAME = re.compile(r"[0-9a-f]{32}\.(pdf|png|jpg)")
+MEDIA_TYPES = {"pdf": "application/pdf", "png": "image/png", "jpg": "image/jpeg"}
 
 
 class StoredUpload(FrontBase):
@@ -72,6 +74,22 @@ class UploadStore:
         reads them here). FileNotFoundError when it is gone."""
         return self.db.keyring.decrypt_bytes(self.files.get(self.checked(name)))
 
+    def with_documents(self, document):
+        """`document` (answers, a supplement's answer) as the platform is to receive it:
+        every file answer ({filename, stored, size}) becomes a Document with the file's
+        bytes, read here right before the platform call, so the platform keeps its own
+        copy. FileNotFoundError when a file is gone (the outbox tries again later)."""
+        if isinstance(document, dict):
+            if isinstance(document.get("stored"), str):
+                name = self.checked(document["stored"])
+                return Document(filename=str(document.get("filename") or name),
+                                media_type=MEDIA_TYPES[name.rsplit(".", 1)[1]],
+                                content=self.read(name))
+            return {key: self.with_documents(item) for key, item in document.items()}
+        if isinstance(document, list):
+            return [self.with_documents(item) for item in document]
+        return document
+
     def discard(self, name: str) -> None:
         if not STORED_NAME.fullmatch(name):
             return
@@ -88,6 +106,15 @@ class UploadStore:
             if leaving_out:
                 query = query.where(StoredUpload.name.notin_(leaving_out))
             return int(s.scalar(query))
+
+    def sent_by(self, owner_id: str) -> set[str]:
+        """Files in the person's submitted drafts: on their way to the platform or there
+        (it keeps its own copies), no longer their work in progress."""
+        with self.db.session() as s:
+            documents = list(s.scalars(select(Draft.answers).where(
+                Draft.owner_id == owner_id,
+                Draft.sent_at.isnot(None) | Draft.application_number.isnot(None))))
+        return stored_names(documents)
 
     # ---- maintenance ---------------------------------------------------------------
     def in_use_here(self) -> set[str]:

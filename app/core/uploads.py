@@ -18,7 +18,6 @@ from flask import current_app
 from flask_babel import gettext as _, lazy_gettext as _l
 from PIL import Image, ImageOps, PngImagePlugin, UnidentifiedImageError
 
-from .deps import platform
 from .upload_store import UploadStore, stored_names
 
 # What each accepted type starts with.
@@ -147,7 +146,7 @@ def store_upload(upload, owner_id: str, replacing: dict | None = None) -> dict:
         raise UploadUnreadable("unknown file type")
     if kind in IMAGE_FORMATS:
         data = clean_image(data, kind)
-    leaving_out = sent_on(owner_id) | stored_names(replacing)
+    leaving_out = uploads().sent_by(owner_id) | stored_names(replacing)
     used, limit = uploads().used_by(owner_id, leaving_out), quota()
     if used + len(data) > limit:
         raise QuotaExceeded(used, limit, len(data))
@@ -159,13 +158,6 @@ def store_upload(upload, owner_id: str, replacing: dict | None = None) -> dict:
 
 def quota() -> int:
     return current_app.config["UPLOAD_QUOTA_MB"] * 1024 * 1024
-
-
-def sent_on(owner_id: str) -> set[str]:
-    """Files in the person's applications and supplement answers: the platform's
-    record now, no longer their work in progress."""
-    return stored_names([[a.answers, [s.answer for s in a.supplements]]
-                         for a in platform().applications_of(owner_id)])
 
 
 def discard_replaced(old, new) -> None:

@@ -15,5 +15,6 @@ __all__ = ["DELIVERED", "FAILED", "PENDING", "Outbox", "OutboxRow", "backoff",
 
 def init_app(app: Flask, front_db) -> None:
     app.extensions["outbox"] = Outbox(front_db, lambda: app.extensions["platform"],
-                                      clock=lambda: app.extensions["clock"]())
+                                      clock=lambda: app.extensions["clock"](),
+                                      documents=app.extensions["uploads"].with_documents)
     worker.init_app(app)

@@ -51,10 +51,14 @@ def is_permanent(error: Exception) -> bool:
 
 class Outbox:
     def __init__(self, db: Database, platform: Callable[[], PlatformClient],
-                 clock: Callable[[], datetime] = utcnow):
+                 clock: Callable[[], datetime] = utcnow,
+                 documents: Callable[[dict], dict] = lambda answers: answers):
         self.db = db
         self.platform = platform  # a getter: the app's platform can be replaced (tests)
         self.clock = clock  # naive UTC
+        # The answers as sent: file answers with their bytes (UploadStore.with_documents),
+        # read at each attempt, so the row itself keeps only the front's stored names.
+        self.documents = documents
 
     # ---- storing ------------------------------------------------------------------
     def enqueue(self, draft: Draft, answers: dict, acted_by: str | None) -> OutboxRow:
@@ -146,8 +150,8 @@ class Outbox:
         row = self.get(entry_id)
         try:
             application = self.platform().submit(
-                row.service_code, row.owner_id, row.answers, row.idempotency_key,
-                acted_by=row.acted_by)
+                row.service_code, row.owner_id, self.documents(row.answers),
+                row.idempotency_key, acted_by=row.acted_by)
         except Exception as error:  # noqa: BLE001 - every fault is classified below
             return self._failed(row, error)
         now = self.clock()

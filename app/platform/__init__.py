@@ -233,6 +233,22 @@ class Part:
 
 
 @dataclass(frozen=True)
+class Document:
+    """A file as an answer carries it to the platform: its bytes, not a name in the
+    front's store, so the platform keeps its own copy and never depends on the front's.
+    The front turns its file answers into these right before sending
+    (UploadStore.with_documents); the platform answers with a reference to its copy
+    instead: {filename, document (its id), media_type, size, sha256}."""
+
+    filename: str
+    media_type: str  # one of DOCUMENT_TYPES
+    content: bytes = field(repr=False)
+
+
+DOCUMENT_TYPES = ("application/pdf", "image/png", "image/jpeg")
+
+
+@dataclass(frozen=True)
 class Supplement:
     """补正: a department asks the citizen for more (an answer, a file, or both)."""
 
@@ -243,7 +259,9 @@ class Supplement:
     deadline: date | None = None
     wants_file: bool = False
     answered_at: datetime | None = None
-    answer: dict | None = None  # {"text": …, "file": {filename, stored, size}}
+    # {"text": …, "file": …}: sent with a Document, kept as a reference to the
+    # platform's copy ({filename, document, media_type, size, sha256})
+    answer: dict | None = None
     answered_by: str | None = None  # the helper who answered for the owner
 
 
@@ -334,6 +352,8 @@ class PlatformClient(Protocol):
     # Every write takes an idempotency key: the same key again changes nothing and
     # answers with the application as it stands. submit needs the front's own key (the
     # outbox's); for the others a client may make one per call, kept over its retries.
+    # A file answer travels as a Document (its bytes) in submit's answers and in a
+    # supplement's answer; the platform keeps its own copy and answers name that.
     def submit(self, service_code: str, owner_id: str, answers: dict,
                idempotency_key: str, *, acted_by: str | None = None) -> Application: ...
     def applications_of(self, owner_id: str) -> list[Application]: ...
@@ -361,6 +381,3 @@ class PlatformClient(Protocol):
     # data keys (`flask keys rotate`): re-encrypt what the platform keeps on this machine
     # under the newest key; how many values, or None when it keeps nothing here
     def reencrypt_stored_data(self) -> int | None: ...
-    # uploads (`flask maintenance prune`): the stored names of the front's upload files its
-    # applications and supplement answers hold, or None when it keeps its own copies
-    def uploads_in_use(self) -> set[str] | None: ...

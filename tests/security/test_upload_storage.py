@@ -16,6 +16,7 @@ from cryptography.fernet import Fernet
 from PIL import Image
 from sqlalchemy import select
 
+from app.core.front_store import Draft
 from app.core.upload_store import StoredUpload
 from app.core.uploads import clean_image
 from conftest import (PDF_BYTES, WANG, ZHANG, _dispose, _make_app, answer_question,
@@ -178,8 +179,9 @@ def test_a_replaced_supplement_file_is_deleted(zhang, app, number):  # noqa: F81
     response = send(zhang, url, {"answer": "见附件"},
                     files={"upload": (io.BytesIO(pdf(4_000)), "c.pdf")})
     assert response.status_code == 302
-    sent = asked(app, number).answer["file"]["stored"]
-    assert set(files_on_disk(app)) == {sent}
+    sent = asked(app, number).answer["file"]
+    assert app.extensions["platform"].document_content(sent["document"]) == pdf(4_000)
+    assert files_on_disk(app) == {}  # kept and sent: the platform has its own copy now
 
 
 # ---- collected when abandoned ------------------------------------------------------------
@@ -213,17 +215,23 @@ def test_abandoned_uploads_are_collected_after_the_draft_expires(zhang, app, num
     in_draft = answer_of(app, ZHANG, "disability-card-renewal", "photo")["stored"]
     submitted = apply_and_submit(zhang, app, "remote-medical-filing", {
         "residence_proof": {"residence_proof": (io.BytesIO(pdf(3_000)), "proof.pdf")}})
-    in_application = app.extensions["platform"].application(
-        submitted, ZHANG.id).answers["residence_proof"]["stored"]
-    everything = {abandoned, legacy.name, in_draft, in_application}
+    with app.extensions["front_store"].db.session() as s:
+        in_application = s.scalar(select(Draft.answers).where(
+            Draft.application_number == submitted))["residence_proof"]["stored"]
+    # An application sent before the platform kept its own documents (platform_0004)
+    # names the front's file itself.
+    earlier = "ef" * 16 + ".pdf"
+    app.extensions["uploads"].save(earlier, pdf(1_000), ZHANG.id)
+    app.extensions["platform"].submit("remote-medical-filing", ZHANG.id, {"residence_proof": {
+        "filename": "old.pdf", "stored": earlier, "size": 1_000}}, "sent-before-0004")
+    everything = {abandoned, legacy.name, in_draft, in_application, earlier}
     assert set(files_on_disk(app)) == everything
 
     assert "unused uploads: 0 deleted" in prune(app)  # the sign-in that kept it may go on
     age(app, app.config["PERMANENT_SESSION_LIFETIME"].days + 1)
     assert "unused uploads: 2 deleted" in prune(app)
-    assert set(files_on_disk(app)) == {in_draft, in_application}
-    assert set(rows(app)) == {in_draft, in_application}
-    assert in_application in app.extensions["platform"].uploads_in_use()
+    assert set(files_on_disk(app)) == {in_draft, in_application, earlier}
+    assert set(rows(app)) == {in_draft, in_application, earlier}
 
 
 # ---- a quota per person ---------------------------------------------------------------------

@@ -4,15 +4,17 @@ It is the default `PlatformClient`. The front talks to it only through that
 interface, so a remote platform can take its place."""
 from __future__ import annotations
 
+import hashlib
 import uuid
 from datetime import date, datetime, timedelta
 from typing import Callable
 
 from sqlalchemy import event, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import defer
 from werkzeug.security import check_password_hash
 
-from .. import (Application, FeedEvent, Helper, Licence, LifeEvent, LocalText, Material,
+from .. import (Application, Document, FeedEvent, Helper, Licence, LifeEvent, LocalText, Material,
                 Matter, Option, Part, Person, Question, Rating, RatingRefused, Service,
                 Supplement, SupplementClosed, TimelineEvent, Topic, WithdrawRefused,
                 IdempotencyKeyReused)
@@ -21,7 +23,7 @@ from ...core.clock import utcnow
 from ...core.crypto import Keyring, reencrypt
 from ...core.db import Database
 from ...core.upload_store import stored_names
-from .models import (ApplicationRow, EventRow, HelperRow, LifeEventRow, MetaRow, PartRow,
+from .models import (ApplicationRow, DocumentRow, EventRow, HelperRow, LifeEventRow, MetaRow, PartRow,
                      PersonRow, PlatformBase, RatingRow, ServiceRow, SupplementRow,
                      WriteKeyRow)
 from .seed import phrasebook
@@ -263,11 +265,14 @@ class EmbeddedPlatform:
             parts = progress.plan_parts(service.doc, service.promise_days, answers)
             # The application is done when its slowest part is: that is what is promised.
             promise = max([service.promise_days, *(p["days"] for p in parts)])
+            number = f"{prefix}{sequence:06d}"
+            documents: list[DocumentRow] = []
             row = ApplicationRow(
-                number=f"{prefix}{sequence:06d}", idempotency_key=idempotency_key,
+                number=number, idempotency_key=idempotency_key,
                 service_code=service_code, owner_id=owner_id, status="submitted",
                 submitted_at=now, promised_date=add_working_days(local_day, promise),
-                answers=answers, submitted_by=acted_by)
+                answers=self._keep_documents(answers, number, documents),
+                submitted_by=acted_by)
             row.events.append(EventRow(at=now, kind="submitted", acted_by=acted_by))
             for position, part in enumerate(parts):
                 row.parts.append(PartRow(
@@ -275,6 +280,8 @@ class EmbeddedPlatform:
                     status="submitted", updated_at=now,
                     promised_date=add_working_days(local_day, part["days"])))
             s.add(row)
+            s.flush()  # the application first: its documents refer to it
+            s.add_all(documents)
 
     def _by_key(self, key: str) -> Application | None:
         with self.db.session() as s:
@@ -351,6 +358,44 @@ class EmbeddedPlatform:
             s.add(WriteKeyRow(key=key, operation=operation, application_number=number,
                               at=self.clock()))
 
+    # ---- documents: files answers bring (Document), kept here ----------------------
+    def _keep_documents(self, value, number: str, rows: list, supplement_id: int | None = None):
+        """`value` (answers, or a supplement's answer) with each Document in it replaced by
+        a reference to the platform's own copy, whose row is added to `rows` (stored in
+        the same transaction as the answers, so an idempotent repeat stores nothing)."""
+        if isinstance(value, Document):
+            digest = hashlib.sha256(value.content).hexdigest()
+            row = DocumentRow(id=uuid.uuid4().hex, application_number=number,
+                              supplement_id=supplement_id, filename=value.filename,
+                              media_type=value.media_type, size=len(value.content),
+                              sha256=digest, content=value.content, received_at=self.clock())
+            rows.append(row)
+            return {"filename": value.filename, "document": row.id,
+                    "media_type": value.media_type, "size": row.size, "sha256": digest}
+        if isinstance(value, dict):
+            return {key: self._keep_documents(item, number, rows, supplement_id)
+                    for key, item in value.items()}
+        if isinstance(value, (list, tuple)):
+            return [self._keep_documents(item, number, rows, supplement_id) for item in value]
+        return value
+
+    def documents(self, number: str) -> list[dict]:
+        """For the back office (`flask platform documents`): the files an application
+        and its supplement answers brought, oldest first, without their bytes."""
+        with self.db.session() as s:
+            rows = s.scalars(select(DocumentRow).where(DocumentRow.application_number == number)
+                             .order_by(DocumentRow.received_at, DocumentRow.id)
+                             .options(defer(DocumentRow.content)))
+            return [{"id": r.id, "filename": r.filename, "media_type": r.media_type,
+                     "size": r.size, "sha256": r.sha256, "supplement_id": r.supplement_id}
+                    for r in rows]
+
+    def document_content(self, document_id: str) -> bytes | None:
+        """A document's bytes, decrypted (the department's case file would read them)."""
+        with self.db.session() as s:
+            row = s.get(DocumentRow, document_id)
+            return None if row is None else row.content
+
     def _application(self, row: ApplicationRow) -> Application:
         now = self.clock()
         rating = row.rating
@@ -403,8 +448,10 @@ class EmbeddedPlatform:
                     raise LookupError(supplement_id)
                 if supplement.answered_at is not None or row.status not in OPEN_STATUSES:
                     raise SupplementClosed(supplement_id)
-                progress.answer_supplement(row, supplement, dict(answer), acted_by,
-                                           self.clock())
+                documents: list[DocumentRow] = []
+                kept = self._keep_documents(answer, number, documents, supplement_id)
+                s.add_all(documents)
+                progress.answer_supplement(row, supplement, kept, acted_by, self.clock())
                 self._keep_key(s, idempotency_key, "answer_supplement", number)
         return self._once(idempotency_key, "answer_supplement", number, owner_id, write)
 
@@ -530,9 +577,11 @@ class EmbeddedPlatform:
             by_service[code][level] = by_service[code].get(level, 0) + 1
         return {"overall": overall, "by_service": by_service}
 
-    def uploads_in_use(self) -> set[str]:
-        """Its applications and supplement answers name files in the front's upload
-        folder (the front keeps them for it): those must stay."""
+    def front_files_named(self) -> set[str]:
+        """Answers sent before the platform kept its own documents (platform_0004) name
+        files in the front's store, which the front keeps for them (`flask maintenance
+        prune`); answers sent since name the platform's documents only. Not part of the
+        boundary: a platform elsewhere never depended on the front's files."""
         with self.db.session() as s:
             documents = [*s.scalars(select(ApplicationRow.answers)),
                          *s.scalars(select(SupplementRow.answer))]

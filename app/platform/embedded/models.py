@@ -6,7 +6,7 @@ from datetime import date, datetime
 from sqlalchemy import JSON, Date, DateTime, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
-from ...core.crypto import EncryptedDate, EncryptedJSON, EncryptedString
+from ...core.crypto import EncryptedDate, EncryptedJSON, EncryptedString, keyring_of
 
 
 # A change to these tables needs a revision in app/migrations/platform (docs/migrations.md).
@@ -14,6 +14,20 @@ from ...core.crypto import EncryptedDate, EncryptedJSON, EncryptedString
 
 class PlatformBase(DeclarativeBase):
     pass
+
+
+class EncryptedBytes(EncryptedString):
+    """Bytes stored as the text of their Fernet token, so `flask keys rotate`
+    (crypto.reencrypt, which rotates every EncryptedString) re-encrypts them too."""
+
+    cache_ok = True
+
+    def process_bind_param(self, value, dialect):
+        return None if value is None else \
+            keyring_of(dialect).encrypt_bytes(bytes(value)).decode("ascii")
+
+    def process_result_value(self, value, dialect):
+        return None if value is None else keyring_of(dialect).decrypt_bytes(value.encode("ascii"))
 
 
 class MetaRow(PlatformBase):
@@ -181,3 +195,21 @@ class WriteKeyRow(PlatformBase):
     operation: Mapped[str] = mapped_column(String(20))  # withdraw | answer_supplement | rate
     application_number: Mapped[str] = mapped_column(ForeignKey("application.number"))
     at: Mapped[datetime] = mapped_column(DateTime)  # UTC
+
+
+class DocumentRow(PlatformBase):
+    """A file an application or a supplement answer brought (app/platform.Document): the
+    platform's own copy, encrypted like the rest of what it keeps about people; answers
+    name it by id. Once here, the front's copy is no longer needed."""
+
+    __tablename__ = "document"
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    application_number: Mapped[str] = mapped_column(
+        ForeignKey("application.number"), index=True)
+    supplement_id: Mapped[int | None] = mapped_column(ForeignKey("supplement.id"))
+    filename: Mapped[str] = mapped_column(EncryptedString)  # names often name people
+    media_type: Mapped[str] = mapped_column(String(60))
+    size: Mapped[int] = mapped_column(Integer)
+    sha256: Mapped[str] = mapped_column(String(64))  # of the bytes as received
+    content: Mapped[bytes] = mapped_column(EncryptedBytes)
+    received_at: Mapped[datetime] = mapped_column(DateTime)  # UTC

@@ -30,7 +30,7 @@ from tenacity import (Retrying, retry_if_exception_type, stop_after_attempt,
 from .. import (Application, FeedEvent, Helper, IdempotencyKeyReused, LifeEvent, Person,
                 PlatformUnavailable, Question, RatingRefused, Service, SubmissionRefused,
                 Supplement, SupplementClosed, WithdrawRefused)
-from .codec import PROBLEM, load
+from .codec import PROBLEM, dump, load
 
 log = logging.getLogger("yiban.platform.client")
 PAGE = 500  # the contract's largest page
@@ -219,7 +219,7 @@ class HttpPlatform:
                idempotency_key: str, *, acted_by: str | None = None) -> Application:
         return load(Application, self._json(
             "POST", self._applications(owner_id), key=idempotency_key,
-            json={"service_code": service_code, "answers": answers, "acted_by": acted_by}))
+            json={"service_code": service_code, "answers": dump(answers), "acted_by": acted_by}))
 
     def applications_of(self, owner_id: str) -> list[Application]:
         return load(list[Application], self._pages(self._applications(owner_id)))
@@ -240,7 +240,8 @@ class HttpPlatform:
         return load(Application, self._json(
             "PUT", f"{self._applications(owner_id)}/{_seg(number)}/supplements/"
                    f"{int(supplement_id)}/answer",
-            key=idempotency_key or _new_key(), json={"answer": answer, "acted_by": acted_by}))
+            key=idempotency_key or _new_key(),
+            json={"answer": dump(answer), "acted_by": acted_by}))
 
     def rate(self, number: str, owner_id: str, level: int, comment: str, *,
              acted_by: str | None = None, idempotency_key: str | None = None) -> Application:
@@ -264,9 +265,6 @@ class HttpPlatform:
 
     # ---- nothing of a platform elsewhere is kept on this machine -----------------------
     def reencrypt_stored_data(self) -> None:
-        return None
-
-    def uploads_in_use(self) -> None:
         return None
 
 

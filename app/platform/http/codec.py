@@ -3,9 +3,15 @@
 `dump` walks any value (dataclasses by their fields); `load` rebuilds a dataclass
 from the field types it declares, so a field added to app/platform is carried
 without a line here. Dates and times are ISO 8601 (naive UTC, as the platform keeps
-them); a LocalText is {text, lang}."""
+them); a LocalText is {text, lang}; bytes are base64 (a Document's content).
+
+Answers are free-form JSON, so a Document inside them is known by its shape: an
+object with exactly filename, media_type and content (the contract's Document);
+`with_documents` turns those back into Documents on the platform's side."""
 from __future__ import annotations
 
+import base64
+import binascii
 import dataclasses
 import functools
 import types
@@ -13,7 +19,7 @@ import typing
 from datetime import date, datetime, timezone
 from typing import Any
 
-from .. import LocalText
+from .. import DOCUMENT_TYPES, Document, LocalText
 
 PROBLEM = "urn:yiban:problem:"  # + a problem's kind, in problem+json `type` (the contract)
 
@@ -33,6 +39,27 @@ def dump(value: Any) -> Any:
         return [dump(item) for item in value]
     if isinstance(value, dict):
         return {str(key): dump(item) for key, item in value.items()}
+    if isinstance(value, bytes):
+        return base64.b64encode(value).decode("ascii")
+    return value
+
+
+DOCUMENT_FIELDS = frozenset(f.name for f in dataclasses.fields(Document))
+
+
+def with_documents(value: Any) -> Any:
+    """Parsed JSON (answers) with every Document-shaped object made a Document again;
+    ValueError if one's content is not base64."""
+    if isinstance(value, dict):
+        if set(value) == DOCUMENT_FIELDS:
+            if not all(isinstance(value[name], str) for name in DOCUMENT_FIELDS):
+                raise ValueError("a document's fields are strings")
+            if value["media_type"] not in DOCUMENT_TYPES:
+                raise ValueError(f"a document is one of {', '.join(DOCUMENT_TYPES)}")
+            return load(Document, value)
+        return {key: with_documents(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [with_documents(item) for item in value]
     return value
 
 
@@ -67,6 +94,11 @@ def load(kind: Any, data: Any) -> Any:
         return moment
     if kind is date:
         return date.fromisoformat(data)
+    if kind is bytes:
+        try:
+            return base64.b64decode(data, validate=True)
+        except (binascii.Error, TypeError):
+            raise ValueError("not base64") from None
     if dataclasses.is_dataclass(kind):
         hints = _hints(kind)
         return kind(**{f.name: load(hints[f.name], data[f.name])

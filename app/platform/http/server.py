@@ -18,11 +18,15 @@ from werkzeug.exceptions import HTTPException
 
 from .. import (IdempotencyKeyReused, PlatformClient, RatingRefused, SubmissionRefused,
                 SupplementClosed, WithdrawRefused)
-from .codec import PROBLEM, dump
+from .codec import PROBLEM, dump, with_documents
 
 CONTRACT = Path(__file__).resolve().parents[3] / "docs" / "platform-openapi.yaml"
 LOCALES = ("zh_Hans_CN", "zh_Hant", "en", "ug")
 DEFAULT_LIMIT, MAX_LIMIT = 100, 500
+# Files travel base64 in JSON (4/3 of their size): a submission may carry every file of
+# a draft, up to the front's upload quota (50 MB by default), so the body limit is well
+# above that; a supplement answer carries one (the front takes at most 12 MB a request).
+MAX_BODY = 96 * 1024 * 1024
 OPEN = ("contract",)  # endpoints without the service token
 log = logging.getLogger("yiban.platform")
 
@@ -81,6 +85,14 @@ def text_field(data: dict, name: str) -> str:
     if not isinstance(value, str):
         raise Problem(422, "invalid", f"{name} must be a string")
     return value
+
+
+def documents(value):
+    """Answers as sent, with their files (Document objects, base64) as Documents."""
+    try:
+        return with_documents(value)
+    except ValueError as error:
+        raise Problem(422, "invalid", "A document is malformed", str(error)) from None
 
 
 def acted_by(data: dict) -> str | None:
@@ -218,7 +230,8 @@ def submit(person_id):
     data = body("service_code", "answers", answers=dict)
     try:
         application = platform().submit(text_field(data, "service_code"), person_id,
-                                        data["answers"], key, acted_by=acted_by(data))
+                                        documents(data["answers"]), key,
+                                        acted_by=acted_by(data))
     except LookupError as error:  # an unknown service or helper: never worth sending again
         raise Problem(422, "submission-refused", "The platform will not take this submission",
                       f"unknown: {error}") from None
@@ -242,7 +255,8 @@ def withdraw(person_id, number):
 def answer_supplement(person_id, number, supplement_id):
     key = idempotency_key()
     data = body("answer", answer=dict)
-    return dump(platform().answer_supplement(number, person_id, supplement_id, data["answer"],
+    return dump(platform().answer_supplement(number, person_id, supplement_id,
+                                             documents(data["answer"]),
                                              acted_by=acted_by(data), idempotency_key=key))
 
 
@@ -348,7 +362,7 @@ def create_server(served: PlatformClient, token: str) -> Flask:
     if not token:
         raise ValueError("the platform needs a service token (YIBAN_PLATFORM_TOKEN)")
     app = Flask("yiban_platform")
-    app.config.update(PLATFORM_TOKEN=token)
+    app.config.update(PLATFORM_TOKEN=token, MAX_CONTENT_LENGTH=MAX_BODY)
     app.json.ensure_ascii = False
     app.json.sort_keys = False
     app.extensions["served_platform"] = served
