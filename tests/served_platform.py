@@ -26,7 +26,8 @@ def free_port() -> int:
 
 
 class ServedPlatform:
-    def __init__(self, config: dict, log_dir: Path):
+    def __init__(self, config: dict, log_dir: Path, settings: dict | None = None):
+        """`settings`: more of the process's environment (a deployment's data keys)."""
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.log_path = log_dir / f"platform-{self.port}.log"
@@ -36,7 +37,7 @@ class ServedPlatform:
                     "YIBAN_PLATFORM_DATABASE_URL": config["PLATFORM_DATABASE_URL"],
                     "YIBAN_DATABASE_URL": config["FRONT_DATABASE_URL"],
                     "YIBAN_SINGLE_INSTANCE": "1", "YIBAN_AUTO_MIGRATE": "0",
-                    "YIBAN_PLATFORM_TOKEN": TOKEN, "YIBAN_WORKER": "0"}
+                    "YIBAN_PLATFORM_TOKEN": TOKEN, "YIBAN_WORKER": "0", **(settings or {})}
         self.process: subprocess.Popen | None = None
         self.start()
 

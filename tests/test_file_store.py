@@ -8,57 +8,29 @@ from __future__ import annotations
 
 import os
 import shutil
-import socket
-import subprocess  # nosec B404: starts the S3-compatible test server
-import time
 from datetime import timedelta
 from pathlib import Path
 
 import pytest
 
 from app.core.file_store import FolderStore, S3Store, open_store
-from conftest import PNG_BYTES, ROOT, ZHANG, _dispose, _make_app
+from conftest import PNG_BYTES, ZHANG, _dispose, _make_app
+from s3_server import BUCKET, CREDENTIALS, S3Server
 
-S3RVER = ROOT / "node_modules" / ".bin" / "s3rver"
-BUCKET = "yiban-files"
 NAME = "0123456789abcdef0123456789abcdef.png"
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @pytest.fixture(scope="module")
 def s3_endpoint(tmp_path_factory):
     """s3rver on a free port, with a bucket, for this module; its AWS-style keys."""
-    if not S3RVER.exists():
-        pytest.fail("s3rver is missing: run scripts/setup.sh")
-    port, folder = _free_port(), tmp_path_factory.mktemp("s3rver")
-    server = subprocess.Popen(  # nosec B603
-        [str(S3RVER), "-d", str(folder), "-a", "127.0.0.1", "-p", str(port), "--silent",
-         "--configure-bucket", BUCKET], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    endpoint = f"http://127.0.0.1:{port}"
+    server = S3Server(tmp_path_factory.mktemp("s3rver"))
     with pytest.MonkeyPatch.context() as mp:
-        # s3rver's own well-known keys; boto3 reads them from the environment.
-        mp.setenv("AWS_ACCESS_KEY_ID", "S3RVER")
-        mp.setenv("AWS_SECRET_ACCESS_KEY", "S3RVER")
-        mp.setenv("AWS_DEFAULT_REGION", "us-east-1")
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                with socket.create_connection(("127.0.0.1", port), timeout=1):
-                    break
-            except OSError:
-                assert server.poll() is None, server.stderr.read().decode()
-                assert time.monotonic() < deadline, "s3rver did not start"
-                time.sleep(0.1)
+        for name, value in CREDENTIALS.items():
+            mp.setenv(name, value)
         try:
-            yield endpoint
+            yield server.endpoint
         finally:
-            server.terminate()
-            server.wait(10)
+            server.stop()
 
 
 @pytest.fixture(params=["folder", "s3"])

@@ -1,19 +1,28 @@
 """Two instances, as an operator runs them: two gunicorn servers, each with its own data
-folder (two hosts), started at the same moment on one PostgreSQL and one Redis. A
-citizen signs in on one and goes on, on the other, as a load balancer would send
-them; signing out on one ends the session on both; failed sign-ins count together.
+folder (two hosts), started at the same moment on one PostgreSQL and one Redis, with
+the platform over HTTP as a process of its own (`flask platform serve`) and uploaded
+files in one S3-compatible bucket (s3rver). A citizen signs in on one and goes on, on
+the other, as a load balancer would send them; signing out on one ends the session on
+both; failed sign-ins count together; a file uploaded through one is sent by the other
+and reaches the platform as its bytes; and when the platform stops mid-journey the
+citizen sees the kind page, loses nothing, and the submission goes through once it is
+back.
 
 Runs when YIBAN_TEST_DATABASE_URL names a PostgreSQL database (.ci/run's PostgreSQL
 step) and Redis answers on 127.0.0.1:6379; each run gets its own databases."""
 from __future__ import annotations
 
+import hashlib
 import os
 import re
 import secrets
 import subprocess  # nosec B404 - starts our own gunicorn and flask
 import sys
 import threading
+import time
+from datetime import date, timedelta
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 import redis
@@ -23,11 +32,17 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.pool import NullPool
 
+from app.core.crypto import Keyring
+from app.platform.embedded import EmbeddedPlatform
 from bench.pages import Server
+from conftest import PDF_BYTES, ZHANG, inputs
 from databases import TEST_DATABASE_URL
+from s3_server import S3Server
+from served_platform import TOKEN, ServedPlatform
 
 ROOT = Path(__file__).resolve().parent.parent
-REDIS_URL = "redis://127.0.0.1:6379/5"
+# Flushed at the start: the run's own Redis database (YIBAN_TEST_REDIS_URL), else 5.
+REDIS_URL = os.environ.get("YIBAN_TEST_REDIS_URL") or "redis://127.0.0.1:6379/5"
 MOBILE, PASSWORD = "13800000001", "yiban-demo-1"
 
 pytestmark = pytest.mark.skipif(not TEST_DATABASE_URL,
@@ -53,15 +68,28 @@ def instances(tmp_path_factory):
     base = make_url(TEST_DATABASE_URL)
     front, platform = (base.set(database=name).render_as_string(hide_password=False)
                        for name in names)
-    env = {"YIBAN_DATABASE_URL": front, "YIBAN_PLATFORM_DATABASE_URL": platform,
-           "YIBAN_REDIS_URL": REDIS_URL, "SECRET_KEY": secrets.token_hex(32),
-           "YIBAN_DATA_KEYS": Fernet.generate_key().decode(),
-           "YIBAN_LOOKUP_KEY": secrets.token_hex(32),
-           "YIBAN_ACCESS_LOG_KEYS": secrets.token_hex(32), "WEB_CONCURRENCY": "2"}
+    keys = {"SECRET_KEY": secrets.token_hex(32),
+            "YIBAN_DATA_KEYS": Fernet.generate_key().decode(),
+            "YIBAN_LOOKUP_KEY": secrets.token_hex(32),
+            "YIBAN_ACCESS_LOG_KEYS": secrets.token_hex(32)}
     # The schema and the seed once, as docs/deploy.md says (`db upgrade` before start).
     subprocess.run([sys.executable, "-m", "flask", "--app", "app", "db", "upgrade"],  # nosec
                    cwd=ROOT, check=True, capture_output=True,
-                   env={**os.environ, **env, "YIBAN_DATA_DIR": str(tmp_path_factory.mktemp("up"))})
+                   env={**os.environ, **keys, "YIBAN_DATABASE_URL": front,
+                        "YIBAN_PLATFORM_DATABASE_URL": platform,
+                        "YIBAN_DATA_DIR": str(tmp_path_factory.mktemp("up"))})
+    bucket = S3Server(tmp_path_factory.mktemp("s3rver"))
+    served = ServedPlatform({"DATA_DIR": tmp_path_factory.mktemp("platform"),
+                             "PLATFORM_DATABASE_URL": platform, "FRONT_DATABASE_URL": front},
+                            tmp_path_factory.mktemp("platform-logs"), settings=keys)
+    # The fronts know the platform by its URL only, never its database.
+    env = {**keys, **bucket.env("two-instances"), "YIBAN_DATABASE_URL": front,
+           "YIBAN_REDIS_URL": REDIS_URL, "WEB_CONCURRENCY": "2",
+           "YIBAN_PLATFORM_URL": served.url, "YIBAN_PLATFORM_TOKEN": TOKEN,
+           # Each front's own background worker delivers the outbox; a platform back
+           # after an outage is tried again within a second (the test's, not production's).
+           "YIBAN_WORKER": "1", "YIBAN_OUTBOX_POLL_SECONDS": "1",
+           "YIBAN_PLATFORM_BREAKER_RESET_SECONDS": "1"}
     servers: list = [None, None]
 
     def start(i):  # both at once: starting together must not race
@@ -74,14 +102,26 @@ def instances(tmp_path_factory):
         thread.join()
     try:
         assert all(servers), "an instance did not start"
-        yield servers
+        yield Deployment(*servers, served, EmbeddedPlatform(platform, keyring=Keyring(
+            [keys["YIBAN_DATA_KEYS"]], keys["YIBAN_LOOKUP_KEY"])))
     finally:
         for server in servers:
             if server:
                 server.stop()
+        served.stop()
+        bucket.stop()
         with _admin().connect() as admin:
             for name in names:
                 admin.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+
+class Deployment:
+    def __init__(self, a: Server, b: Server, platform: ServedPlatform, office: EmbeddedPlatform):
+        self.a, self.b, self.platform = a, b, platform
+        self.office = office  # the platform's own data, as its back office sees it
+
+    def __iter__(self):
+        return iter((self.a, self.b))
 
 
 def _token(html: str) -> str:
@@ -116,6 +156,93 @@ def test_a_citizen_signed_in_on_one_instance_carries_on_on_the_other(instances):
     assert browser.get(f"{b}/my/", allow_redirects=False).status_code in (302, 303)
 
 
+# ---- a file, and the platform stopped mid-journey --------------------------------------
+def _answer(key: str, html: str, files: dict) -> tuple[dict, dict]:
+    """Form data and files answering one question of remote-medical-filing."""
+    if 'class="licence-fact"' in html:  # what the citizen's licence says: Continue
+        return {a["name"]: a.get("value", "") for a in inputs(html)
+                if a.get("type") == "hidden" and a.get("name") not in ("csrf_token", None)}, {}
+    later = date.today() + timedelta(days=10)
+    data = {"filing_type": {"filing_type": "long_term_resident"},
+            "destination": {"destination": "海南省三亚市"},
+            "start_date": {"start_date-year": str(later.year),
+                           "start_date-month": str(later.month),
+                           "start_date-day": str(later.day)},
+            "mobile": {"mobile": MOBILE}}.get(key, {})
+    return data, files if key in files else {}
+
+
+def _walk(browser, base: str, path: str, until: str, files: dict) -> str:
+    """Answer questions on `base` from `path` on, until the question `until` (or check
+    answers); the path reached."""
+    while not path.endswith(("/" + until, "/check")):
+        page = browser.get(base + path)
+        assert page.status_code == 200, (path, page.status_code)
+        data, sent = _answer(path.rsplit("/", 1)[1], page.text, files)
+        answered = browser.post(base + path, allow_redirects=False, files=sent or None,
+                                data={"csrf_token": _token(page.text), **data})
+        assert answered.status_code in (302, 303), (path, answered.text[:300])
+        path = urlsplit(answered.headers["Location"]).path
+    return path
+
+
+def _kind_page(response: requests.Response) -> bool:
+    return response.status_code == 503 and "暂时无法连接" in response.text
+
+
+def test_an_upload_through_one_instance_reaches_the_platform_across_its_outage(instances):
+    a, b = (server.base for server in instances)
+    scan = PDF_BYTES + os.urandom(200_000)  # a PDF is kept as it is: the same bytes
+    files = {"residence_proof": ("居住证明.pdf", scan, "application/pdf")}
+    browser = requests.Session()
+    assert _sign_in(browser, a).status_code == 302
+    start = browser.get(f"{a}/apply/remote-medical-filing", allow_redirects=False)
+    path = urlsplit(start.headers["Location"]).path
+    # The file goes up through a (into the bucket) …
+    path = _walk(browser, a, path, "mobile", files)
+    # … and the citizen carries on through b, as far as check answers.
+    path = _walk(browser, b, path, "check", files)
+    check = browser.get(b + path)
+    assert check.status_code == 200 and "居住证明.pdf" in check.text
+
+    instances.platform.stop()  # the platform's process dies mid-journey
+    mine = browser.get(f"{b}/my/applications", allow_redirects=False)
+    assert _kind_page(mine), mine.status_code  # the kind page, not an error or a hang
+    sent = browser.post(b + path, allow_redirects=False, data={
+        "csrf_token": _token(check.text),
+        "submission_key": re.search(r'name="submission_key" value="([^"]+)"',
+                                    check.text).group(1)})
+    # Stored in b's outbox (its page says so), or, where this worker must ask the
+    # platform for the service first, the kind page with the draft kept as it was.
+    assert sent.status_code in (302, 303) or _kind_page(sent), sent.status_code
+    stored = sent.status_code != 503
+
+    instances.platform.start()  # back, on the same address
+    if not stored:  # the citizen sends it again, and nothing they answered was lost
+        check = browser.get(b + path)
+        assert check.status_code == 200 and "居住证明.pdf" in check.text
+        sent = browser.post(b + path, allow_redirects=False, data={
+            "csrf_token": _token(check.text),
+            "submission_key": re.search(r'name="submission_key" value="([^"]+)"',
+                                        check.text).group(1)})
+        assert sent.status_code in (302, 303)
+    digest = hashlib.sha256(scan).hexdigest()
+    deadline = time.monotonic() + 40  # the outbox's first retry comes after 15–18 s
+    while True:
+        delivered = [(application.number, application.answers["residence_proof"])
+                     for application in instances.office.applications_of(ZHANG.id)
+                     if application.service_code == "remote-medical-filing"
+                     and application.answers.get("residence_proof", {}).get("sha256") == digest]
+        if delivered or time.monotonic() > deadline:
+            break
+        time.sleep(0.5)
+    [(number, proof)] = delivered  # once, however often it was tried
+    assert proof["filename"] == "居住证明.pdf" and "stored" not in proof
+    assert instances.office.document_content(proof["document"]) == scan
+    assert browser.get(f"{a}/my/applications/{number}").status_code == 200
+
+
+# Last: it spends the address's sign-in budget and slows the account down.
 def test_failed_sign_ins_count_together_on_both_instances(instances):
     a, b = (server.base for server in instances)
     pages = []
