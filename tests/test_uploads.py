@@ -9,6 +9,7 @@ import zlib
 
 import pytest
 from PIL import Image
+from sqlalchemy import text
 
 from app.core.uploads import UploadUnreadable, clean_image, sniff, strip_jpeg, strip_png
 from conftest import (PDF_BYTES, PNG_BYTES, WANG, answer_question, apply_and_submit,
@@ -66,6 +67,9 @@ def test_a_submitted_file_reaches_the_platform_as_its_bytes(wang, app):
     assert [(d["id"], d["filename"], d["size"]) for d in kept] == [
         (sent["document"], "居住证明.pdf", len(PDF_BYTES))]
     assert platform.document_content(sent["document"]) == PDF_BYTES
+    with platform.db.engine.connect() as connection:  # encrypted at rest, as it is kept
+        raw, name = connection.execute(text("SELECT content, filename FROM document")).one()
+    assert raw.startswith("gAAAA") and "居住证明" not in name and "%PDF" not in raw
     # The platform needs nothing of the front's any more: pruning may take every file.
     uploads = app.extensions["uploads"]
     assert uploads.collect(set(), older_than=timedelta(0)) == 1
