@@ -15,9 +15,10 @@ from sqlalchemy import text
 from app import create_app
 from app.core.crypto import KEYS_ENV, LOOKUP_ENV, DecryptionFailed, Keyring, is_token
 from app.forms.identifiers import mask_bank_account, mask_id_number
+from app.platform import Document
 from app.core.front_store import FrontStore
 from app.migrations import upgrade
-from conftest import (CHEN, VALID_ANSWERS, ZHANG, ZHOU, _COMPILED_TEMPLATES, _dispose,
+from conftest import (CHEN, PDF_BYTES, VALID_ANSWERS, ZHANG, ZHOU, _COMPILED_TEMPLATES, _dispose,
                       _make_app, _seed_yaml, csrf_token, sign_in, sign_in_as, stale_token,
                       submit_check,
                       walk_service)
@@ -177,6 +178,10 @@ def app_with_keys(monkeypatch, folder: Path, keys: list[str]):
 def test_rotation_moves_every_value_to_the_new_key(app, client, monkeypatch, tmp_path):
     full_journey(client, app)
     number = app.extensions["platform"].applications_of(ZHANG.id)[0].number
+    proof = app.extensions["platform"].submit(  # a file the platform keeps (a document)
+        "remote-medical-filing", ZHANG.id,
+        {"residence_proof": Document("证明.pdf", "application/pdf", PDF_BYTES)},
+        "rotation-document").answers["residence_proof"]["document"]
     old = (tmp_path / "data_keys").read_text().split()[0]
     new = Fernet.generate_key().decode()
     _dispose(app)
@@ -196,6 +201,7 @@ def test_rotation_moves_every_value_to_the_new_key(app, client, monkeypatch, tmp
         assert platform.authenticate(ZHANG.id_number, ZHANG.password).mobile == ZHANG.mobile
         assert platform.application(number, ZHANG.id).answers["id_number"] == ZHANG.id_number
         assert platform.person(ZHANG.id).licences[0].number
+        assert platform.document_content(proof) == PDF_BYTES
         [draft] = only_new.extensions["front_store"].open_drafts(ZHANG.id)
         assert CHEN.id_number in str(draft.pending)
     finally:

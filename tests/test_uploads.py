@@ -67,6 +67,8 @@ def test_a_submitted_file_reaches_the_platform_as_its_bytes(wang, app):
     assert [(d["id"], d["filename"], d["size"]) for d in kept] == [
         (sent["document"], "居住证明.pdf", len(PDF_BYTES))]
     assert platform.document_content(sent["document"]) == PDF_BYTES
+    listed = app.test_cli_runner().invoke(args=["platform", "documents", number]).output
+    assert f"居住证明.pdf  {len(PDF_BYTES)} bytes  sha256 {sent['sha256']}" in listed
     with platform.db.engine.connect() as connection:  # encrypted at rest, as it is kept
         raw, name = connection.execute(text("SELECT content, filename FROM document")).one()
     assert raw.startswith("gAAAA") and "居住证明" not in name and "%PDF" not in raw
