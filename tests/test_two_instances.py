@@ -41,8 +41,7 @@ from s3_server import S3Server
 from served_platform import TOKEN, ServedPlatform
 
 ROOT = Path(__file__).resolve().parent.parent
-# Flushed at the start: the run's own Redis database (YIBAN_TEST_REDIS_URL), else 5.
-REDIS_URL = os.environ.get("YIBAN_TEST_REDIS_URL") or "redis://127.0.0.1:6379/5"
+REDIS_URL = "redis://127.0.0.1:6379/5"
 MOBILE, PASSWORD = "13800000001", "yiban-demo-1"
 
 pytestmark = pytest.mark.skipif(not TEST_DATABASE_URL,
