@@ -1,10 +1,12 @@
 """How Yiban is served in production: `gunicorn -c gunicorn.conf.py 'app:create_app()'`
 (./run.sh does this). Settings can be overridden on the command line or with
 GUNICORN_CMD_ARGS; HOST, PORT and WEB_CONCURRENCY are read here."""
+import glob
 import multiprocessing
 import os
 import subprocess
 import sys
+import tempfile
 
 bind = f"{os.environ.get('HOST', '127.0.0.1')}:{os.environ.get('PORT', '5000')}"
 # Pages are CPU-bound Python: two processes per core plus one, the usual rule.
@@ -35,6 +37,21 @@ def on_starting(server):
     os.environ.setdefault("YIBAN_SPEECH_WORKERS",
                           str(max(1, multiprocessing.cpu_count() // server.cfg.workers)))
     os.environ.setdefault("YIBAN_SPEECH_PREWARM", "0")
+    # /metrics adds up every worker's numbers (app/operations): each writes its own to
+    # a fresh folder, set before any worker imports prometheus_client.
+    folder = os.environ.get("PROMETHEUS_MULTIPROC_DIR")
+    if folder:  # the operator's: last run's values go, nothing else
+        os.makedirs(folder, mode=0o700, exist_ok=True)
+        for name in glob.glob(os.path.join(folder, "*.db")):
+            os.remove(name)
+    else:
+        os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix="yiban-metrics-")
+
+
+def child_exit(server, worker):
+    """A worker that is gone: its live gauges no longer count (its totals still do)."""
+    from prometheus_client import multiprocess
+    multiprocess.mark_process_dead(worker.pid)
 
 # No post_fork: app/core/db.py empties inherited connection pools in every forked child
 # (os.register_at_fork), whoever forks it.

@@ -49,7 +49,8 @@ def create_app(overrides: dict | None = None, platform=None) -> Flask:
     # the folder, the embedded platform.
     keyring = app.extensions["keyring"] = Keyring.load(app.config["DATA_DIR"])
     if platform is None and app.config["PLATFORM_URL"]:  # a platform elsewhere (docs/deploy.md)
-        platform = HttpPlatform.from_config(app.config)
+        platform = HttpPlatform.from_config(app.config,
+                                            observe=operations.observe_platform_call)
     app.extensions["platform"] = platform or EmbeddedPlatform(
         app.config["PLATFORM_DATABASE_URL"], keyring=keyring)
     app.extensions["front_store"] = FrontStore(app.config["FRONT_DATABASE_URL"], keyring)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 
 import pytest
 
@@ -61,6 +62,29 @@ def test_metrics_give_latency_by_route_and_the_outbox_depth(client):
     assert 'yiban_request_seconds_count{method="GET",route="/",status="200"} 1.0' in body
     assert 'route="/healthz"' in body
     assert "yiban_outbox_submissions" in body
+
+
+def test_a_front_starts_without_its_platform_and_counts_the_calls_that_failed(
+        monkeypatch, tmp_path):
+    """A platform over HTTP that cannot be reached: the front still starts and shows
+    the kind page, /readyz says why, and each call is counted as unavailable, named by
+    its operation (no number in a label)."""
+    from conftest import _make_app
+    app = _make_app(monkeypatch, tmp_path, PLATFORM_URL="http://127.0.0.1:9",
+                    PLATFORM_TOKEN="t", PLATFORM_ATTEMPTS=1)
+    try:
+        client = app.test_client()
+        assert client.get("/services/retirement").status_code == 503  # the kind page
+        ready = client.get("/readyz")
+        assert ready.status_code == 503
+        assert ready.json["checks"]["platform"].startswith("failed")
+        metrics = client.get("/metrics").get_data(as_text=True)
+        counted = re.search(r'^yiban_platform_call_seconds_count\{operation="GET '
+                            r'/v1/catalogue/version",outcome="unavailable"\} (\S+)$',
+                            metrics, re.M)
+        assert counted and float(counted.group(1)) >= 1, metrics
+    finally:
+        _dispose(app)
 
 
 def test_every_response_carries_a_request_id_and_keeps_a_well_formed_one(client):

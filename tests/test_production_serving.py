@@ -4,6 +4,7 @@ neither start with the web workers nor outlive one that is killed."""
 from __future__ import annotations
 
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -33,12 +34,12 @@ def _get(url: str) -> tuple[int, bytes]:
 
 
 class Served:
-    def __init__(self, data_dir: Path, workers: int):
+    def __init__(self, data_dir: Path, workers: int, **more_env):
         data_dir.parent.mkdir(parents=True, exist_ok=True)
         self.port = _free_port()
         self.base = f"http://127.0.0.1:{self.port}"
         env = {**os.environ, "YIBAN_DATA_DIR": str(data_dir), "HOST": "127.0.0.1",
-               "PORT": str(self.port), "WEB_CONCURRENCY": str(workers)}
+               "PORT": str(self.port), "WEB_CONCURRENCY": str(workers), **more_env}
         env.pop("YIBAN_AUTO_MIGRATE", None)
         self.log = open(data_dir.parent / f"gunicorn-{self.port}.log", "w+")  # noqa: SIM115
         self.process = subprocess.Popen(
@@ -150,5 +151,25 @@ def test_web_workers_start_no_speech_processes_and_a_killed_one_leaves_none(tmp_
         while time.monotonic() < deadline and any(_alive(p) for p in speech_processes):
             time.sleep(0.2)
         assert not any(_alive(p) for p in speech_processes), "orphaned speech processes"
+    finally:
+        served.stop()
+
+
+@pytest.mark.timeout(300)
+def test_metrics_add_up_every_worker_s_requests(tmp_path):
+    """A scrape is answered by one worker, but counts what all of them served."""
+    from concurrent.futures import ThreadPoolExecutor
+    # Sync workers take one request at a time, so eight at once reach both of them.
+    served = Served(tmp_path / "data", workers=2, GUNICORN_CMD_ARGS="--worker-class sync")
+    try:
+        served.wait_ready()
+        with ThreadPoolExecutor(8) as pool:
+            statuses = list(pool.map(lambda _: _get(served.base + "/healthz")[0], range(40)))
+        assert statuses == [200] * 40
+        line = re.compile(r'^yiban_request_seconds_count\{[^}]*route="/healthz"[^}]*\} (\S+)$', re.M)
+        for _ in range(3):
+            status, body = _get(served.base + "/metrics")
+            assert status == 200
+            assert sum(float(n) for n in line.findall(body.decode())) == 40, body.decode()
     finally:
         served.stop()

@@ -9,6 +9,7 @@ inside a page; `flask messages sync` does one round by hand. `flask messages out
 shows what the embedded sender would have texted."""
 from __future__ import annotations
 
+import logging
 import os
 
 import click
@@ -17,10 +18,13 @@ from flask.cli import AppGroup
 
 from ..core import background
 from ..core.clock import china_date
+from ..platform import PlatformUnavailable
 from .access import centre, visible_to_viewer
 from .centre import MessageCentre
 from .senders import OutboxSender, load_sender
 from .views import bp
+
+log = logging.getLogger(__name__)
 
 REMIND_EVERY_SECONDS = 600  # supplements due soon: looked for this often
 
@@ -34,7 +38,11 @@ def init_app(app) -> None:
         app.extensions["front_store"].db, lambda: app.extensions["platform"], sender,
         clock=lambda: app.extensions["clock"](), app=app)
     if not app.extensions.get("schema_behind"):  # else `db upgrade` must run first
-        app.extensions["messages"].start()
+        try:
+            app.extensions["messages"].start()
+        except PlatformUnavailable:  # a front starts without its platform: the first
+            log.warning("the platform is unavailable; the message centre starts "
+                        "reading its events when it is back")  # sync starts it then
     background.register(app, "messages", lambda a: a.config["MESSAGES_SYNC_SECONDS"],
                         lambda a: a.extensions["messages"].sync())
     background.register(app, "reminders", lambda a: REMIND_EVERY_SECONDS,

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import re
 import time
 import uuid
@@ -74,6 +75,21 @@ def _redis_ping() -> None:
 
 
 # ---- metrics ------------------------------------------------------------------------
+# Under gunicorn (gunicorn.conf.py sets PROMETHEUS_MULTIPROC_DIR) every worker process
+# writes its values to files there and a scrape, answered by any one worker, adds up
+# all of them; without it (one process) the metrics live in the app's registry.
+MULTIPROCESS = bool(os.environ.get("PROMETHEUS_MULTIPROC_DIR"))
+# Calls to a platform over HTTP, as the front waited for them (retries included), by
+# operation (ids as {id}) and outcome: ok, 4xx, unavailable, circuit open.
+PLATFORM_SECONDS = Histogram("yiban_platform_call_seconds",
+                             "Time the front waited for a call to the platform",
+                             ["operation", "outcome"], registry=None)
+
+
+def observe_platform_call(operation: str, outcome: str, seconds: float) -> None:
+    PLATFORM_SECONDS.labels(operation, outcome).observe(seconds)
+
+
 class OutboxDepth:
     """Submissions waiting for the platform, by state, read when scraped."""
 
@@ -152,10 +168,15 @@ def use_json_logs() -> None:
 
 def init_app(app: Flask) -> None:
     registry = app.extensions["metrics"] = CollectorRegistry()
+    if MULTIPROCESS:
+        from prometheus_client import multiprocess
+        multiprocess.MultiProcessCollector(registry)
+    else:
+        registry.register(PLATFORM_SECONDS)
     app.extensions["request_seconds"] = Histogram(
         "yiban_request_seconds", "Time to answer a request, by route",
-        ["route", "method", "status"], registry=registry)
-    registry.register(OutboxDepth(app))
+        ["route", "method", "status"], registry=None if MULTIPROCESS else registry)
+    registry.register(OutboxDepth(app))  # read from the database when scraped
     app.before_request(_begin)
     app.after_request(_finish)
     app.register_blueprint(bp)

@@ -15,7 +15,9 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 import threading
+import time
 import uuid
 from datetime import date
 from typing import Any
@@ -34,6 +36,12 @@ from .codec import PROBLEM, dump, load
 
 log = logging.getLogger("yiban.platform.client")
 PAGE = 500  # the contract's largest page
+
+
+def operation_of(method: str, path: str) -> str:
+    """A call's name for metrics: its path with every segment holding a digit (an
+    application number, an id) as {id}, so no number is a label."""
+    return f"{method} {re.sub(r'/(?!v1(?:/|$))[^/]*[0-9][^/]*', '/{id}', path)}"
 
 
 class ServiceTokenRefused(PlatformUnavailable):
@@ -56,7 +64,7 @@ class HttpPlatform:
     def __init__(self, base_url: str, token: str, *, connect_timeout: float = 2.0,
                  read_timeout: float = 5.0, attempts: int = 3, breaker_failures: int = 5,
                  breaker_reset_seconds: float = 30.0, backoff_seconds: float = 0.2,
-                 page_size: int = PAGE):
+                 page_size: int = PAGE, observe=None):
         self.base_url = base_url.rstrip("/")
         self.token = token
         self.timeout = httpx.Timeout(read_timeout, connect=connect_timeout)
@@ -68,10 +76,13 @@ class HttpPlatform:
                                                 exclude=[ServiceTokenRefused])
         self._clients: dict[int, httpx.Client] = {}
         self._lock = threading.Lock()
+        # observe(operation, outcome, seconds): each call as the front waited for it,
+        # retries included (app/operations: yiban_platform_call_seconds).
+        self.observe = observe
 
     @classmethod
-    def from_config(cls, config: dict) -> HttpPlatform:
-        return cls(config["PLATFORM_URL"], config["PLATFORM_TOKEN"],
+    def from_config(cls, config: dict, observe=None) -> HttpPlatform:
+        return cls(config["PLATFORM_URL"], config["PLATFORM_TOKEN"], observe=observe,
                    connect_timeout=config["PLATFORM_CONNECT_TIMEOUT"],
                    read_timeout=config["PLATFORM_READ_TIMEOUT"],
                    attempts=config["PLATFORM_ATTEMPTS"],
@@ -129,13 +140,21 @@ class HttpPlatform:
             wait=(wait_exponential(multiplier=self.backoff_seconds, max=4 * self.backoff_seconds)
                   + wait_random(0, self.backoff_seconds)),  # jitter: fronts not in step
             retry=retry_if_exception_type(_Retryable), reraise=True)
+        started, outcome = time.perf_counter(), "unavailable"
         try:
             # The breaker counts calls, each with its retries: one failure is a call that
             # failed after them; while open, nothing is tried at all.
-            return self.breaker.call(retrying, self._once, method, path, headers=headers,
-                                     **kwargs)
+            response = self.breaker.call(retrying, self._once, method, path,
+                                         headers=headers, **kwargs)
+            outcome = "ok" if response.status_code < 400 else f"{response.status_code // 100}xx"
+            return response
         except pybreaker.CircuitBreakerError as error:
+            outcome = "circuit open"
             raise PlatformUnavailable(f"{method} {path}: circuit open") from error
+        finally:
+            if self.observe is not None:
+                self.observe(operation_of(method, path), outcome,
+                             time.perf_counter() - started)
 
     def _json(self, method: str, path: str, *, none_if_missing: bool = False,
               **kwargs) -> Any:
