@@ -14,18 +14,18 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import defer
 from werkzeug.security import check_password_hash
 
-from .. import (Application, Document, FeedEvent, Helper, Licence, LifeEvent, LocalText, Material,
-                Matter, Option, Part, Person, Question, Rating, RatingRefused, Service,
-                Supplement, SupplementClosed, TimelineEvent, Topic, WithdrawRefused,
-                IdempotencyKeyReused)
+from .. import (Application, Document, FeedEvent, Helper, Licence, LifeEvent, LocalText,
+                Material, Matter, Option, Part, Person, Question, Rating, RatingRefused,
+                Service, Supplement, SupplementClosed, TimelineEvent, Topic,
+                WithdrawRefused, IdempotencyKeyReused)
 from . import progress
 from ...core.clock import utcnow
 from ...core.crypto import Keyring, reencrypt
 from ...core.db import Database
 from ...core.upload_store import stored_names
-from .models import (ApplicationRow, DocumentRow, EventRow, HelperRow, LifeEventRow, MetaRow, PartRow,
-                     PersonRow, PlatformBase, RatingRow, ServiceRow, SupplementRow,
-                     WriteKeyRow)
+from .models import (ApplicationRow, DocumentRow, EventRow, HelperRow, LifeEventRow,
+                     MetaRow, PartRow, PersonRow, PlatformBase, RatingRow, ServiceRow,
+                     SupplementRow, WriteKeyRow)
 from .seed import phrasebook
 
 DEFAULT_LOCALE = "zh_Hans_CN"
