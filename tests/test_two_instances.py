@@ -85,8 +85,9 @@ def instances(tmp_path_factory):
     env = {**keys, **bucket.env("two-instances"), "YIBAN_DATABASE_URL": front,
            "YIBAN_REDIS_URL": REDIS_URL, "WEB_CONCURRENCY": "2",
            "YIBAN_PLATFORM_URL": served.url, "YIBAN_PLATFORM_TOKEN": TOKEN,
-           # Each front's own background worker delivers the outbox; a platform back
-           # after an outage is tried again within a second (the test's, not production's).
+           # Each front's own background worker delivers the outbox (looking every
+           # second), and a front tries the platform again a second after its breaker
+           # opened: the test's settings, not production's.
            "YIBAN_WORKER": "1", "YIBAN_OUTBOX_POLL_SECONDS": "1",
            "YIBAN_PLATFORM_BREAKER_RESET_SECONDS": "1"}
     servers: list = [None, None]
@@ -197,6 +198,20 @@ def _send(browser, url: str, check: requests.Response) -> requests.Response:
                         data={"csrf_token": _token(check.text), "submission_key": key})
 
 
+def _wait_for(condition, failure: str, seconds: float = 20):
+    deadline = time.monotonic() + seconds
+    while not condition():
+        assert time.monotonic() < deadline, failure
+        time.sleep(0.2)
+
+
+def _waiting_on_a_lock(engine) -> bool:
+    with engine.connect() as connection:
+        return bool(connection.execute(text(
+            "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+            "AND wait_event_type = 'Lock'")).scalar())
+
+
 def _kind_page(response: requests.Response) -> bool:
     return response.status_code == 503 and "暂时无法连接" in response.text
 
@@ -215,31 +230,37 @@ def test_an_upload_through_one_instance_reaches_the_platform_across_its_outage(i
     path = _walk(browser, b, path, "check", files)
     check = _check_answers(browser, b + path)
 
-    instances.platform.stop()  # the platform's process dies mid-journey
-    # Every signed-in page asks the platform who the citizen is (app/core/auth.py), so
-    # each is the kind page now, the answer to sending too: nothing is stored or lost.
+    # Sending: the platform takes the request, and while it is at it (held on a lock of
+    # its database, so the moment is certain) its process dies.
+    engine = instances.office.db.engine
+    with engine.connect() as holder:
+        holder.execute(text("LOCK TABLE application IN ACCESS EXCLUSIVE MODE"))
+        sending: list = []
+        thread = threading.Thread(target=lambda: sending.append(_send(browser, b + path, check)))
+        thread.start()
+        _wait_for(lambda: _waiting_on_a_lock(engine), "the platform never took the submission")
+        instances.platform.stop()
+        thread.join(30)
+        holder.rollback()
+    [sent] = sending
+    # Stored in the front's outbox: the citizen is told it is saved and on its way.
+    assert sent.status_code in (302, 303) and "/submissions/" in sent.headers["Location"]
+    # While the platform is down every signed-in page is the kind page (the front asks the
+    # platform who is signed in): not an error page, and no hang.
     for page in (browser.get(f"{b}/my/applications", allow_redirects=False),
-                 browser.get(f"{a}{path}", allow_redirects=False),
-                 _send(browser, b + path, check)):
-        assert _kind_page(page), page.status_code  # not an error page, and no hang
+                 browser.get(a + urlsplit(sent.headers["Location"]).path)):
+        assert _kind_page(page), page.status_code
 
     instances.platform.start()  # back, on the same address
-    # Every answer and the file are still there (the front's database and the bucket),
-    # and sending now goes through: at once, or by the fronts' outbox if the platform
-    # is still waking up.
-    sent = _send(browser, b + path, _check_answers(browser, b + path))
-    assert sent.status_code in (302, 303), sent.status_code
     digest = hashlib.sha256(scan).hexdigest()
-    deadline = time.monotonic() + 30  # the outbox's first retry comes after 15–18 s
-    while True:
-        delivered = [(application.number, application.answers["residence_proof"])
-                     for application in instances.office.applications_of(ZHANG.id)
-                     if application.service_code == "remote-medical-filing"
-                     and application.answers.get("residence_proof", {}).get("sha256") == digest]
-        if delivered or time.monotonic() > deadline:
-            break
-        time.sleep(0.5)
-    [(number, proof)] = delivered  # once, however often it was tried
+
+    def delivered():
+        return [(application.number, application.answers["residence_proof"])
+                for application in instances.office.applications_of(ZHANG.id)
+                if application.answers.get("residence_proof", {}).get("sha256") == digest]
+    # The fronts' outbox tries again by itself (its first retry comes after 15–18 s).
+    _wait_for(delivered, "the outbox did not deliver the submission", seconds=40)
+    [(number, proof)] = delivered()  # once, however often it was tried
     assert proof["filename"] == "居住证明.pdf" and "stored" not in proof
     assert instances.office.document_content(proof["document"]) == scan
     assert browser.get(f"{a}/my/applications/{number}").status_code == 200
