@@ -21,7 +21,7 @@ ALLOWED_NAMES = frozenset({"_", "gettext", "ngettext", "url_for"})
 REFUSED_NAMES = ("request", "session", "g", "config", "current_user", "current_helper",
                  "acting", "display", "csrf_token", "csp_nonce", "get_flashed_messages",
                  "offline_attributes", "speech_player", "unread_messages", "session_expires_in",
-                 "offline_blank", "languages", "page_lang", "page_dir")
+                 "offline_blank", "languages", "page_locale", "page_lang", "page_dir")
 
 def per_language(name: str, **constants) -> Markup:
     """The rendered template `name` in this request's language, from the process's

@@ -8,6 +8,7 @@ from flask_babel import (format_date, format_datetime, format_time, get_locale,
                          get_translations, gettext, lazy_gettext as _l)
 from babel.dates import format_skeleton
 from babel.lists import format_list
+from jinja2 import pass_context
 from markupsafe import Markup, escape
 
 from .auth import WARN_BEFORE_SECONDS, seconds_left
@@ -130,12 +131,14 @@ def error_list(form) -> list[tuple[str, str]]:
             for message in field.errors]
 
 
-def lang_mark(text) -> Markup:
+@pass_context
+def lang_mark(context, text) -> Markup:
     """` lang="…"` when platform content is in another language than the page, and
     ` dir="…"` too when that language runs the other way (Chinese on a Uyghur page),
-    so its punctuation and numbers stay in place."""
+    so its punctuation and numbers stay in place. The page's locale comes from the
+    template's context where it has one (a page asks for each piece of content)."""
     text_lang = getattr(text, "lang", None)
-    page = locale()
+    page = context.get("page_locale") or locale()
     if not text_lang or text_lang == page:
         return Markup("")
     mark = Markup(' lang="%s"') % html_lang(text_lang)
@@ -255,6 +258,7 @@ def init_app(app):
     def page_context():
         current = locale()
         return {
+            "page_locale": current,
             "page_lang": html_lang(current),
             "page_dir": text_direction(current),
             "languages": [(code, name, html_lang(code), code == current)
