@@ -98,7 +98,6 @@ def test_a_signed_in_question_page_and_check_answers_read_the_draft_once(app, cl
     store is another: SQL by default, Redis with several instances)."""
     sign_in_as(client, ZHANG)
     first = client.get("/apply/elderly-allowance").headers["Location"]
-    app.config["MESSAGES_SYNC_SECONDS"] = 3600  # the event feed: read once, below
     for url in (first, "/apply/elderly-allowance/check", first):
         assert client.get(url).status_code == 200
     statements = count_sql(app)
