@@ -87,7 +87,8 @@ class Server:
 def prepare_data(app_dir: Path, env: dict) -> None:
     """Schema and seed before the workers start (an older tree without the
     prepare-data command makes them when its app is first created)."""
-    command = "prepare-data" if (app_dir / "app" / "prepare.py").exists() else "routes"
+    command = ("prepare-data" if any((app_dir / "app" / name).exists()
+                                     for name in ("prepare.py", "core/prepare.py")) else "routes")
     subprocess.run([sys.executable, "-m", "flask", "--app", "app", command],  # nosec B603
                    cwd=app_dir, env={**os.environ, "PYTHONPATH": str(app_dir), **env},
                    check=True, stdout=subprocess.DEVNULL)

@@ -21,7 +21,7 @@ from ..forms.builder import (answer_value, build_form, check_date, id_birth_date
 from ..platform import Question
 from .answers import display_answer
 from .bundles import MATTERS_KEY, always_done
-from .drafts import KEPT_FOR, keep_unsaved_answers, language_switch, posted_answer_data
+from .drafts import KEPT_FOR, keep_unsaved_answers, language_switch, posted_answer_data, show
 from .journey import active_questions, back_url, from_id, question_url
 from .licences import LicenceFact, from_licence, licence_fact
 
@@ -38,7 +38,7 @@ class QuestionPage:
 
     @classmethod
     def of_request(cls, code: str, question: Question) -> QuestionPage:
-        draft = store().start_draft(g.user.id, code, acted_by=acting_helper_id())
+        draft = show(store().start_draft(g.user.id, code, acted_by=acting_helper_id()))
         return cls(code, question, draft, back_to_check=request.args.get("return") == "check",
                    correcting=request.args.get("correct") == "1")
 

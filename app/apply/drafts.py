@@ -15,6 +15,23 @@ from ..platform import Question
 from .journey import load_service, question_url
 
 
+# ---- the draft a page shows ------------------------------------------------------------
+def show(draft):
+    """The draft this request's page shows (a question, check answers): what the page's
+    frame reads of it (offline.js's known answers, app/offline) then comes from here
+    rather than from the database a second time."""
+    g.shown_draft = draft
+    return draft
+
+
+def open_draft(owner_id: str, code: str):
+    """The open draft of an application, as this request's page shows it."""
+    draft = g.get("shown_draft")
+    if draft is not None and (draft.owner_id, draft.service_code) == (owner_id, code):
+        return draft
+    return store().open_draft(owner_id, code)
+
+
 # ---- keeping unsaved answers --------------------------------------------------------
 # On a question page the language switch is a set of buttons of the question's form
 # (templates/base.html, `language_form`), so switching sends what was typed: it is kept

@@ -17,7 +17,7 @@ from .answering import (QuestionPage, ShownForm, answer_without_sign_in, form_to
                         keep_for_language_switch, page_context, save_sent_answer)
 from .answers import display_answer
 from .bundles import MATTERS_KEY, active_matters, by_topic
-from .drafts import language_switch
+from .drafts import language_switch, show
 from .journey import (active_questions, first_unanswered, from_id, load_service, next_url,
                       question_named, question_url)
 from .licences import from_licence
@@ -102,7 +102,7 @@ def validate_field(code, key):
 @login_required
 def check(code):
     service, questions = load_service(code)
-    draft = store().open_draft(g.user.id, code)
+    draft = show(store().open_draft(g.user.id, code))
     if request.method == "POST":
         submitted = store().draft_by_key(g.user.id, request.form.get("submission_key", ""))
         if submitted is not None and (submitted.application_number or submitted.sent_at):

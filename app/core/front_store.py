@@ -187,9 +187,10 @@ class FrontStore:
                 row.not_before = at
 
     def sessions_revoked_at(self, account: str) -> float | None:
-        with self.db.session() as s:
-            row = s.get(SessionRevocation, account)
-            return row.not_before if row else None
+        # Asked on every signed-in request: one column, without the ORM's unit of work.
+        with self.db.engine.connect() as c:
+            return c.scalar(select(SessionRevocation.not_before)
+                            .where(SessionRevocation.account == account))
 
     # ---- dismissed suggestions (服务找人) ----
     def dismissed_suggestions(self, person_id: str) -> set[str]:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import os
 from datetime import datetime
+from functools import lru_cache
 from pathlib import Path
 
 from babel import Locale
@@ -154,6 +155,7 @@ def html_lang(locale: str) -> str:
     return str(locale).replace("_", "-")
 
 
+@lru_cache(maxsize=64)  # CLDR data, asked for each piece of platform content on a page
 def text_direction(locale: str) -> str:
     """"rtl" or "ltr", from CLDR (ug is written right to left)."""
     try:

@@ -4,12 +4,15 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 
 from flask import current_app, g
-from flask_babel import format_date, format_datetime, format_time, gettext, lazy_gettext as _l
+from flask_babel import (format_date, format_datetime, format_time, get_locale,
+                         get_translations, gettext, lazy_gettext as _l)
 from babel.dates import format_skeleton
 from babel.lists import format_list
+from jinja2 import pass_context
 from markupsafe import Markup, escape
 
 from .auth import WARN_BEFORE_SECONDS, seconds_left
+from . import fragments, urls
 from .deps import locale
 from ..display.preferences import current_display
 from ..forms import identifiers, numbers
@@ -128,12 +131,14 @@ def error_list(form) -> list[tuple[str, str]]:
             for message in field.errors]
 
 
-def lang_mark(text) -> Markup:
+@pass_context
+def lang_mark(context, text) -> Markup:
     """` lang="…"` when platform content is in another language than the page, and
     ` dir="…"` too when that language runs the other way (Chinese on a Uyghur page),
-    so its punctuation and numbers stay in place."""
+    so its punctuation and numbers stay in place. The page's locale comes from the
+    template's context where it has one (a page asks for each piece of content)."""
     text_lang = getattr(text, "lang", None)
-    page = locale()
+    page = context.get("page_locale") or locale()
     if not text_lang or text_lang == page:
         return Markup("")
     mark = Markup(' lang="%s"') % html_lang(text_lang)
@@ -201,7 +206,27 @@ def month_year(value: date) -> str:
     return format_skeleton("yMMMM", value, locale=locale())
 
 
+def translations():
+    """This request's catalogue, looked up once per request (and again whenever the
+    locale changes, as under force_locale) rather than through Flask-Babel's domain and
+    locale lookups for each of the ~30 strings a page still translates."""
+    current = get_locale()
+    held = g.get("_translations")
+    if held is None or held[0] is not current:
+        held = g._translations = (current, get_translations())
+    return held[1]
+
+
 def init_app(app):
+    fragments.init_app(app)
+    urls.init_app(app)
+    # The callables Flask-Babel installed, with the catalogue found once per request.
+    app.jinja_env.install_gettext_callables(
+        gettext=lambda s: translations().ugettext(s),
+        ngettext=lambda s, p, n: translations().ungettext(s, p, n),
+        pgettext=lambda c, s: translations().upgettext(c, s),
+        npgettext=lambda c, s, p, n: translations().unpgettext(c, s, p, n),
+        newstyle=True)
     app.jinja_env.filters.update(
         month_year=month_year,
         join_list=join_list,
@@ -233,6 +258,7 @@ def init_app(app):
     def page_context():
         current = locale()
         return {
+            "page_locale": current,
             "page_lang": html_lang(current),
             "page_dir": text_direction(current),
             "languages": [(code, name, html_lang(code), code == current)

@@ -16,6 +16,7 @@ from sqlalchemy import DateTime, String
 from sqlalchemy.orm import Mapped, mapped_column
 from werkzeug.datastructures import CombinedMultiDict
 
+from ..apply.drafts import open_draft
 from ..assisted.acting import acting_helper_id, covers
 from ..core.clock import utcnow
 from ..core.deps import store
@@ -71,7 +72,7 @@ def known_answers(code: str, questions) -> dict:
                 keys.add(rule["field"])
     for q in questions:
         collect(q.show_if)
-    draft = store().open_draft(g.user.id, code)
+    draft = open_draft(g.user.id, code)
     answers = draft.answers if draft else {}
     return {k: answers[k] for k in keys if k in answers}
 

@@ -15,6 +15,7 @@ from werkzeug.exceptions import HTTPException
 from ..apply.answering import save_upload
 from ..core.deps import locale
 from ..core.form_tokens import leave_session_alone
+from ..core.urls import memo_url_for
 from ..display.preferences import current_display
 from ..apply.journey import load_service, question_url
 from ..forms.browser_rules import question_rules
@@ -165,10 +166,10 @@ def body_attributes() -> dict:
     pages its service, the version of its offline copy and the draft's answers that
     decide which question comes next (personal, but so is the no-store page itself;
     the device keeps them encrypted, to walk the journey offline)."""
-    attributes = {"data-offline-script": url_for("static", filename="js/offline.js"),
-                  "data-offline-worker": url_for("offline.service_worker"),
-                  "data-offline-status": url_for("offline.status"),
-                  "data-offline-send": url_for("offline.send", code="CODE", key="KEY"),
+    attributes = {"data-offline-script": memo_url_for("static", filename="js/offline.js"),
+                  "data-offline-worker": memo_url_for("offline.service_worker"),
+                  "data-offline-status": memo_url_for("offline.status"),
+                  "data-offline-send": memo_url_for("offline.send", code="CODE", key="KEY"),
                   "data-offline-keep-days": str(sending.keep_days())}
     tags = sending.page_tags()
     attributes.update({f"data-offline-{name}": value for name, value in tags.items()})
@@ -206,7 +207,7 @@ def application_attributes(code: str) -> dict:
     if held is None or held[0] is not service:
         held = _versions[key] = (service, copy_version(rules_payload(code, questions)))
     attributes = {"data-offline-code": code,
-                  "data-offline-rules": url_for("offline.rules", code=code),
+                  "data-offline-rules": memo_url_for("offline.rules", code=code),
                   "data-offline-version": held[1]}
     if g.get("user") is not None and request.blueprint == "apply":
         attributes["data-offline-known"] = json.dumps(sending.known_answers(code, questions),

@@ -70,8 +70,7 @@ def player_context() -> SimpleNamespace:
     return SimpleNamespace(
         on=prefs.speech, rate=prefs.speech_rate, voice_source=prefs.speech_voice,
         readable=script.READABLE, skip=script.SKIP_SELECTOR,
-        audio_url=audio_url, script_url=script_url,
-        help_url=url_for("speech.help"))
+        audio_url=audio_url, script_url=script_url)
 
 
 def attach_script(response):

@@ -23,9 +23,9 @@ from ...core.clock import utcnow
 from ...core.crypto import Keyring, reencrypt
 from ...core.db import Database
 from ...core.upload_store import stored_names
-from .models import (ApplicationRow, DocumentRow, EventRow, HelperRow, LifeEventRow,
-                     MetaRow, PartRow, PersonRow, PlatformBase, RatingRow, ServiceRow,
-                     SupplementRow, WriteKeyRow)
+from .models import (ApplicationRow, DocumentRow, EventRow, HelperRow, LicenceRow,
+                     LifeEventRow, MetaRow, PartRow, PersonRow, PlatformBase, RatingRow,
+                     ServiceRow, SupplementRow, WriteKeyRow)
 from .seed import phrasebook
 
 DEFAULT_LOCALE = "zh_Hans_CN"
@@ -168,7 +168,7 @@ class EmbeddedPlatform:
             row = self._person_row(s, login)
             if row is None or not check_password_hash(row.password_hash, password or ""):
                 return None
-            return self._person(row)
+            return self._person(row, row.licences)
 
     def find_person_id(self, login: str) -> str | None:
         """Whose account a login (mobile or ID number, typed any way) names."""
@@ -182,17 +182,27 @@ class EmbeddedPlatform:
             or_(PersonRow.mobile_hash == hashed, PersonRow.id_number_hash == hashed)))
 
     def person(self, person_id: str) -> Person | None:
-        with self.db.session() as s:
-            row = s.get(PersonRow, person_id)
-            return self._person(row) if row else None
+        # Read for every signed-in page: plain rows (Core), without the ORM's objects.
+        person, licence = PersonRow.__table__.c, LicenceRow.__table__.c
+        with self.db.engine.connect() as c:
+            row = c.execute(select(person.id, person.name, person.gender, person.birth_date,
+                                   person.id_number, person.mobile, person.address)
+                            .where(person.id == person_id)).first()
+            if row is None:
+                return None
+            licences = c.execute(select(licence.type, licence.number, licence.issued,
+                                        licence.valid_until, licence.data)
+                                 .where(licence.person_id == person_id).order_by(licence.id)).all()
+        return self._person(row, licences)
 
     @staticmethod
-    def _person(row: PersonRow) -> Person:
+    def _person(row, licences) -> Person:
+        """A person from their row and licence rows (ORM objects or plain rows)."""
         return Person(
             id=row.id, name=row.name, gender=row.gender, birth_date=row.birth_date,
             id_number=row.id_number, mobile=row.mobile, address=row.address,
             licences=tuple(Licence(l.type, l.number, l.issued, l.valid_until, dict(l.data))
-                           for l in row.licences))
+                           for l in licences))
 
     # ---- helpers -----------------------------------------------------------------
     def authenticate_helper(self, login: str, password: str) -> Helper | None:
