@@ -182,6 +182,12 @@ def load(instance_path: str) -> dict:
         # How long the catalogue kept in memory is trusted before the platform's
         # catalogue version is asked again (app/core/platform_cache.py).
         "CATALOGUE_CHECK_SECONDS": float(os.environ.get("YIBAN_CATALOGUE_CHECK_SECONDS", "5")),
+        # The signed-in person (or helper) is read from the platform at most this often
+        # per process; while the platform cannot be reached the front's encrypted copy
+        # stands in for at most ACCOUNT_COPY_KEEP_SECONDS (app/core/account_copies.py).
+        "ACCOUNT_FRESH_SECONDS": float(os.environ.get("YIBAN_ACCOUNT_FRESH_SECONDS", "10")),
+        "ACCOUNT_COPY_KEEP_SECONDS": float(os.environ.get("YIBAN_ACCOUNT_COPY_KEEP_SECONDS",
+                                                          "7200")),
         # How often the background worker reads the platform's event feed (status
         # changes become messages and texts within this many seconds).
         "MESSAGES_SYNC_SECONDS": float(os.environ.get("YIBAN_MESSAGES_SYNC_SECONDS", "5")),
