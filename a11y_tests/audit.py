@@ -41,6 +41,7 @@ from urllib.parse import parse_qsl, urlsplit
 
 import yaml
 
+from . import timing
 from .checks import FOCUS_STATS, check_structure, wording
 from .modes import (
     DEFAULT_LOCALES,
@@ -187,14 +188,18 @@ class PageAuditor:
         findings = []
         self.last_source = None
         if "nu" in self.engines and self.sources_dir is not None:
-            self.last_source = save_source(self.sources_dir, page.content())
-        in_page = self.axe.target(page) if {"axe", "ibm"} & set(self.engines) else page
+            with timing.timed("nu: save the HTML"):
+                self.last_source = save_source(self.sources_dir, page.content())
+        with timing.timed("replay (JS off)" if is_js_off(page.context) else "target"):
+            in_page = self.axe.target(page) if {"axe", "ibm"} & set(self.engines) else page
         if "ibm" in self.engines:
-            findings += self._ibm_findings(page, in_page, base, label, where, state_id)
+            with timing.timed("ibm"):
+                findings += self._ibm_findings(page, in_page, base, label, where, state_id)
         if "axe" not in self.engines:
             results = {"violations": []}
         else:
-            results = self.axe._run_axe(in_page)
+            with timing.timed("axe"):
+                results = self.axe._run_axe(in_page)
             self.axe_runs += 1
         for rule in results.get("incomplete", []):
             self.needs_review.setdefault(rule["id"], set()).add(f"{state_id} ({where})")
@@ -218,8 +223,10 @@ class PageAuditor:
                 })
         if self.structure:
             requests = list(getattr(page, "yiban_requests", []))
-            for problem in check_structure(page, self.wording_for, self.base_url, requests,
-                                           mode if mode_kept else None):
+            with timing.timed("check (all)"):
+                problems = check_structure(page, self.wording_for, self.base_url, requests,
+                                           mode if mode_kept else None)
+            for problem in problems:
                 mapping = describe_rule(problem["rule"])
                 selector = problem["selector"]
                 findings.append({
@@ -457,6 +464,8 @@ class AuditResult:
     focus: dict = field(default_factory=dict)
     # How the page views got their page (SiteAuditor.views): reached, reloaded, kept.
     views: dict = field(default_factory=dict)
+    # Seconds per phase, summed over workers (timing.py).
+    timing: dict = field(default_factory=dict)
 
     @property
     def findings(self) -> list[dict]:
@@ -989,17 +998,23 @@ class SiteAuditor:
                         fresh = (self._new_context(unit.js, locale), Seed(unit.js))
                         context, seed = fresh
                     else:
-                        context, seed = self._context_for(state.who, cell)
-                    apply(context, self.base_url, mode, locale)
+                        with timing.timed("contexts: sign in, seed"):
+                            context, seed = self._context_for(state.who, cell)
+                    with timing.timed("apply the mode"):
+                        apply(context, self.base_url, mode, locale)
                     page = tab(context)
                     url = self.base_url + state.url_for(seed)
                     problem = seed.problem(urlsplit(state.url_for(seed)).path)
                     if problem:
                         raise RuntimeError(f"its history could not be seeded: {problem}")
-                    self._show(page, state, seed, mode, shown, bring_to_state, check_state)
+                    timing.MODE["id"] = mode_id
+                    with timing.timed("show the state"):
+                        self._show(page, state, seed, mode, shown, bring_to_state,
+                                   check_state)
                     shown = (page, mode.cookie)
                     kept = state.keeps_display_mode
-                    problem = mode_problem(page, mode if kept else None, locale)
+                    with timing.timed("mode problem"):
+                        problem = mode_problem(page, mode if kept else None, locale)
                     if problem:
                         raise RuntimeError(problem)
                     findings = self.auditor.audit(page, state.id, unit.js, mode, locale,
@@ -1020,17 +1035,20 @@ class SiteAuditor:
         reusable = (shown is not None and shown[0] is page and state.keeps_display_mode
                     and page.yiban_navigation == "GET")
         if reusable and shown[1] == mode.cookie:
+            timing.COUNTS["show: kept"] += 1
             self.views["kept"] += 1  # the same cookie: the emulated media is enough
             return
         if reusable:
             try:
-                page.reload()
-                check_state(page, state, seed)
+                with timing.timed("show: reload"):
+                    page.reload()
+                    check_state(page, state, seed)
                 self.views["reloaded"] += 1
                 return
             except Exception:  # noqa: BLE001 - it is reached again below
                 pass
-        bring_to_state(page, state, seed)
+        with timing.timed("show: reach"):
+            bring_to_state(page, state, seed)
         self.views["reached"] += 1
 
     def _run(self, cell: Cell, state_id: str, url: str, findings: list, started: float):
@@ -1236,6 +1254,7 @@ def audit_site(base_url: str, js_modes, tags, report_dir: Path, app, platform=No
     result.needs_review = site.auditor.needs_review
     merge_crawl(result.crawl, site.crawl_summary())
     result.focus = dict(FOCUS_STATS)
+    result.timing = timing.snapshot()
     result.seconds = time.monotonic() - started
     return result
 
@@ -1271,6 +1290,7 @@ def _worker_main(index: int, config: dict, tasks, results) -> None:
             # Sharing one deployment: each worker tries its own unknown logins.
             states_module._wrong_logins = itertools.count(1 + index * 1_000_000)
         with contextlib.ExitStack() as stack:
+            starting = time.monotonic()
             app = stack.enter_context(local_app())
             if config["base_url"]:
                 base_url, platform = config["base_url"], None
@@ -1286,6 +1306,8 @@ def _worker_main(index: int, config: dict, tasks, results) -> None:
                                sources_dir=Path(config["sources"]))
             stack.callback(site.close)
             site.first_locale = config["first_locale"]
+            timing.SECONDS["worker start: app, server, browser"] += time.monotonic() - starting
+            timing.COUNTS["worker start: app, server, browser"] += 1
             while (unit := tasks.get()) is not None:
                 results.put(("cell", index, unit, None))
                 for run in site.run_unit(unit):
@@ -1296,7 +1318,7 @@ def _worker_main(index: int, config: dict, tasks, results) -> None:
                 "axe_runs": site.auditor.axe_runs,
                 "needs_review": {k: sorted(v) for k, v in site.auditor.needs_review.items()},
                 "base_url": base_url, "crawl": site.crawl_summary(),
-                "focus": dict(FOCUS_STATS)}))
+                "focus": dict(FOCUS_STATS), "timing": timing.snapshot()}))
     except BaseException:  # noqa: BLE001 - the parent reports it
         results.put(("error", index, None, traceback.format_exc()[-3000:]))
 
@@ -1384,6 +1406,7 @@ def audit_parallel(base_url: str | None, js_modes, tags, report_dir: Path, worke
             merge_crawl(result.crawl, payload["crawl"])
             for name, count in payload["focus"].items():
                 result.focus[name] = result.focus.get(name, 0) + count
+            timing.merge(result.timing, payload.get("timing", {}))
             for rule, where in payload["needs_review"].items():
                 review.setdefault(rule, set()).update(where)
         elif kind == "error":
@@ -1460,6 +1483,10 @@ def run(base_url=None, js="both", tags=None, report="a11y-report", baseline=None
         print(f"focus visible: {result.focus.get('screenshots', 0)} screenshot comparisons, "
               f"{result.focus.get('reused', 0)} reused for elements of the same look, "
               f"{result.focus.get('styles', 0)} decided by styles (no screenshot)")
+    if verbose and result.timing:
+        print("where the time went (seconds summed over workers):")
+        for line in timing.lines(result.timing):
+            print(line)
     for capped in result.crawl.get("capped", [])[:10]:
         print(f"crawl limit: {capped}")
     for entry in entries:
