@@ -56,8 +56,11 @@ from .modes import (
     mode_problem,
 )
 from .engines import (
+    AXE_RENDERING_RULES,
     ENGINES,
     IBM_HELP,
+    IBM_RENDERING_RULES,
+    dom_key,
     ibm_fails,
     ibm_results,
     ibm_wcag,
@@ -130,7 +133,8 @@ class PageAuditor:
 
     def __init__(self, browser, base_url: str, wording_for, tags=AXE_TAGS,
                  shots_dir: Path | None = None, structure: bool = True,
-                 engines=ENGINES, sources_dir: Path | None = None):
+                 engines=ENGINES, sources_dir: Path | None = None, share: bool = True,
+                 verify_sharing: bool = False):
         self.base_url = base_url
         self.engines = list(engines)
         # Each page's HTML, kept for the Nu checker's one batch run (engines.nu_check).
@@ -145,6 +149,14 @@ class PageAuditor:
         self.needs_review: dict[str, set] = {}
         self._shots = 0
         self.shot_prefix = ""  # workers' shots must not overwrite one another
+        # The DOM-only rules' results per distinct DOM (engines.DOM_KEY), reused in the
+        # other display modes of the same page; share False: every rule in every view.
+        self.share = share
+        self.verify_sharing = verify_sharing  # and compare: a differing rule is listed
+        self._by_dom: dict[str, dict] = {}
+        self._axe_rules: list[str] | None = None  # the rules axe runs with these tags
+        self.sharing = collections.Counter()  # views: dom-first, dom-shared
+        self.sharing_mismatches: dict[str, set] = {}  # rule -> where it differed
 
     def close(self):
         self.axe.close()
@@ -192,14 +204,25 @@ class PageAuditor:
                 self.last_source = save_source(self.sources_dir, page.content())
         with timing.timed("replay (JS off)" if is_js_off(page.context) else "target"):
             in_page = self.axe.target(page) if {"axe", "ibm"} & set(self.engines) else page
+        shared = None
+        if (self.share or self.verify_sharing) and {"axe", "ibm"} & set(self.engines):
+            with timing.timed("dom key"):
+                key = dom_key(in_page)
+            shared = self._by_dom.get(key)
+            self.sharing["dom-shared" if shared else "dom-first"] += 1
+            if shared is None:
+                shared = self._by_dom[key] = {"first": f"{state_id} ({where})"}
+            else:
+                shared["again"] = f"{state_id} ({where})"
         if "ibm" in self.engines:
             with timing.timed("ibm"):
-                findings += self._ibm_findings(page, in_page, base, label, where, state_id)
+                results = self._ibm_run(in_page, shared)
+            findings += self._ibm_findings(page, results, base, label, where, state_id)
         if "axe" not in self.engines:
             results = {"violations": []}
         else:
             with timing.timed("axe"):
-                results = self.axe._run_axe(in_page)
+                results = self._axe_run(in_page, shared)
             self.axe_runs += 1
         for rule in results.get("incomplete", []):
             self.needs_review.setdefault(rule["id"], set()).add(f"{state_id} ({where})")
@@ -242,10 +265,57 @@ class PageAuditor:
         return findings
 
 
-    def _ibm_findings(self, page, in_page, base, label, where, state_id) -> list[dict]:
+    # ---- each DOM's DOM-only rules once (engines.AXE_RENDERING_RULES) ----------------
+    def _axe_run(self, in_page, shared: dict | None) -> dict:
+        """axe's results on the page: every rule, or (shared: a DOM already audited in
+        another display mode) the rendering rules, with the other rules' results as
+        they were on that DOM."""
+        options = dict(self.axe.options)
+        if self.verify_sharing:
+            options.pop("resultTypes", None)  # every node of every result, to compare
+        if shared is None or "axe" not in shared or self.verify_sharing:
+            results = self.axe._axe.run(in_page, options=options).response
+            if self._axe_rules is None:
+                self._axe_rules = sorted({r["id"] for kind in (
+                    "violations", "passes", "incomplete", "inapplicable")
+                    for r in results.get(kind, [])})
+            if shared is not None:
+                dom_only = _dom_part(results, AXE_RENDERING_RULES)
+                if "axe" in shared:
+                    self._compare(shared["axe"], dom_only, shared)
+                else:
+                    shared["axe"] = dom_only
+            return results
+        rendering = [r for r in self._axe_rules if r in AXE_RENDERING_RULES]
+        options["runOnly"] = {"type": "rule", "values": rendering}
+        results = self.axe._axe.run(in_page, options=options).response
+        return {kind: shared["axe"].get(kind, []) + results.get(kind, [])
+                for kind in ("violations", "incomplete")}
+
+    def _ibm_run(self, in_page, shared: dict | None) -> list[dict]:
+        """IBM Equal Access's results, shared as _axe_run's are."""
+        if shared is None or "ibm" not in shared or self.verify_sharing:
+            results = ibm_results(in_page)
+            if shared is not None:
+                dom_only = [r for r in results if r["rule"] not in IBM_RENDERING_RULES]
+                if "ibm" in shared:
+                    self._compare({"ibm": shared["ibm"]}, {"ibm": dom_only}, shared)
+                else:
+                    shared["ibm"] = dom_only
+            return results
+        return shared["ibm"] + ibm_results(in_page, only=list(IBM_RENDERING_RULES))
+
+    def _compare(self, first: dict, again: dict, shared: dict) -> None:
+        """--verify-sharing: the rules whose DOM-only result differs between two views
+        of one DOM key (then that rule depends on the rendering after all)."""
+        for rule in sorted(_signature(first).symmetric_difference(_signature(again))):
+            self.sharing_mismatches.setdefault(rule[0], set()).add(
+                f"{shared['first']} / {shared['again']}")
+
+    def _ibm_findings(self, page, results, base, label, where, state_id) -> list[dict]:
         findings = []
         per_rule: collections.Counter = collections.Counter()
-        for result in ibm_results(in_page):
+        for result in results:
             rule = result["rule"]
             if not ibm_fails(result):
                 kind = result["result"].lower()
@@ -270,6 +340,26 @@ class PageAuditor:
                 "screenshot": self._screenshot(page, selector, label, rule),
             })
         return findings
+
+
+def _dom_part(results: dict, rendering) -> dict:
+    """axe's results of the rules that are not in `rendering`."""
+    return {kind: [r for r in results.get(kind, []) if r["id"] not in rendering]
+            for kind in ("violations", "incomplete", "passes")}
+
+
+def _signature(results: dict) -> set:
+    """What a rule found, comparable between two views: (rule, kind, element)."""
+    found = set()
+    for kind, items in results.items():
+        for item in items:
+            if kind == "ibm":
+                found.add((item["rule"], item["result"], item.get("reason"), item.get("xpath")))
+            else:
+                found.add((item["id"], kind, ""))
+                found.update((item["id"], kind, str(node.get("target")))
+                             for node in item.get("nodes", []))
+    return found
 
 
 def nu_findings(run: dict, errors: list[dict]) -> list[dict]:
@@ -466,6 +556,10 @@ class AuditResult:
     views: dict = field(default_factory=dict)
     # Seconds per phase, summed over workers (timing.py).
     timing: dict = field(default_factory=dict)
+    # Views whose DOM-only rules ran (dom-first) or were shared (dom-shared), and with
+    # --verify-sharing the rules whose result differed within one DOM key.
+    sharing: dict = field(default_factory=dict)
+    sharing_mismatches: dict = field(default_factory=dict)
 
     @property
     def findings(self) -> list[dict]:
@@ -484,7 +578,8 @@ class AuditResult:
                 "baseline_expired": sum(e["status"] == "expired" for e in self.baseline),
                 "baseline_unused": sum(e["status"] == "unused" for e in self.baseline),
                 "seconds": round(self.seconds, 1), "workers": self.workers,
-                "views": dict(self.views),
+                "views": dict(self.views), "sharing": dict(self.sharing),
+                "sharing_mismatches": dict(self.sharing_mismatches),
                 "crawl": self.crawl.get("policy", "none"),
                 "crawled": len(self.crawl.get("reached", [])),
                 "crawled_new": len(self.crawl.get("new", [])),
@@ -894,7 +989,7 @@ class SiteAuditor:
     def __init__(self, playwright, base_url: str, tags, shots_dir: Path | None,
                  wording_for, platform=None, states=None, shot_prefix: str = "",
                  crawl: str = "none", crawl_from=CRAWL_START, engines=ENGINES,
-                 sources_dir: Path | None = None):
+                 sources_dir: Path | None = None, sharing: str = "on"):
         from .states import STATES
         self.base_url = base_url
         self.crawl = crawl  # which cells also crawl the site's links: see crawls()
@@ -906,7 +1001,8 @@ class SiteAuditor:
                                                   args=CHROMIUM_ARGS, headless=True)
         self.auditor = PageAuditor(self.browser, base_url, wording_for, tags,
                                    shots_dir=shots_dir, engines=engines,
-                                   sources_dir=sources_dir)
+                                   sources_dir=sources_dir, share=sharing != "off",
+                                   verify_sharing=sharing == "verify")
         self.auditor.shot_prefix = shot_prefix
         self.contexts: dict[tuple, dict] = {}  # (js, locale) -> who -> (context, seed)
         self.first_locale = None  # the crawl's language (run_unit)
@@ -1215,7 +1311,7 @@ def _ordered(result: AuditResult, states) -> None:
 def audit_site(base_url: str, js_modes, tags, report_dir: Path, app, platform=None,
                states=None, progress=print, modes=DEFAULT_MODES,
                locales=DEFAULT_LOCALES, cell_progress=print, crawl="none",
-               engines=ENGINES, shard=(1, 1)) -> AuditResult:
+               engines=ENGINES, shard=(1, 1), sharing="on") -> AuditResult:
     """Every state of states.py in every cell (JS setting × language × display mode),
     in this process (crawl: SiteAuditor.crawls). app: a local app (for the title
     wording); platform: to move seeded applications on (None on a deployment)."""
@@ -1231,7 +1327,7 @@ def audit_site(base_url: str, js_modes, tags, report_dir: Path, app, platform=No
     with sync_playwright() as playwright:
         site = SiteAuditor(playwright, base_url, tags, shots, functools.partial(wording, app),
                            platform, states, crawl=crawl, engines=engines,
-                           sources_dir=_fresh_sources(report_dir))
+                           sources_dir=_fresh_sources(report_dir), sharing=sharing)
         site.first_locale = result.locales[0] if result.locales else None
         try:
             for unit in units(result.js_modes, result.modes, result.locales, 1, shard):
@@ -1254,6 +1350,9 @@ def audit_site(base_url: str, js_modes, tags, report_dir: Path, app, platform=No
     result.needs_review = site.auditor.needs_review
     merge_crawl(result.crawl, site.crawl_summary())
     result.focus = dict(FOCUS_STATS)
+    result.sharing = dict(site.auditor.sharing)
+    result.sharing_mismatches = {k: sorted(v)
+                                 for k, v in site.auditor.sharing_mismatches.items()}
     result.timing = timing.snapshot()
     result.seconds = time.monotonic() - started
     return result
@@ -1302,7 +1401,7 @@ def _worker_main(index: int, config: dict, tasks, results) -> None:
                                functools.partial(wording, app), platform, states,
                                shot_prefix=f"w{index}-", crawl=config.get("crawl", "none"),
                                crawl_from=config.get("crawl_from", CRAWL_START),
-                               engines=config["engines"],
+                               engines=config["engines"], sharing=config["sharing"],
                                sources_dir=Path(config["sources"]))
             stack.callback(site.close)
             site.first_locale = config["first_locale"]
@@ -1318,7 +1417,10 @@ def _worker_main(index: int, config: dict, tasks, results) -> None:
                 "axe_runs": site.auditor.axe_runs,
                 "needs_review": {k: sorted(v) for k, v in site.auditor.needs_review.items()},
                 "base_url": base_url, "crawl": site.crawl_summary(),
-                "focus": dict(FOCUS_STATS), "timing": timing.snapshot()}))
+                "focus": dict(FOCUS_STATS), "timing": timing.snapshot(),
+                "sharing": dict(site.auditor.sharing),
+                "mismatches": {k: sorted(v) for k, v in
+                               site.auditor.sharing_mismatches.items()}}))
     except BaseException:  # noqa: BLE001 - the parent reports it
         results.put(("error", index, None, traceback.format_exc()[-3000:]))
 
@@ -1326,7 +1428,8 @@ def _worker_main(index: int, config: dict, tasks, results) -> None:
 def audit_parallel(base_url: str | None, js_modes, tags, report_dir: Path, workers: int,
                    states=None, progress=print, modes=DEFAULT_MODES,
                    locales=DEFAULT_LOCALES, cell_progress=print, crawl="none",
-                   crawl_from=CRAWL_START, engines=ENGINES, shard=(1, 1)) -> AuditResult:
+                   crawl_from=CRAWL_START, engines=ENGINES, shard=(1, 1),
+                   sharing="on") -> AuditResult:
     """The matrix shared among `workers` processes, each taking the next cell when it
     is free. base_url None: each worker runs the app on its own temporary data folder."""
     from .states import STATES
@@ -1341,6 +1444,7 @@ def audit_parallel(base_url: str | None, js_modes, tags, report_dir: Path, worke
               "states": [s.id for s in states], "crawl": crawl,
               "crawl_from": [list(start) for start in crawl_from],
               "engines": list(engines), "sources": str(_fresh_sources(report_dir)),
+              "sharing": sharing,
               "first_locale": result.locales[0] if result.locales else None}
     spawn = multiprocessing.get_context("spawn")
     tasks, results = spawn.Queue(), spawn.Queue()
@@ -1407,6 +1511,10 @@ def audit_parallel(base_url: str | None, js_modes, tags, report_dir: Path, worke
             for name, count in payload["focus"].items():
                 result.focus[name] = result.focus.get(name, 0) + count
             timing.merge(result.timing, payload.get("timing", {}))
+            for name, count in payload["sharing"].items():
+                result.sharing[name] = result.sharing.get(name, 0) + count
+            for rule, where in payload["mismatches"].items():
+                result.sharing_mismatches.setdefault(rule, []).extend(where)
             for rule, where in payload["needs_review"].items():
                 review.setdefault(rule, set()).update(where)
         elif kind == "error":
@@ -1440,7 +1548,8 @@ def default_workers(base_url: str | None) -> int:
 
 def run(base_url=None, js="both", tags=None, report="a11y-report", baseline=None,
         verbose=False, modes=DEFAULT_MODES, locales=DEFAULT_LOCALES, workers=None,
-        crawl=DEFAULT_CRAWL, engines=ENGINES, shard=(1, 1), states=None) -> int:
+        crawl=DEFAULT_CRAWL, engines=ENGINES, shard=(1, 1), states=None,
+        sharing="on") -> int:
     """states: the page states to audit (None: all of states.py)."""
     js_modes = ["on", "off"] if js == "both" else [js]
     tags = tags or AXE_TAGS
@@ -1452,7 +1561,8 @@ def run(base_url=None, js="both", tags=None, report="a11y-report", baseline=None
     progress = functools.partial(print, flush=True) if verbose else None
     say = functools.partial(print, flush=True)  # CI logs show each cell as it ends
     kept = {"modes": modes, "locales": locales, "cell_progress": say, "crawl": crawl,
-            "engines": engines, "shard": tuple(shard), "states": states}
+            "engines": engines, "shard": tuple(shard), "states": states,
+            "sharing": sharing}
     print(f"auditing {len(modes)} display mode(s) × {len(locales)} language(s) × "
           f"JavaScript {'/'.join(js_modes)} with {workers} worker(s); crawl: "
           f"{CRAWL_POLICIES[crawl]}; engines: {', '.join(engines)}", flush=True)
@@ -1483,6 +1593,13 @@ def run(base_url=None, js="both", tags=None, report="a11y-report", baseline=None
         print(f"focus visible: {result.focus.get('screenshots', 0)} screenshot comparisons, "
               f"{result.focus.get('reused', 0)} reused for elements of the same look, "
               f"{result.focus.get('styles', 0)} decided by styles (no screenshot)")
+    if result.sharing:
+        print(f"DOM-only rules of axe and IBM: run on {result.sharing.get('dom-first', 0)} "
+              f"distinct DOMs, their results shared by "
+              f"{result.sharing.get('dom-shared', 0)} views of the same DOM in another "
+              "display mode (the rendering rules ran in every view)")
+    for rule, where in sorted(result.sharing_mismatches.items()):
+        print(f"--verify-sharing: {rule} differs within one DOM: {'; '.join(where[:3])}")
     if verbose and result.timing:
         print("where the time went (seconds summed over workers):")
         for line in timing.lines(result.timing):
@@ -1494,4 +1611,4 @@ def run(base_url=None, js="both", tags=None, report="a11y-report", baseline=None
             print(f"baseline entry expired on {entry['expires']}: {entry['rule']} "
                   f"on {entry['state']} ({entry['reason']})")
     print(f"report: {index.resolve()}")
-    return exit_code(result)
+    return 1 if result.sharing_mismatches else exit_code(result)
