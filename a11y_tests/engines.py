@@ -90,9 +90,9 @@ def ibm_fails(result: dict) -> bool:
 
 # ---- what depends on the rendering, and what on the DOM alone ----------------------------
 # A display mode changes <html>'s data-* attributes (modes.py: text size, theme,
-# 长辈版, cursor …), which select CSS; no rule of axe, IBM or Nu reads a data-* value
-# (the page's scripts set others there, e.g. data-offline-ready once the offline copy
-# is kept). The rules below read the rendering (colours, sizes, positions, overflow,
+# 长辈版, cursor …), which select CSS, and a few data-* values the page's scripts read
+# (e.g. the offline copy's version, which includes the look); no rule of axe, IBM or
+# Nu reads a data-* value. The rules below read the rendering (colours, sizes, positions, overflow,
 # fonts, backgrounds, focus styles), so they run in every display mode. Every other
 # rule of axe and IBM reads the DOM and which elements are rendered at all: for the
 # same dom_key (the DOM without what no rule reads, plus each element's visibility) they
@@ -118,9 +118,6 @@ IBM_RENDERING_RULES = (
     "heading_markup_misuse", "table_layout_linearized", "a_text_purpose",
 )
 DOM_KEY = """() => {
-  const root = document.documentElement;
-  const attributes = [...root.attributes].filter(a => !a.name.startsWith('data-'))
-    .map(a => `${a.name}=${a.value}`).join(' ');
   // Rendered or not, visually hidden (1 px, clipped) or off screen: the rules that read
   // the DOM alone still skip elements nobody can see.
   const shown = [...document.querySelectorAll('*')].map(el => {
@@ -130,33 +127,26 @@ DOM_KEY = """() => {
     if (r.width <= 1 || r.height <= 1) return 't';
     return r.right <= 0 || r.bottom <= 0 ? 'o' : 'v';
   }).join('');
-  return [attributes, root.innerHTML, shown].join(' | ');
+  return document.documentElement.outerHTML + ' | ' + shown;
 }"""
-
-
-
-_DATA_ATTRIBUTE = re.compile(r'\sdata-[a-z0-9-]+="[^"]*"')
-_HTML_START = re.compile(r"<html\b[^>]*>", re.I)
-# What is new in each response: the form token (Flask-WTF: a signed, timestamped value)
-# in a hidden field's value and htmx's request headers; the session's seconds left.
-_FORM_TOKEN = re.compile(r"I[A-Za-z0-9_-]{20,}\.[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]{10,}"
-                         r'|(?<=data-session-expires-in=")\d+')
+_DATA_VALUE = re.compile(r'(\sdata-[a-z0-9-]+=)"[^"]*"')
+# The form token (Flask-WTF: a signed, timestamped value, new in each response).
+_FORM_TOKEN = re.compile(r"I[A-Za-z0-9_-]{20,}\.[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]{10,}")
 # The browser's bar colour follows the theme; no rule of axe or IBM reads it.
 _THEME_COLOR = re.compile(r'<meta name="theme-color" content="[^"]*">')
 
 
 def without_noise(html: str) -> str:
     """The page's HTML without what changes between display modes and requests but
-    no checker reads: <html>'s data-* attributes (the display mode's, which select CSS,
-    and the scripts'; free text, valid whatever they say), the form token's value (in
-    a hidden field and a data-* attribute) and the session's seconds left (data-*)."""
-    html = _HTML_START.sub(lambda m: _DATA_ATTRIBUTE.sub("", m.group()), html, count=1)
-    return _FORM_TOKEN.sub("TOKEN", html)
+    no checker reads: the values of data-* attributes (the display mode's, which select
+    CSS, and the scripts'; free text, valid whatever they say) and the form token's
+    value in a hidden field."""
+    return _FORM_TOKEN.sub("TOKEN", _DATA_VALUE.sub(r'\1""', html))
 
 
 def dom_key(page) -> str:
     """What the DOM-only rules' results depend on (see above), as a hash."""
-    dom = _THEME_COLOR.sub("", _FORM_TOKEN.sub("TOKEN", page.evaluate(DOM_KEY)))
+    dom = _THEME_COLOR.sub("", without_noise(page.evaluate(DOM_KEY)))
     return hashlib.sha256(dom.encode()).hexdigest()
 
 
