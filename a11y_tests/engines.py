@@ -139,9 +139,10 @@ _THEME_COLOR = re.compile(r'<meta name="theme-color" content="[^"]*">')
 def without_noise(html: str) -> str:
     """The page's HTML without what changes between display modes and requests but
     no checker reads: the values of data-* attributes (the display mode's, which select
-    CSS, and the scripts'; free text, valid whatever they say) and the form token's
-    value in a hidden field."""
-    return _FORM_TOKEN.sub("TOKEN", _DATA_VALUE.sub(r'\1""', html))
+    CSS, and the scripts'; free text, valid whatever they say), the form token's value
+    in a hidden field, and empty style attributes (left by a check that styled an
+    element and put it back)."""
+    return _FORM_TOKEN.sub("TOKEN", _DATA_VALUE.sub(r'\1""', html)).replace(' style=""', "")
 
 
 def dom_key(page) -> str:
