@@ -8,8 +8,11 @@ report; a baseline of accepted findings.
 The matrix (states × modes × languages × JS) is split into units (one JS setting and
 language, a slice of the states, every display mode: each state is reached once and
 audited in every mode) among worker processes, each with its own browser and, for the
-local app, its own server and data folder. The Nu HTML Checker runs once at the end,
-over every page view's HTML (engines.py).
+local app, its own server and data folder. The rules of axe and IBM that read only the
+DOM run once per distinct DOM and their result is shared by the page's other display
+modes, where only the rendering rules run (engines.AXE_RENDERING_RULES, dom_key;
+--sharing verify checks it). The Nu HTML Checker runs once at the end, over every
+distinct HTML (engines.py).
 
 The pieces are usable one by one (the tests in test_audit_command.py use them on
 fixture pages): `PageAuditor.audit(page, state_id, js, mode, locale)` -> findings,
