@@ -60,6 +60,13 @@ def main(argv=None) -> int:
     parser.add_argument("--baseline", help="YAML list of accepted findings: "
                         "{rule, state (or *), js, mode, locale, engine (optional, globs), reason, "
                         "expires: YYYY-MM-DD}")
+    parser.add_argument("--sharing", choices=["on", "off", "verify"], default="on",
+                        help="the rules of axe and IBM that read only the DOM run once "
+                        "per distinct DOM and their result is shared by the other display "
+                        "modes of that page, where only the rendering rules run (on, the "
+                        "default); every rule in every view (off); or every rule in every "
+                        "view and each shared result compared, listing any rule that "
+                        "differs (verify: the evidence that sharing is sound)")
     parser.add_argument("-v", "--verbose", action="store_true",
                         help="print each state as it is audited")
     args = parser.parse_args(argv)
@@ -80,7 +87,8 @@ def main(argv=None) -> int:
         return run(base_url=args.base_url, js=args.js, tags=tags, report=args.report,
                    baseline=args.baseline, verbose=args.verbose, modes=modes,
                    locales=locales, workers=args.workers,
-                   crawl=args.crawl, engines=engines, shard=shard, states=states)
+                   crawl=args.crawl, engines=engines, shard=shard, states=states,
+                   sharing=args.sharing)
     except (OSError, ValueError) as error:
         print(f"python -m a11y_tests: {error}", file=sys.stderr)
         return 2

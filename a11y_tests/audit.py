@@ -8,8 +8,11 @@ report; a baseline of accepted findings.
 The matrix (states × modes × languages × JS) is split into units (one JS setting and
 language, a slice of the states, every display mode: each state is reached once and
 audited in every mode) among worker processes, each with its own browser and, for the
-local app, its own server and data folder. The Nu HTML Checker runs once at the end,
-over every page view's HTML (engines.py).
+local app, its own server and data folder. The rules of axe and IBM that read only the
+DOM run once per distinct DOM and their result is shared by the page's other display
+modes, where only the rendering rules run (engines.AXE_RENDERING_RULES, dom_key;
+--sharing verify checks it). The Nu HTML Checker runs once at the end, over every
+distinct HTML (engines.py).
 
 The pieces are usable one by one (the tests in test_audit_command.py use them on
 fixture pages): `PageAuditor.audit(page, state_id, js, mode, locale)` -> findings,
@@ -41,6 +44,7 @@ from urllib.parse import parse_qsl, urlsplit
 
 import yaml
 
+from . import timing
 from .checks import FOCUS_STATS, check_structure, wording
 from .modes import (
     DEFAULT_LOCALES,
@@ -55,8 +59,11 @@ from .modes import (
     mode_problem,
 )
 from .engines import (
+    AXE_RENDERING_RULES,
     ENGINES,
     IBM_HELP,
+    IBM_RENDERING_RULES,
+    dom_key,
     ibm_fails,
     ibm_results,
     ibm_wcag,
@@ -129,7 +136,8 @@ class PageAuditor:
 
     def __init__(self, browser, base_url: str, wording_for, tags=AXE_TAGS,
                  shots_dir: Path | None = None, structure: bool = True,
-                 engines=ENGINES, sources_dir: Path | None = None):
+                 engines=ENGINES, sources_dir: Path | None = None, share: bool = True,
+                 verify_sharing: bool = False):
         self.base_url = base_url
         self.engines = list(engines)
         # Each page's HTML, kept for the Nu checker's one batch run (engines.nu_check).
@@ -144,6 +152,14 @@ class PageAuditor:
         self.needs_review: dict[str, set] = {}
         self._shots = 0
         self.shot_prefix = ""  # workers' shots must not overwrite one another
+        # The DOM-only rules' results per distinct DOM (engines.DOM_KEY), reused in the
+        # other display modes of the same page; share False: every rule in every view.
+        self.share = share
+        self.verify_sharing = verify_sharing  # and compare: a differing rule is listed
+        self._by_dom: dict[str, dict] = {}
+        self._axe_rules: list[str] | None = None  # the rules axe runs with these tags
+        self.sharing = collections.Counter()  # views: dom-first, dom-shared
+        self.sharing_mismatches: dict[str, set] = {}  # rule -> where it differed
 
     def close(self):
         self.axe.close()
@@ -187,14 +203,29 @@ class PageAuditor:
         findings = []
         self.last_source = None
         if "nu" in self.engines and self.sources_dir is not None:
-            self.last_source = save_source(self.sources_dir, page.content())
-        in_page = self.axe.target(page) if {"axe", "ibm"} & set(self.engines) else page
+            with timing.timed("nu: save the HTML"):
+                self.last_source = save_source(self.sources_dir, page.content())
+        with timing.timed("replay (JS off)" if is_js_off(page.context) else "target"):
+            in_page = self.axe.target(page) if {"axe", "ibm"} & set(self.engines) else page
+        shared = None
+        if (self.share or self.verify_sharing) and {"axe", "ibm"} & set(self.engines):
+            with timing.timed("dom key"):
+                key = dom_key(in_page)
+            shared = self._by_dom.get(key)
+            self.sharing["dom-shared" if shared else "dom-first"] += 1
+            if shared is None:
+                shared = self._by_dom[key] = {"first": f"{state_id} ({where})"}
+            else:
+                shared["again"] = f"{state_id} ({where})"
         if "ibm" in self.engines:
-            findings += self._ibm_findings(page, in_page, base, label, where, state_id)
+            with timing.timed("ibm"):
+                results = self._ibm_run(in_page, shared)
+            findings += self._ibm_findings(page, results, base, label, where, state_id)
         if "axe" not in self.engines:
             results = {"violations": []}
         else:
-            results = self.axe._run_axe(in_page)
+            with timing.timed("axe"):
+                results = self._axe_run(in_page, shared)
             self.axe_runs += 1
         for rule in results.get("incomplete", []):
             self.needs_review.setdefault(rule["id"], set()).add(f"{state_id} ({where})")
@@ -218,8 +249,10 @@ class PageAuditor:
                 })
         if self.structure:
             requests = list(getattr(page, "yiban_requests", []))
-            for problem in check_structure(page, self.wording_for, self.base_url, requests,
-                                           mode if mode_kept else None):
+            with timing.timed("check (all)"):
+                problems = check_structure(page, self.wording_for, self.base_url, requests,
+                                           mode if mode_kept else None)
+            for problem in problems:
                 mapping = describe_rule(problem["rule"])
                 selector = problem["selector"]
                 findings.append({
@@ -235,10 +268,57 @@ class PageAuditor:
         return findings
 
 
-    def _ibm_findings(self, page, in_page, base, label, where, state_id) -> list[dict]:
+    # ---- each DOM's DOM-only rules once (engines.AXE_RENDERING_RULES) ----------------
+    def _axe_run(self, in_page, shared: dict | None) -> dict:
+        """axe's results on the page: every rule, or (shared: a DOM already audited in
+        another display mode) the rendering rules, with the other rules' results as
+        they were on that DOM."""
+        options = dict(self.axe.options)
+        if self.verify_sharing:
+            options.pop("resultTypes", None)  # every node of every result, to compare
+        if shared is None or "axe" not in shared or self.verify_sharing:
+            results = self.axe._axe.run(in_page, options=options).response
+            if self._axe_rules is None:
+                self._axe_rules = sorted({r["id"] for kind in (
+                    "violations", "passes", "incomplete", "inapplicable")
+                    for r in results.get(kind, [])})
+            if shared is not None:
+                dom_only = _dom_part(results, AXE_RENDERING_RULES)
+                if "axe" in shared:
+                    self._compare(shared["axe"], dom_only, shared)
+                else:
+                    shared["axe"] = dom_only
+            return results
+        rendering = [r for r in self._axe_rules if r in AXE_RENDERING_RULES]
+        options["runOnly"] = {"type": "rule", "values": rendering}
+        results = self.axe._axe.run(in_page, options=options).response
+        return {kind: shared["axe"].get(kind, []) + results.get(kind, [])
+                for kind in ("violations", "incomplete")}
+
+    def _ibm_run(self, in_page, shared: dict | None) -> list[dict]:
+        """IBM Equal Access's results, shared as _axe_run's are."""
+        if shared is None or "ibm" not in shared or self.verify_sharing:
+            results = ibm_results(in_page)
+            if shared is not None:
+                dom_only = [r for r in results if r["rule"] not in IBM_RENDERING_RULES]
+                if "ibm" in shared:
+                    self._compare({"ibm": shared["ibm"]}, {"ibm": dom_only}, shared)
+                else:
+                    shared["ibm"] = dom_only
+            return results
+        return shared["ibm"] + ibm_results(in_page, only=list(IBM_RENDERING_RULES))
+
+    def _compare(self, first: dict, again: dict, shared: dict) -> None:
+        """--verify-sharing: the rules whose DOM-only result differs between two views
+        of one DOM key (then that rule depends on the rendering after all)."""
+        for rule in sorted(_signature(first).symmetric_difference(_signature(again))):
+            self.sharing_mismatches.setdefault(rule[0], set()).add(
+                f"{shared['first']} / {shared['again']}")
+
+    def _ibm_findings(self, page, results, base, label, where, state_id) -> list[dict]:
         findings = []
         per_rule: collections.Counter = collections.Counter()
-        for result in ibm_results(in_page):
+        for result in results:
             rule = result["rule"]
             if not ibm_fails(result):
                 kind = result["result"].lower()
@@ -263,6 +343,26 @@ class PageAuditor:
                 "screenshot": self._screenshot(page, selector, label, rule),
             })
         return findings
+
+
+def _dom_part(results: dict, rendering) -> dict:
+    """axe's results of the rules that are not in `rendering`."""
+    return {kind: [r for r in results.get(kind, []) if r["id"] not in rendering]
+            for kind in ("violations", "incomplete", "passes")}
+
+
+def _signature(results: dict) -> set:
+    """What a rule found, comparable between two views: (rule, kind, element)."""
+    found = set()
+    for kind, items in results.items():
+        for item in items:
+            if kind == "ibm":
+                found.add((item["rule"], item["result"], item.get("reason"), item.get("xpath")))
+            else:
+                found.add((item["id"], kind, ""))
+                found.update((item["id"], kind, str(node.get("target")))
+                             for node in item.get("nodes", []))
+    return found
 
 
 def nu_findings(run: dict, errors: list[dict]) -> list[dict]:
@@ -457,6 +557,12 @@ class AuditResult:
     focus: dict = field(default_factory=dict)
     # How the page views got their page (SiteAuditor.views): reached, reloaded, kept.
     views: dict = field(default_factory=dict)
+    # Seconds per phase, summed over workers (timing.py).
+    timing: dict = field(default_factory=dict)
+    # Views whose DOM-only rules ran (dom-first) or were shared (dom-shared), and with
+    # --verify-sharing the rules whose result differed within one DOM key.
+    sharing: dict = field(default_factory=dict)
+    sharing_mismatches: dict = field(default_factory=dict)
 
     @property
     def findings(self) -> list[dict]:
@@ -475,7 +581,8 @@ class AuditResult:
                 "baseline_expired": sum(e["status"] == "expired" for e in self.baseline),
                 "baseline_unused": sum(e["status"] == "unused" for e in self.baseline),
                 "seconds": round(self.seconds, 1), "workers": self.workers,
-                "views": dict(self.views),
+                "views": dict(self.views), "sharing": dict(self.sharing),
+                "sharing_mismatches": dict(self.sharing_mismatches),
                 "crawl": self.crawl.get("policy", "none"),
                 "crawled": len(self.crawl.get("reached", [])),
                 "crawled_new": len(self.crawl.get("new", [])),
@@ -885,7 +992,7 @@ class SiteAuditor:
     def __init__(self, playwright, base_url: str, tags, shots_dir: Path | None,
                  wording_for, platform=None, states=None, shot_prefix: str = "",
                  crawl: str = "none", crawl_from=CRAWL_START, engines=ENGINES,
-                 sources_dir: Path | None = None):
+                 sources_dir: Path | None = None, sharing: str = "on"):
         from .states import STATES
         self.base_url = base_url
         self.crawl = crawl  # which cells also crawl the site's links: see crawls()
@@ -897,7 +1004,8 @@ class SiteAuditor:
                                                   args=CHROMIUM_ARGS, headless=True)
         self.auditor = PageAuditor(self.browser, base_url, wording_for, tags,
                                    shots_dir=shots_dir, engines=engines,
-                                   sources_dir=sources_dir)
+                                   sources_dir=sources_dir, share=sharing != "off",
+                                   verify_sharing=sharing == "verify")
         self.auditor.shot_prefix = shot_prefix
         self.contexts: dict[tuple, dict] = {}  # (js, locale) -> who -> (context, seed)
         self.first_locale = None  # the crawl's language (run_unit)
@@ -989,17 +1097,23 @@ class SiteAuditor:
                         fresh = (self._new_context(unit.js, locale), Seed(unit.js))
                         context, seed = fresh
                     else:
-                        context, seed = self._context_for(state.who, cell)
-                    apply(context, self.base_url, mode, locale)
+                        with timing.timed("contexts: sign in, seed"):
+                            context, seed = self._context_for(state.who, cell)
+                    with timing.timed("apply the mode"):
+                        apply(context, self.base_url, mode, locale)
                     page = tab(context)
                     url = self.base_url + state.url_for(seed)
                     problem = seed.problem(urlsplit(state.url_for(seed)).path)
                     if problem:
                         raise RuntimeError(f"its history could not be seeded: {problem}")
-                    self._show(page, state, seed, mode, shown, bring_to_state, check_state)
+                    timing.MODE["id"] = mode_id
+                    with timing.timed("show the state"):
+                        self._show(page, state, seed, mode, shown, bring_to_state,
+                                   check_state)
                     shown = (page, mode.cookie)
                     kept = state.keeps_display_mode
-                    problem = mode_problem(page, mode if kept else None, locale)
+                    with timing.timed("mode problem"):
+                        problem = mode_problem(page, mode if kept else None, locale)
                     if problem:
                         raise RuntimeError(problem)
                     findings = self.auditor.audit(page, state.id, unit.js, mode, locale,
@@ -1020,17 +1134,20 @@ class SiteAuditor:
         reusable = (shown is not None and shown[0] is page and state.keeps_display_mode
                     and page.yiban_navigation == "GET")
         if reusable and shown[1] == mode.cookie:
+            timing.COUNTS["show: kept"] += 1
             self.views["kept"] += 1  # the same cookie: the emulated media is enough
             return
         if reusable:
             try:
-                page.reload()
-                check_state(page, state, seed)
+                with timing.timed("show: reload"):
+                    page.reload()
+                    check_state(page, state, seed)
                 self.views["reloaded"] += 1
                 return
             except Exception:  # noqa: BLE001 - it is reached again below
                 pass
-        bring_to_state(page, state, seed)
+        with timing.timed("show: reach"):
+            bring_to_state(page, state, seed)
         self.views["reached"] += 1
 
     def _run(self, cell: Cell, state_id: str, url: str, findings: list, started: float):
@@ -1197,7 +1314,7 @@ def _ordered(result: AuditResult, states) -> None:
 def audit_site(base_url: str, js_modes, tags, report_dir: Path, app, platform=None,
                states=None, progress=print, modes=DEFAULT_MODES,
                locales=DEFAULT_LOCALES, cell_progress=print, crawl="none",
-               engines=ENGINES, shard=(1, 1)) -> AuditResult:
+               engines=ENGINES, shard=(1, 1), sharing="on") -> AuditResult:
     """Every state of states.py in every cell (JS setting × language × display mode),
     in this process (crawl: SiteAuditor.crawls). app: a local app (for the title
     wording); platform: to move seeded applications on (None on a deployment)."""
@@ -1213,7 +1330,7 @@ def audit_site(base_url: str, js_modes, tags, report_dir: Path, app, platform=No
     with sync_playwright() as playwright:
         site = SiteAuditor(playwright, base_url, tags, shots, functools.partial(wording, app),
                            platform, states, crawl=crawl, engines=engines,
-                           sources_dir=_fresh_sources(report_dir))
+                           sources_dir=_fresh_sources(report_dir), sharing=sharing)
         site.first_locale = result.locales[0] if result.locales else None
         try:
             for unit in units(result.js_modes, result.modes, result.locales, 1, shard):
@@ -1236,6 +1353,10 @@ def audit_site(base_url: str, js_modes, tags, report_dir: Path, app, platform=No
     result.needs_review = site.auditor.needs_review
     merge_crawl(result.crawl, site.crawl_summary())
     result.focus = dict(FOCUS_STATS)
+    result.sharing = dict(site.auditor.sharing)
+    result.sharing_mismatches = {k: sorted(v)
+                                 for k, v in site.auditor.sharing_mismatches.items()}
+    result.timing = timing.snapshot()
     result.seconds = time.monotonic() - started
     return result
 
@@ -1271,6 +1392,7 @@ def _worker_main(index: int, config: dict, tasks, results) -> None:
             # Sharing one deployment: each worker tries its own unknown logins.
             states_module._wrong_logins = itertools.count(1 + index * 1_000_000)
         with contextlib.ExitStack() as stack:
+            starting = time.monotonic()
             app = stack.enter_context(local_app())
             if config["base_url"]:
                 base_url, platform = config["base_url"], None
@@ -1282,10 +1404,12 @@ def _worker_main(index: int, config: dict, tasks, results) -> None:
                                functools.partial(wording, app), platform, states,
                                shot_prefix=f"w{index}-", crawl=config.get("crawl", "none"),
                                crawl_from=config.get("crawl_from", CRAWL_START),
-                               engines=config["engines"],
+                               engines=config["engines"], sharing=config["sharing"],
                                sources_dir=Path(config["sources"]))
             stack.callback(site.close)
             site.first_locale = config["first_locale"]
+            timing.SECONDS["worker start: app, server, browser"] += time.monotonic() - starting
+            timing.COUNTS["worker start: app, server, browser"] += 1
             while (unit := tasks.get()) is not None:
                 results.put(("cell", index, unit, None))
                 for run in site.run_unit(unit):
@@ -1296,7 +1420,10 @@ def _worker_main(index: int, config: dict, tasks, results) -> None:
                 "axe_runs": site.auditor.axe_runs,
                 "needs_review": {k: sorted(v) for k, v in site.auditor.needs_review.items()},
                 "base_url": base_url, "crawl": site.crawl_summary(),
-                "focus": dict(FOCUS_STATS)}))
+                "focus": dict(FOCUS_STATS), "timing": timing.snapshot(),
+                "sharing": dict(site.auditor.sharing),
+                "mismatches": {k: sorted(v) for k, v in
+                               site.auditor.sharing_mismatches.items()}}))
     except BaseException:  # noqa: BLE001 - the parent reports it
         results.put(("error", index, None, traceback.format_exc()[-3000:]))
 
@@ -1304,7 +1431,8 @@ def _worker_main(index: int, config: dict, tasks, results) -> None:
 def audit_parallel(base_url: str | None, js_modes, tags, report_dir: Path, workers: int,
                    states=None, progress=print, modes=DEFAULT_MODES,
                    locales=DEFAULT_LOCALES, cell_progress=print, crawl="none",
-                   crawl_from=CRAWL_START, engines=ENGINES, shard=(1, 1)) -> AuditResult:
+                   crawl_from=CRAWL_START, engines=ENGINES, shard=(1, 1),
+                   sharing="on") -> AuditResult:
     """The matrix shared among `workers` processes, each taking the next cell when it
     is free. base_url None: each worker runs the app on its own temporary data folder."""
     from .states import STATES
@@ -1319,6 +1447,7 @@ def audit_parallel(base_url: str | None, js_modes, tags, report_dir: Path, worke
               "states": [s.id for s in states], "crawl": crawl,
               "crawl_from": [list(start) for start in crawl_from],
               "engines": list(engines), "sources": str(_fresh_sources(report_dir)),
+              "sharing": sharing,
               "first_locale": result.locales[0] if result.locales else None}
     spawn = multiprocessing.get_context("spawn")
     tasks, results = spawn.Queue(), spawn.Queue()
@@ -1384,6 +1513,11 @@ def audit_parallel(base_url: str | None, js_modes, tags, report_dir: Path, worke
             merge_crawl(result.crawl, payload["crawl"])
             for name, count in payload["focus"].items():
                 result.focus[name] = result.focus.get(name, 0) + count
+            timing.merge(result.timing, payload.get("timing", {}))
+            for name, count in payload["sharing"].items():
+                result.sharing[name] = result.sharing.get(name, 0) + count
+            for rule, where in payload["mismatches"].items():
+                result.sharing_mismatches.setdefault(rule, []).extend(where)
             for rule, where in payload["needs_review"].items():
                 review.setdefault(rule, set()).update(where)
         elif kind == "error":
@@ -1417,7 +1551,8 @@ def default_workers(base_url: str | None) -> int:
 
 def run(base_url=None, js="both", tags=None, report="a11y-report", baseline=None,
         verbose=False, modes=DEFAULT_MODES, locales=DEFAULT_LOCALES, workers=None,
-        crawl=DEFAULT_CRAWL, engines=ENGINES, shard=(1, 1), states=None) -> int:
+        crawl=DEFAULT_CRAWL, engines=ENGINES, shard=(1, 1), states=None,
+        sharing="on") -> int:
     """states: the page states to audit (None: all of states.py)."""
     js_modes = ["on", "off"] if js == "both" else [js]
     tags = tags or AXE_TAGS
@@ -1429,7 +1564,8 @@ def run(base_url=None, js="both", tags=None, report="a11y-report", baseline=None
     progress = functools.partial(print, flush=True) if verbose else None
     say = functools.partial(print, flush=True)  # CI logs show each cell as it ends
     kept = {"modes": modes, "locales": locales, "cell_progress": say, "crawl": crawl,
-            "engines": engines, "shard": tuple(shard), "states": states}
+            "engines": engines, "shard": tuple(shard), "states": states,
+            "sharing": sharing}
     print(f"auditing {len(modes)} display mode(s) × {len(locales)} language(s) × "
           f"JavaScript {'/'.join(js_modes)} with {workers} worker(s); crawl: "
           f"{CRAWL_POLICIES[crawl]}; engines: {', '.join(engines)}", flush=True)
@@ -1460,6 +1596,17 @@ def run(base_url=None, js="both", tags=None, report="a11y-report", baseline=None
         print(f"focus visible: {result.focus.get('screenshots', 0)} screenshot comparisons, "
               f"{result.focus.get('reused', 0)} reused for elements of the same look, "
               f"{result.focus.get('styles', 0)} decided by styles (no screenshot)")
+    if result.sharing:
+        print(f"DOM-only rules of axe and IBM: run on {result.sharing.get('dom-first', 0)} "
+              f"distinct DOMs, their results shared by "
+              f"{result.sharing.get('dom-shared', 0)} views of the same DOM in another "
+              "display mode (the rendering rules ran in every view)")
+    for rule, where in sorted(result.sharing_mismatches.items()):
+        print(f"--verify-sharing: {rule} differs within one DOM: {'; '.join(where[:3])}")
+    if verbose and result.timing:
+        print("where the time went (seconds summed over workers):")
+        for line in timing.lines(result.timing):
+            print(line)
     for capped in result.crawl.get("capped", [])[:10]:
         print(f"crawl limit: {capped}")
     for entry in entries:
@@ -1467,4 +1614,4 @@ def run(base_url=None, js="both", tags=None, report="a11y-report", baseline=None
             print(f"baseline entry expired on {entry['expires']}: {entry['rule']} "
                   f"on {entry['state']} ({entry['reason']})")
     print(f"report: {index.resolve()}")
-    return exit_code(result)
+    return 1 if result.sharing_mismatches else exit_code(result)

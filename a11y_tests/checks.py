@@ -16,6 +16,7 @@ from urllib.parse import urlsplit
 from flask_babel import force_locale, gettext
 
 from .support import error_summary_focused
+from .timing import timed
 
 MIN_TEXT_PX = 18
 MIN_LINE_HEIGHT = 1.5
@@ -643,9 +644,18 @@ def check_structure(page, wording_for, own_url: str, requests: list[str],
     """All the structure checks, in the order the test has always run them; with a
     display mode (modes.py), its text size and, in elder mode, 60 px primary actions."""
     text_px = mode.text_px if mode is not None else MIN_TEXT_PX
-    problems = (check_facts(page, wording_for, text_px) + check_focus(page)
-                + check_reflow(page) + check_text_spacing(page) + check_forced_colors(page)
-                + check_requests(requests, own_url))
+    with timed("check: facts"):
+        problems = check_facts(page, wording_for, text_px)
+    with timed("check: focus (Tab walk, screenshots)"):
+        problems += check_focus(page)
+    with timed("check: reflow"):
+        problems += check_reflow(page)
+    with timed("check: text spacing"):
+        problems += check_text_spacing(page)
+    with timed("check: forced colours"):
+        problems += check_forced_colors(page)
+    problems += check_requests(requests, own_url)
     if mode is not None and mode.primary_px:
-        problems += check_primary_targets(page, mode.primary_px)
+        with timed("check: elder targets"):
+            problems += check_primary_targets(page, mode.primary_px)
     return problems

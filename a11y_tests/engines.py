@@ -45,8 +45,13 @@ def _ace_source() -> str:
     return ACE_JS.read_text(encoding="utf-8") + "\n;window.ace = ace; true"
 
 
-IBM_CHECK = """async (policies) => {
-  const report = await new ace.Checker().check(document, policies);
+IBM_CHECK = """async ([policies, only]) => {
+  const checker = new ace.Checker();
+  if (only) {  // only these of the policies' rules (the rendering rules: see RENDERING)
+    const enable = checker.engine.enableRules.bind(checker.engine);
+    checker.engine.enableRules = ids => enable(ids.filter(id => only.includes(id)));
+  }
+  const report = await checker.check(document, policies);
   return report.results.filter(r => r.value[1] !== "PASS").map(r => ({
     rule: r.ruleId, level: r.value[0], result: r.value[1], message: r.message,
     reason: r.reasonId, xpath: r.path && r.path.dom, snippet: r.snippet || ""}));
@@ -69,11 +74,12 @@ def ibm_wcag() -> dict[str, list[str]]:
     return {rule: sorted(numbers) for rule, numbers in mapping.items()}
 
 
-def ibm_results(page) -> list[dict]:
-    """What IBM Equal Access reports on the page (every result but a pass)."""
+def ibm_results(page, only: list[str] | None = None) -> list[dict]:
+    """What IBM Equal Access reports on the page (every result but a pass); only: just
+    these rules of its policies."""
     if not page.evaluate("() => typeof window.ace !== 'undefined'"):
         page.evaluate(_ace_source())
-    return page.evaluate(IBM_CHECK, IBM_POLICIES)
+    return page.evaluate(IBM_CHECK, [IBM_POLICIES, only])
 
 
 def ibm_fails(result: dict) -> bool:
@@ -82,13 +88,79 @@ def ibm_fails(result: dict) -> bool:
     return result["level"] == "VIOLATION" and result["result"] == "FAIL"
 
 
+# ---- what depends on the rendering, and what on the DOM alone ----------------------------
+# A display mode changes <html>'s data-* attributes (modes.py: text size, theme,
+# 长辈版, cursor …), which select CSS, and a few data-* values the page's scripts read
+# (e.g. the offline copy's version, which includes the look); no rule of axe, IBM or
+# Nu reads a data-* value. The rules below read the rendering (colours, sizes, positions, overflow,
+# fonts, backgrounds, focus styles), so they run in every display mode. Every other
+# rule of axe and IBM reads the DOM and which elements are rendered at all: for the
+# same dom_key (the DOM without what no rule reads, plus each element's visibility) they
+# give the same result, so they run once per distinct key and their result is reported
+# for every view with that key (audit.PageAuditor). `python -m a11y_tests --sharing
+# verify` runs every rule in every view and fails on any rule whose result differs
+# between views that share a key.
+AXE_RENDERING_RULES = (
+    "color-contrast", "color-contrast-enhanced", "link-in-text-block", "target-size",
+    "scrollable-region-focusable", "css-orientation-lock", "p-as-heading",
+    "avoid-inline-spacing", "focus-order-semantics", "meta-viewport", "meta-viewport-large",
+    "region", "label-content-name-mismatch", "frame-focusable-content",
+)
+IBM_RENDERING_RULES = (
+    "text_contrast_sufficient", "target_spacing_sufficient", "element_tabbable_unobscured",
+    "element_tabbable_visible", "element_orientation_unlocked", "element_scrollable_tabbable",
+    "style_background_decorative", "style_color_misuse", "style_focus_visible",
+    "style_highcontrast_visible", "style_hover_persistent", "style_viewport_resizable",
+    "style_before_after_review", "text_block_heading", "img_alt_background",
+    "form_font_color", "blink_css_review", "text_spacing_valid", "input_label_visible",
+    "label_name_visible", "aria_complementary_label_visible", "aria_main_label_visible",
+    "input_label_before", "input_label_after", "aria_content_in_landmark",
+    "heading_markup_misuse", "table_layout_linearized", "a_text_purpose",
+)
+DOM_KEY = """() => {
+  // Rendered or not, visually hidden (1 px, clipped) or off screen: the rules that read
+  // the DOM alone still skip elements nobody can see.
+  const shown = [...document.querySelectorAll('*')].map(el => {
+    if (!el.checkVisibility({visibilityProperty: true, opacityProperty: true,
+                             contentVisibilityAuto: true})) return 'h';
+    const r = el.getBoundingClientRect();
+    if (r.width <= 1 || r.height <= 1) return 't';
+    return r.right <= 0 || r.bottom <= 0 ? 'o' : 'v';
+  }).join('');
+  return document.documentElement.outerHTML + ' | ' + shown;
+}"""
+_DATA_VALUE = re.compile(r'(\sdata-[a-z0-9-]+=)"[^"]*"')
+# The form token (Flask-WTF: a signed, timestamped value, new in each response).
+_FORM_TOKEN = re.compile(r"I[A-Za-z0-9_-]{20,}\.[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]{10,}")
+# The browser's bar colour follows the theme; no rule of axe or IBM reads it.
+_THEME_COLOR = re.compile(r'<meta name="theme-color" content="[^"]*">')
+
+
+def without_noise(html: str) -> str:
+    """The page's HTML without what changes between display modes and requests but
+    no checker reads: the values of data-* attributes (the display mode's, which select
+    CSS, and the scripts'; free text, valid whatever they say), the form token's value
+    in a hidden field, and empty style attributes (left by a check that styled an
+    element and put it back)."""
+    return _FORM_TOKEN.sub("TOKEN", _DATA_VALUE.sub(r'\1""', html)).replace(' style=""', "")
+
+
+def dom_key(page) -> str:
+    """What the DOM-only rules' results depend on (see above), as a hash."""
+    dom = _THEME_COLOR.sub("", without_noise(page.evaluate(DOM_KEY)))
+    return hashlib.sha256(dom.encode()).hexdigest()
+
+
 # ---- the Nu HTML Checker -----------------------------------------------------------------
 def source_key(html: str) -> str:
     return hashlib.sha256(html.encode("utf-8")).hexdigest()[:20]
 
 
 def save_source(folder: Path, html: str) -> str:
-    """Keep a page's HTML for the batch run at the end; its key (same HTML, one file)."""
+    """Keep a page's HTML for the batch run at the end; its key (same HTML, one file).
+    without_noise first: a page that differs between display modes or requests only
+    there is validated once, not once per mode."""
+    html = without_noise(html)
     key = source_key(html)
     path = folder / f"{key}.html"
     if not path.exists():

@@ -674,3 +674,62 @@ def test_the_command_refuses_a_bad_baseline_before_auditing(tmp_path, capsys):
     assert main(["--baseline", str(bad), "--report", str(tmp_path / "r")]) == 2
     assert "lacks expires, reason" in capsys.readouterr().err
     assert not (tmp_path / "r").exists()
+
+
+# ---- each DOM's DOM-only rules once: the other display modes share their result -------
+SHARED_MARKUP = fixture_page(
+    style="", body='<p class="faint">Faint words</p><img src="/pixel.png" class="pic">'
+                   '<link rel="stylesheet" href="/look.css">')
+FAINT = ".faint { color: #bbb; }"  # 1.9:1 on white: a contrast failure
+HIDDEN_PICTURE = ".pic { display: none; }"
+
+
+def audit_with_look(contexts, page_auditor, css, name, mode):
+    """SHARED_MARKUP (always the same DOM) with this stylesheet: as a display mode
+    is, the same page in another look."""
+    page = tab(contexts("on"))
+    page.route(f"{SITE}/look.css", lambda route: route.fulfill(
+        body=css, content_type="text/css", headers={"Cache-Control": "no-store"}))
+    try:
+        return {f["rule"] for f in audit_fixture(contexts, page_auditor, SHARED_MARKUP,
+                                                 name, mode=mode) if f["source"] == "axe"}
+    finally:
+        page.unroute(f"{SITE}/look.css")
+
+
+@pytest.mark.parametrize("sharing", ["on", "verify"])
+def test_a_shared_dom_still_gets_its_rendering_rules_and_keeps_its_dom_findings(
+        sharing, browser, contexts, tmp_path):
+    page_auditor = PageAuditor(browser, SITE, wording_for, engines=["axe", "ibm"],
+                               share=True, verify_sharing=sharing == "verify")
+    try:
+        first = audit_with_look(contexts, page_auditor, "", "shared", STANDARD)
+        # The same DOM: the image's missing alt comes from the first view's result, the
+        # faint text's contrast from this view's own run of the rendering rules.
+        faint = audit_with_look(contexts, page_auditor, FAINT, "shared", LARGE)
+        # The picture hidden by the style: another set of rendered elements, so every
+        # rule runs again, and no image lacks its alt any more.
+        hidden = audit_with_look(contexts, page_auditor, HIDDEN_PICTURE, "shared", ELDER)
+    finally:
+        page_auditor.close()
+    assert "image-alt" in first and "color-contrast" not in first
+    assert {"image-alt", "color-contrast"} <= faint
+    assert "image-alt" not in hidden
+    assert page_auditor.sharing == {"dom-first": 2, "dom-shared": 1}
+    assert page_auditor.sharing_mismatches == {}
+
+
+def test_verify_sharing_names_a_rule_that_reads_the_rendering(browser, contexts,
+                                                               monkeypatch):
+    from . import audit
+    # Pretend color-contrast read the DOM alone: its result differs within one DOM.
+    monkeypatch.setattr(audit, "AXE_RENDERING_RULES",
+                        tuple(r for r in audit.AXE_RENDERING_RULES if r != "color-contrast"))
+    page_auditor = PageAuditor(browser, SITE, wording_for, engines=["axe"],
+                               verify_sharing=True)
+    try:
+        audit_with_look(contexts, page_auditor, "", "verify", STANDARD)
+        audit_with_look(contexts, page_auditor, FAINT, "verify", LARGE)
+    finally:
+        page_auditor.close()
+    assert "color-contrast" in page_auditor.sharing_mismatches
