@@ -182,6 +182,8 @@ def load(instance_path: str) -> dict:
         # How long the catalogue kept in memory is trusted before the platform's
         # catalogue version is asked again (app/core/platform_cache.py).
         "CATALOGUE_CHECK_SECONDS": float(os.environ.get("YIBAN_CATALOGUE_CHECK_SECONDS", "5")),
+        # Anonymous pages kept whole per process (app/core/page_cache.py); 0: none.
+        "PAGE_CACHE_MB": float(os.environ.get("YIBAN_PAGE_CACHE_MB", "16")),
         # How often the background worker reads the platform's event feed (status
         # changes become messages and texts within this many seconds).
         "MESSAGES_SYNC_SECONDS": float(os.environ.get("YIBAN_MESSAGES_SYNC_SECONDS", "5")),
