@@ -460,7 +460,7 @@ def report(args, env, plan, result, load_seconds, drained, calls) -> None:
     done = [j for j in plan.journeys if j["number"] or j["entry"]]
     failed = [j for j in plan.journeys if j["error"]]
     cut_off = [j for j in plan.journeys if not (j["number"] or j["entry"] or j["error"])]
-    took = sorted(j["seconds"] for j in done)
+    took = sorted(j["seconds"] for j in done if j["seconds"] is not None)
     by_code = Counter(j["code"] for j in done)
     print()
     print(f"users                 {args.users} (spawn rate {args.spawn_rate}/s)")

@@ -6,6 +6,9 @@ copies every file under static/ to a name carrying its MD5 (css/yiban-<md5>.css)
 stylesheets are then minified in those copies (rjsmin, rcssmin: comments and
 indentation out, ~30 % fewer bytes gzipped); the sources stay as written. `url_for('static', ...)`
 gives the fingerprinted name when the manifest has one, so templates are unchanged.
+Every .gz sibling is then made with Zopfli (`zopfli`: gzip that any browser reads, 2–5 %
+smaller than gzip -9, slower to make, which happens once at setup): a plain-HTTP
+first visit, where Chromium accepts no brotli, is about 0.9 KB lighter.
 
 WhiteNoise answers /static/ in front of Flask: no session, database or platform is
 touched, the .br/.gz sibling is sent to a client that accepts it, and a fingerprinted
@@ -13,7 +16,6 @@ file is cached for a year as immutable (a changed file has a new name). Unhashed
 (a service worker, say) keep a short max-age."""
 from __future__ import annotations
 
-import gzip
 import json
 import re
 import sys
@@ -32,11 +34,27 @@ def compile_static(static_dir: Path) -> None:
     clean(str(static_dir), [], True, True)
     compile(str(static_dir), str(static_dir), [], True, True)
     minify(static_dir)
+    regzip(static_dir)
+
+
+def gzipped(data: bytes) -> bytes:
+    import zopfli.gzip
+
+    return zopfli.gzip.compress(data, numiterations=15)
+
+
+def regzip(static_dir: Path) -> None:
+    """Every fingerprinted file's .gz sibling made again with Zopfli."""
+    manifest = json.loads((static_dir / MANIFEST).read_text())
+    for copy in manifest.values():
+        packed = static_dir / (copy + ".gz")
+        if packed.exists():
+            packed.write_bytes(gzipped((static_dir / copy).read_bytes()))
 
 
 def minify(static_dir: Path) -> None:
     """The fingerprinted copies of our scripts and stylesheets (not vendor/), minified,
-    with their .gz and .br siblings made again."""
+    with their .br sibling made again (the .gz: regzip)."""
     import brotli
     import rcssmin
     import rjsmin
@@ -50,7 +68,6 @@ def minify(static_dir: Path) -> None:
         small = (rcssmin.cssmin(text) if source.endswith(".css") else rjsmin.jsmin(text))
         data = small.encode()
         path.write_bytes(data)
-        path.with_name(path.name + ".gz").write_bytes(gzip.compress(data, 9, mtime=0))
         path.with_name(path.name + ".br").write_bytes(brotli.compress(data))
 
 
