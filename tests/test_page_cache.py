@@ -17,7 +17,7 @@ PAGES = ["/", "/services/retirement"]
 def views_run(app):
     """How many times the home and service views ran (a page from the cache runs none)."""
     runs = []
-    for endpoint in ("catalogue.home", "catalogue.service"):
+    for endpoint in ("catalogue.home", "catalogue.service", "speech.help"):
         view = app.view_functions[endpoint]
         app.view_functions[endpoint] = (
             lambda view=view, endpoint=endpoint, **kw: (runs.append(endpoint), view(**kw))[1])
@@ -40,7 +40,7 @@ def without_nonce(html: str) -> str:
     return re.sub(r'nonce="[^"]+"', 'nonce=""', html)
 
 
-@pytest.mark.parametrize("url", PAGES)
+@pytest.mark.parametrize("url", [*PAGES, "/speech/help"])
 def test_a_repeated_anonymous_page_is_answered_without_running_its_view(app, views_run, url):
     first = visitor(app).get(url)
     runs = len(views_run)
