@@ -442,6 +442,7 @@ def run(args) -> int:
         calls = json.loads(calls_file.read_text()) if calls_file.exists() else {}
         report(args, env, plan, result, load_seconds, drained, calls)
         status = 1 if result["lost_count"] or result["duplicated_count"] else 0
+        args.keep = args.keep or env.stats.total.num_failures > 0  # the server log tells why
     finally:
         if server.poll() is None:
             server.terminate()

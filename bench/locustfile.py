@@ -68,6 +68,12 @@ class _Form(HTMLParser):
             self.inside = False
 
 
+def failure_detail(response) -> str:
+    """No HTTP status (0): what the connection did instead (reset, refused, timed out)."""
+    error = getattr(response, "error", None)
+    return f": {type(error).__name__}: {error}"[:200] if response.status_code == 0 and error else ""
+
+
 def csrf_token(html: str) -> str:
     match = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', html)
     if match is None:
@@ -134,7 +140,7 @@ class Citizen(HttpUser):
         with self.client.get(url, name=name, allow_redirects=False,
                              catch_response=True) as r:
             if r.status_code not in expect:
-                r.failure(f"HTTP {r.status_code}")
+                r.failure(f"HTTP {r.status_code}" + failure_detail(r))
                 raise JourneyFailed(f"{name}: HTTP {r.status_code}")
             return r
 
@@ -142,7 +148,7 @@ class Citizen(HttpUser):
         with self.client.post(url, name=name, data=data, files=files or None,
                               allow_redirects=False, catch_response=True) as r:
             if r.status_code not in expect:
-                r.failure(f"HTTP {r.status_code} (expected {expect[0]})")
+                r.failure(f"HTTP {r.status_code} (expected {expect[0]})" + failure_detail(r))
                 raise JourneyFailed(f"{name}: HTTP {r.status_code}")
             return r
 
