@@ -129,9 +129,11 @@ def _make_app(monkeypatch, data_dir: Path, **overrides):
         monkeypatch.setenv("YIBAN_REDIS_URL", TEST_REDIS_URL)
         monkeypatch.setenv("YIBAN_SINGLE_INSTANCE", "1")
         overrides.setdefault("RATELIMIT_KEY_PREFIX", secrets.token_hex(6))
-    # The catalogue's version is asked on every request, so a test that edits the
-    # catalogue sees the change at once (app/core/platform_cache.py).
-    application = create_app({"TESTING": True, "CATALOGUE_CHECK_SECONDS": 0, **overrides})
+    # The catalogue's version and who is signed in are asked on every request, so a test
+    # that edits the catalogue or a person's licences on the platform sees the change at
+    # once (app/core/platform_cache.py, app/core/account_copies.py).
+    application = create_app({"TESTING": True, "CATALOGUE_CHECK_SECONDS": 0,
+                              "ACCOUNT_FRESH_SECONDS": 0, **overrides})
     application.jinja_env.bytecode_cache = _COMPILED_TEMPLATES
     return application
 
@@ -538,10 +540,10 @@ def valid_answer(question, html: str) -> dict:
 def journey_of(app, code: str) -> list:
     """The questions of a service as the front asks them (a bundle's matters page first)."""
     from app.apply.bundles import journey
-    platform = app.extensions["platform"]
-    with app.test_request_context("/"):
-        return journey(platform.service(code, DEFAULT_LOCALE),
-                       platform.form_schema(code, DEFAULT_LOCALE))
+    from app.core.deps import platform
+    with app.test_request_context("/"):  # through the front's catalogue, as pages read it
+        return journey(platform().service(code, DEFAULT_LOCALE),
+                       platform().form_schema(code, DEFAULT_LOCALE))
 
 
 def question_of(app, code: str, key: str):

@@ -13,7 +13,8 @@ from sqlalchemy import text
 
 from app.core.uploads import UploadUnreadable, clean_image, sniff, strip_jpeg, strip_png
 from conftest import (PDF_BYTES, PNG_BYTES, WANG, answer_question, apply_and_submit,
-                      error_summary_links, say, sign_in_as, translate)
+                      error_summary_links, path_of, say, sign_in_as,
+                      submit_check, translate, walk_service)
 
 GPS_IFD = 0x8825
 ORIENTATION = 0x0112
@@ -72,10 +73,42 @@ def test_a_submitted_file_reaches_the_platform_as_its_bytes(wang, app):
     with platform.db.engine.connect() as connection:  # encrypted at rest, as it is kept
         raw, name = connection.execute(text("SELECT content, filename FROM document")).one()
     assert raw.startswith("gAAAA") and "居住证明" not in name and "%PDF" not in raw
-    # The platform needs nothing of the front's any more: pruning may take every file.
+    # The platform keeps its own copy: the front's went when it was delivered.
     uploads = app.extensions["uploads"]
-    assert uploads.collect(set(), older_than=timedelta(0)) == 1
-    assert platform.document_content(sent["document"]) == PDF_BYTES
+    assert uploads.files.listing() == {}
+    assert uploads.used_by(WANG.id) == 0
+    assert uploads.collect(set(), older_than=timedelta(0)) == 0
+
+
+def test_a_file_still_in_an_open_draft_stays_after_another_is_delivered(wang, app):
+    upload_photo(wang, app, PNG_BYTES, "照片.png")
+    photo, _content = stored(app, "disability-card-renewal", "photo")
+    apply_and_submit(wang, app, "remote-medical-filing", {
+        "residence_proof": {"residence_proof": (io.BytesIO(PDF_BYTES), "居住证明.pdf")}})
+    assert set(app.extensions["uploads"].files.listing()) == {photo["stored"]}
+
+
+def test_a_file_gone_before_it_was_sent_is_asked_for_again(wang, app):
+    code = "remote-medical-filing"
+    walk_service(wang, app, code, {
+        "residence_proof": {"residence_proof": (io.BytesIO(PDF_BYTES), "居住证明.pdf")}})
+    store, uploads = app.extensions["front_store"], app.extensions["uploads"]
+    [name] = uploads.files.listing()
+    assert "居住证明.pdf" in wang.get(f"/apply/{code}/check").get_data(as_text=True)
+    uploads.files.delete(name)  # lost by the store (a restore, a bucket's lifecycle rule)
+    platform = app.extensions["platform"]
+
+    sent = submit_check(wang, code)
+    page = wang.get(path_of(sent.location)).get_data(as_text=True)
+    assert translate(app, "A file you uploaded could not be found any more, so nothing "
+                          "has been sent.") in page
+    assert platform.applications_of(WANG.id) == []
+    draft = store.open_draft(WANG.id, code)  # open again, every other answer kept
+    assert "residence_proof" not in draft.answers and len(draft.answers) >= 3
+    check = wang.get(f"/apply/{code}/check").get_data(as_text=True)
+    assert "居住证明.pdf" not in check  # shown as not uploaded: the citizen uploads it again
+    outbox = app.extensions["outbox"]
+    assert outbox.deliver_due() == {}  # not tried again and again
 
 
 def test_gps_exif_is_gone_after_uploading_a_photo(wang, app):

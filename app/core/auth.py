@@ -8,7 +8,9 @@ from urllib.parse import urlsplit
 
 from flask import abort, current_app, g, redirect, request, session, url_for
 
-from .deps import consents, platform, store
+from .account_copies import account_copies
+from .account_copies import init_app as account_copies_init
+from .deps import consents, store
 from .form_tokens import remember_earlier_token
 from .sessions import new_session_id
 
@@ -19,6 +21,7 @@ EXPIRES_IN_HEADER = "Yiban-Session-Expires-In"
 
 
 def init_app(app):
+    account_copies_init(app)
     app.before_request(load_signed_in_person)
     app.after_request(tell_htmx_time_left)
 
@@ -27,7 +30,7 @@ def load_signed_in_person():
     """g.user is whose data the page shows: the citizen signed in, or the citizen a
     helper acts for while (and only while) that citizen's consent holds."""
     g.user = g.helper = g.acting = None
-    g.session_expired = g.consent_ended = False
+    g.session_expired = g.consent_ended = g.platform_down = False
     person_id, helper_id = session.get("person_id"), session.get("helper_id")
     if not (person_id or helper_id):
         return
@@ -47,7 +50,7 @@ def load_signed_in_person():
     if helper_id:
         load_helper(helper_id)
     else:
-        g.user = platform().person(person_id)
+        g.user = account_copies().get("person", person_id)
     if g.user is None and g.helper is None:
         sign_out()
         return
@@ -81,7 +84,7 @@ def tell_htmx_time_left(response):
 
 
 def load_helper(helper_id: str) -> None:
-    g.helper = platform().helper(helper_id)
+    g.helper = account_copies().get("helper", helper_id)
     citizen_id = session.get("acting_for")
     if g.helper is None or not citizen_id:
         return
@@ -92,7 +95,7 @@ def load_helper(helper_id: str) -> None:
         session.pop("acting_for", None)
         g.consent_ended = True
         return
-    g.user = platform().person(citizen_id)
+    g.user = account_copies().get("person", citizen_id)
 
 
 def _start_session(**identity) -> None:

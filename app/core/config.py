@@ -184,6 +184,12 @@ def load(instance_path: str) -> dict:
         "CATALOGUE_CHECK_SECONDS": float(os.environ.get("YIBAN_CATALOGUE_CHECK_SECONDS", "5")),
         # Anonymous pages kept whole per process (app/core/page_cache.py); 0: none.
         "PAGE_CACHE_MB": float(os.environ.get("YIBAN_PAGE_CACHE_MB", "16")),
+        # The signed-in person (or helper) is read from the platform at most this often
+        # per process; while the platform cannot be reached the front's encrypted copy
+        # stands in for at most ACCOUNT_COPY_KEEP_SECONDS (app/core/account_copies.py).
+        "ACCOUNT_FRESH_SECONDS": float(os.environ.get("YIBAN_ACCOUNT_FRESH_SECONDS", "10")),
+        "ACCOUNT_COPY_KEEP_SECONDS": float(os.environ.get("YIBAN_ACCOUNT_COPY_KEEP_SECONDS",
+                                                          "7200")),
         # How often the background worker reads the platform's event feed (status
         # changes become messages and texts within this many seconds).
         "MESSAGES_SYNC_SECONDS": float(os.environ.get("YIBAN_MESSAGES_SYNC_SECONDS", "5")),

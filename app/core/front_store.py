@@ -89,6 +89,16 @@ class SessionRevocation(FrontBase):
     not_before: Mapped[float] = mapped_column(Float)
 
 
+class AccountCopy(FrontBase):
+    """Who is signed in, as the platform last told the front (app/core/account_copies.py):
+    used only while the platform cannot be reached, so a citizen can go on and send."""
+
+    __tablename__ = "account_copy"
+    account: Mapped[str] = mapped_column(String(80), primary_key=True)  # "person:…", "helper:…"
+    data: Mapped[dict] = mapped_column(EncryptedJSON)
+    fetched_at: Mapped[datetime] = mapped_column(DateTime, index=True)
+
+
 class FrontStore:
     def __init__(self, database_url: str, keyring: Keyring | None = None):
         # Its tables come from the migrations (app/migrations/front): drafts are
@@ -233,3 +243,25 @@ class FrontStore:
             row = s.get(SignInFailures, self.db.keyring.lookup(login))
             if row is not None:
                 s.delete(row)
+
+    # ---- copies of signed-in accounts ----
+    def keep_copy(self, account: str, data: dict) -> None:
+        try:
+            with self.db.session() as s:
+                s.merge(AccountCopy(account=account, data=data, fetched_at=utcnow()))
+        except IntegrityError:
+            pass  # another process stored its copy of the same account at the same moment
+
+    def copy_of(self, account: str, fetched_after: datetime) -> dict | None:
+        with self.db.session() as s:
+            row = s.get(AccountCopy, account)
+            return row.data if row is not None and row.fetched_at > fetched_after else None
+
+    def forget_copy(self, account: str) -> None:
+        with self.db.session() as s:
+            s.execute(delete(AccountCopy).where(AccountCopy.account == account))
+
+    def prune_copies(self, fetched_before: datetime) -> int:
+        with self.db.session() as s:
+            return s.execute(delete(AccountCopy)
+                             .where(AccountCopy.fetched_at < fetched_before)).rowcount

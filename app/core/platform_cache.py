@@ -3,7 +3,7 @@
 - The catalogue (life events, services, form schemas) is kept in the process, per
   platform and locale, and dropped when the platform's `catalogue_version()` changes;
   the version is asked at most every CATALOGUE_CHECK_SECONDS (config; 0 asks once per
-  request).
+  request), and kept while the platform is down.
 - Within one request the same read (a person, a helper, someone's applications) is
   asked once; any call that changes something forgets what was read.
 
@@ -14,6 +14,8 @@ import threading
 import time
 import weakref
 from typing import Any
+
+from ..platform import PlatformUnavailable
 
 CATALOGUE = frozenset({"life_events", "services", "service", "form_schema"})
 MEMOISED = frozenset({"person", "helper", "find_helper", "applications_of", "application"})
@@ -32,7 +34,15 @@ class CatalogueCache:
         now = time.monotonic()
         if now - self._checked < self.check_seconds:
             return
-        version = platform.catalogue_version()
+        try:
+            version = platform.catalogue_version()
+        except PlatformUnavailable:
+            if self._version is None:
+                raise
+            # The platform is down: what was read stays good until it is back, so a
+            # citizen can go on answering (app/core/account_copies.py).
+            self._checked = now
+            return
         with self._lock:
             self._checked = now
             if version != self._version:

@@ -51,6 +51,10 @@ def stored_names(document) -> set[str]:
     return found
 
 
+class UploadGone(FileNotFoundError):
+    """A file an answer names is no longer in the store: it cannot be sent on."""
+
+
 class UploadStore:
     def __init__(self, files: FileStore, db: Database):
         self.files, self.db = files, db
@@ -78,13 +82,17 @@ class UploadStore:
         """`document` (answers, a supplement's answer) as the platform is to receive it:
         every file answer ({filename, stored, size}) becomes a Document with the file's
         bytes, read here right before the platform call, so the platform keeps its own
-        copy. FileNotFoundError when a file is gone (the outbox tries again later)."""
+        copy. UploadGone when a file is gone (the outbox then asks for it again)."""
         if isinstance(document, dict):
             if isinstance(document.get("stored"), str):
                 name = self.checked(document["stored"])
+                try:
+                    content = self.read(name)
+                except FileNotFoundError as error:
+                    raise UploadGone(name) from error
                 return Document(filename=str(document.get("filename") or name),
                                 media_type=MEDIA_TYPES[name.rsplit(".", 1)[1]],
-                                content=self.read(name))
+                                content=content)
             return {key: self.with_documents(item) for key, item in document.items()}
         if isinstance(document, list):
             return [self.with_documents(item) for item in document]
@@ -96,6 +104,28 @@ class UploadStore:
         self.files.delete(name)
         with self.db.session() as s:
             s.execute(delete(StoredUpload).where(StoredUpload.name == name))
+
+    def without_gone(self, answers: dict) -> dict:
+        """The answers but those naming a file the store no longer has: asked again."""
+        def present(name: str) -> bool:
+            try:
+                self.files.get(self.checked(name))
+                return True
+            except (FileNotFoundError, ValueError):
+                return False
+        return {key: value for key, value in answers.items()
+                if all(present(name) for name in stored_names(value))}
+
+    def release(self, owner_id: str, document) -> None:
+        """Once the platform holds the files of `document` (its own copies), the front's
+        are deleted, but for any the owner's open drafts still name."""
+        with self.db.session() as s:
+            open_documents = [list(row) for row in s.execute(
+                select(Draft.answers, Draft.pending).where(
+                    Draft.owner_id == owner_id, Draft.sent_at.is_(None),
+                    Draft.application_number.is_(None)))]
+        for name in stored_names(document) - stored_names(open_documents):
+            self.discard(name)
 
     # ---- a person's share ----------------------------------------------------------
     def used_by(self, owner_id: str, leaving_out: set[str] = frozenset()) -> int:

@@ -16,5 +16,5 @@ __all__ = ["DELIVERED", "FAILED", "PENDING", "Outbox", "OutboxRow", "backoff",
 def init_app(app: Flask, front_db) -> None:
     app.extensions["outbox"] = Outbox(front_db, lambda: app.extensions["platform"],
                                       clock=lambda: app.extensions["clock"](),
-                                      documents=app.extensions["uploads"].with_documents)
+                                      files=app.extensions["uploads"])
     worker.init_app(app)

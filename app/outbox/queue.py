@@ -21,6 +21,7 @@ from sqlalchemy.exc import IntegrityError
 from ..core.clock import utcnow
 from ..core.db import Database
 from ..core.front_store import Draft
+from ..core.upload_store import UploadGone, UploadStore
 from ..platform import PlatformClient, SubmissionRefused
 from .model import DELIVERED, FAILED, PENDING, OutboxRow
 
@@ -52,13 +53,14 @@ def is_permanent(error: Exception) -> bool:
 class Outbox:
     def __init__(self, db: Database, platform: Callable[[], PlatformClient],
                  clock: Callable[[], datetime] = utcnow,
-                 documents: Callable[[dict], dict] = lambda answers: answers):
+                 files: UploadStore | None = None):
         self.db = db
         self.platform = platform  # a getter: the app's platform can be replaced (tests)
         self.clock = clock  # naive UTC
-        # The answers as sent: file answers with their bytes (UploadStore.with_documents),
-        # read at each attempt, so the row itself keeps only the front's stored names.
-        self.documents = documents
+        # The answers are sent with their files' bytes (UploadStore.with_documents), read
+        # at each attempt, so the row itself keeps only the front's stored names; once
+        # delivered, the front's copies go (the platform keeps its own).
+        self.files = files
 
     # ---- storing ------------------------------------------------------------------
     def enqueue(self, draft: Draft, answers: dict, acted_by: str | None) -> OutboxRow:
@@ -149,8 +151,9 @@ class Outbox:
     def _deliver(self, entry_id: int) -> str:
         row = self.get(entry_id)
         try:
+            answers = self.files.with_documents(row.answers) if self.files else row.answers
             application = self.platform().submit(
-                row.service_code, row.owner_id, self.documents(row.answers),
+                row.service_code, row.owner_id, answers,
                 row.idempotency_key, acted_by=row.acted_by)
         except Exception as error:  # noqa: BLE001 - every fault is classified below
             return self._failed(row, error)
@@ -161,25 +164,38 @@ class Outbox:
                 lease_until=None, last_error=None).execution_options(synchronize_session=False))
             s.execute(update(Draft).where(Draft.submission_key == row.idempotency_key)
                       .values(application_number=application.number))
+        if self.files:
+            self.files.release(row.owner_id, row.answers)
         return "delivered"
 
     def _failed(self, row: OutboxRow, error: Exception) -> str:
         # Only the kind of error is kept and logged: messages may quote the answers.
         kind = type(error).__name__
+        if isinstance(error, UploadGone):
+            log.error("outbox %s: a file it names is gone; asked for again, not retried", row.id)
+            return self._give_back(row, kind, without=self.files.without_gone)
+        if is_permanent(error):
+            log.error("outbox %s: the platform refused it (%s); not retried", row.id, kind)
+            return self._give_back(row, kind)
+        wait = backoff(row.attempts)
+        log.warning("outbox %s: attempt %s failed (%s); next try in %d s",
+                    row.id, row.attempts, kind, wait.total_seconds())
         with self.db.session() as s:
-            if is_permanent(error):
-                log.error("outbox %s: the platform refused it (%s); not retried", row.id, kind)
-                s.execute(update(OutboxRow).where(OutboxRow.id == row.id).values(
-                    state=FAILED, lease_until=None, last_error=kind))
-                # Nothing was sent: the answers go back to an open draft, with a new key,
-                # for the citizen to check and send again.
-                s.execute(update(Draft).where(Draft.id == row.draft_id,
-                                              Draft.application_number.is_(None))
-                          .values(sent_at=None, submission_key=secrets.token_hex(16)))
-                return "failed"
-            wait = backoff(row.attempts)
-            log.warning("outbox %s: attempt %s failed (%s); next try in %d s",
-                        row.id, row.attempts, kind, wait.total_seconds())
             s.execute(update(OutboxRow).where(OutboxRow.id == row.id).values(
                 next_attempt_at=self.clock() + wait, lease_until=None, last_error=kind))
         return "retry"
+
+    def _give_back(self, row: OutboxRow, kind: str,
+                   without: Callable[[dict], dict] | None = None) -> str:
+        """Nothing was sent: the answers go back to an open draft, with a new key, for
+        the citizen to check and send again (`without`: less the answers to ask again)."""
+        with self.db.session() as s:
+            s.execute(update(OutboxRow).where(OutboxRow.id == row.id).values(
+                state=FAILED, lease_until=None, last_error=kind))
+            draft = s.get(Draft, row.draft_id)
+            if draft is not None and draft.application_number is None:
+                draft.sent_at = None
+                draft.submission_key = secrets.token_hex(16)
+                if without is not None:
+                    draft.answers = without(draft.answers)
+        return "failed"

@@ -16,7 +16,6 @@ from cryptography.fernet import Fernet
 from PIL import Image
 from sqlalchemy import select
 
-from app.core.front_store import Draft
 from app.core.upload_store import StoredUpload
 from app.core.uploads import clean_image
 from conftest import (PDF_BYTES, WANG, ZHANG, _dispose, _make_app, answer_question,
@@ -210,28 +209,26 @@ def test_abandoned_uploads_are_collected_after_the_draft_expires(zhang, app, num
     [abandoned] = files_on_disk(app)
     legacy = Path(app.config["UPLOAD_DIR"]) / ("cd" * 16 + ".png")
     legacy.write_bytes(photo_with_gps("PNG", orientation=None))
-    # In use: a file in an open draft, and one in a submitted application.
+    # In use: a file in an open draft. A submitted application's file went from the
+    # front once the platform had it.
     upload_to(zhang, app, PHOTO_URL, photo_with_gps("PNG", orientation=None), "photo.png")
     in_draft = answer_of(app, ZHANG, "disability-card-renewal", "photo")["stored"]
-    submitted = apply_and_submit(zhang, app, "remote-medical-filing", {
+    apply_and_submit(zhang, app, "remote-medical-filing", {
         "residence_proof": {"residence_proof": (io.BytesIO(pdf(3_000)), "proof.pdf")}})
-    with app.extensions["front_store"].db.session() as s:
-        in_application = s.scalar(select(Draft.answers).where(
-            Draft.application_number == submitted))["residence_proof"]["stored"]
     # An application sent before the platform kept its own documents (platform_0004)
     # names the front's file itself.
     earlier = "ef" * 16 + ".pdf"
     app.extensions["uploads"].save(earlier, pdf(1_000), ZHANG.id)
     app.extensions["platform"].submit("remote-medical-filing", ZHANG.id, {"residence_proof": {
         "filename": "old.pdf", "stored": earlier, "size": 1_000}}, "sent-before-0004")
-    everything = {abandoned, legacy.name, in_draft, in_application, earlier}
+    everything = {abandoned, legacy.name, in_draft, earlier}
     assert set(files_on_disk(app)) == everything
 
     assert "unused uploads: 0 deleted" in prune(app)  # the sign-in that kept it may go on
     age(app, app.config["PERMANENT_SESSION_LIFETIME"].days + 1)
     assert "unused uploads: 2 deleted" in prune(app)
-    assert set(files_on_disk(app)) == {in_draft, in_application, earlier}
-    assert set(rows(app)) == {in_draft, in_application, earlier}
+    assert set(files_on_disk(app)) == {in_draft, earlier}
+    assert set(rows(app)) == {in_draft, earlier}
 
 
 # ---- a quota per person ---------------------------------------------------------------------
