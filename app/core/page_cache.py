@@ -182,8 +182,9 @@ class PageCache:
                             if name.lower() not in PER_ANSWER)
             page = KeptPage(version, answered["status"], headers,
                             tuple(page_body.split(nonce.encode())), route)
-            with self.lock:
-                self.pages[key] = page
+            if page.size <= self.pages.maxsize:  # a page bigger than the whole cache: not kept
+                with self.lock:
+                    self.pages[key] = page
         return body
 
 
