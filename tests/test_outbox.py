@@ -306,6 +306,39 @@ def test_the_background_thread_delivers_without_anyone_asking(monkeypatch, tmp_p
         _dispose(app)
 
 
+def test_the_processes_on_one_data_folder_take_turns_at_the_jobs(monkeypatch, tmp_path):
+    """gunicorn's workers share a data folder: one thread runs the jobs, and when its
+    process ends another's takes over."""
+    settings = {"WORKER": True, "WORKER_TICK_SECONDS": 0.05}
+    first = _make_app(monkeypatch, tmp_path, **settings)
+    second = _make_app(monkeypatch, tmp_path, **settings)
+    runs = {"first": 0, "second": 0}
+    for name, app in (("first", first), ("second", second)):
+        background.jobs(app).clear()
+        background.register(app, "count", lambda a: 0,
+                            lambda a, name=name: runs.__setitem__(name, runs[name] + 1))
+    try:
+        first.test_client().get("/")
+        _wait_for(lambda: runs["first"] >= 3, "the first process never ran its jobs")
+        second.test_client().get("/")
+        time.sleep(0.5)
+        assert runs["second"] == 0  # ten ticks, none of them its turn
+        thread, stop = first.extensions.pop("worker")
+        stop.set()
+        thread.join(5)  # the process ends: its lock is free
+        _wait_for(lambda: runs["second"] >= 3, "the second process never took over")
+    finally:
+        _dispose(first)
+        _dispose(second)
+
+
+def _wait_for(condition, failure: str, seconds: float = 10) -> None:
+    deadline = time.monotonic() + seconds
+    while not condition():
+        assert time.monotonic() < deadline, failure
+        time.sleep(0.05)
+
+
 def test_no_background_thread_in_tests_unless_asked(app, client):
     client.get("/")
     assert not background.enabled(app) and "worker" not in app.extensions

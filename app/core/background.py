@@ -5,7 +5,10 @@ reminders of supplements due (app/messages). Each feature registers its jobs her
 
 Where they run:
 - the embedded default: a daemon thread in each app process (started by the first
-  request, so `flask` commands and the tests start none; WORKER off stops it);
+  request, so `flask` commands and the tests start none; WORKER off stops it). Only
+  the thread holding the data folder's `background.lock` runs the jobs, so gunicorn's
+  workers on one host do not all poll; when its process dies the lock is free and
+  another worker's thread takes over at its next tick;
 - several instances: `flask --app app worker` as a process of its own, with
   YIBAN_WORKER=0 on the fronts.
 Any number may run at once: every job is safe to run twice at the same moment (the
@@ -18,9 +21,11 @@ import os
 import threading
 import time
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Callable
 
 import click
+from filelock import FileLock, Timeout
 from flask import Flask, current_app
 from flask.cli import with_appcontext
 
@@ -77,17 +82,33 @@ def start(app: Flask) -> threading.Thread | None:
         if app.extensions.get("worker_pid") == os.getpid():
             return None
         stop = threading.Event()
-        thread = threading.Thread(target=loop, args=(app, stop), name="yiban-worker",
+        thread = threading.Thread(target=loop, args=(app, stop, True), name="yiban-worker",
                                   daemon=True)
         app.extensions.update(worker_pid=os.getpid(), worker=(thread, stop))
         thread.start()
         return thread
 
 
-def loop(app: Flask, stop: threading.Event) -> None:
-    while not stop.is_set():
-        run_due(app)
-        stop.wait(app.config["WORKER_TICK_SECONDS"])
+def loop(app: Flask, stop: threading.Event, one_per_folder: bool = False) -> None:
+    turn = FileLock(Path(app.config["DATA_DIR"]) / "background.lock") if one_per_folder else None
+    try:
+        while not stop.is_set():
+            if turn is None or _holds(turn):
+                run_due(app)
+            stop.wait(app.config["WORKER_TICK_SECONDS"])
+    finally:
+        if turn is not None and turn.is_locked:
+            turn.release(force=True)
+
+
+def _holds(turn: FileLock) -> bool:
+    if turn.is_locked:
+        return True
+    try:
+        turn.acquire(timeout=0)
+        return True
+    except Timeout:
+        return False
 
 
 @click.command("worker")
