@@ -31,8 +31,8 @@ def create_app(overrides: dict | None = None, platform=None) -> Flask:
     from .assisted.consent import Consents
     from .assisted.log_seal import Checkpoints
     from .catalogue import views as catalogue
-    from .core import (auth, background, form_tokens, limits, prepare, security, sessions,
-                       static_files, templating)
+    from .core import (auth, background, form_tokens, limits, page_cache, prepare, security,
+                       sessions, static_files, templating)
     from .core.crypto import ChainKeys, Keyring
     from .core.front_store import FrontStore
     from .core.file_store import open_store
@@ -74,6 +74,9 @@ def create_app(overrides: dict | None = None, platform=None) -> Flask:
     compile_catalogues(ROOT / "locales")
     # First, so that its after-request hook runs last: it compresses the final page.
     compress.init_app(app)
+    # Anonymous pages kept whole: its hook runs just before compression's, and it sits
+    # in front of Flask (inside ProxyFix and WhiteNoise, wrapped on later).
+    page_cache.init_app(app, operations.page_cache_recorder(app))
     babel.init_app(app, locale_selector=select_locale)
     # Who is signed in is known before the CSRF check, so an expired form can keep
     # a signed-in user's answers on their draft.

@@ -2,7 +2,7 @@
 the platform is slow; then every application is accounted for.
 
     .venv/bin/python -m bench.load [--users 50] [--spawn-rate 10] [--duration 45s]
-                                   [--platform-delay 0.3] [--slow all|submit]
+                                   [--platform-delay 0.3] [--slow all|submit] [--think 5-15]
 
 What it does, on loopback only and bounded in time:
 
@@ -20,7 +20,9 @@ What it does, on loopback only and bounded in time:
 2. Runs locust as a library in this process (headless, gevent): `--users` citizens,
    each signed in as its own citizen, apply again and again for the old-age
    allowance (a single matter) or, one in `--bundle-every`, for 退休一件事 (a bundle),
-   answering each question page from its form, checking answers and sending.
+   answering each question page from its form, checking answers and sending. On
+   each page a citizen first reads and types for `--think` seconds (drawn uniformly
+   from the range; default 5-15, `0`: click at once, as before).
    After `--duration` no new journey starts; those under way get `--finish` seconds
    (15) to finish, then are cut off: at most 60 s of load unless --allow-long.
 3. Waits for the outbox to deliver anything still pending, then checks the databases:
@@ -52,6 +54,16 @@ ROOT = Path(__file__).resolve().parent.parent
 HOST = "127.0.0.1"
 SINGLE_MATTER, BUNDLE = "elderly-allowance", "retirement"
 STOP_TIMEOUT = 15  # default seconds the journeys under way get to finish at the end
+# Seconds a citizen spends on a page before the next click (README, "Load test"):
+# reading a question in large type and typing an answer, or finding a card to copy a
+# number from, takes an older person longer than this; a shorter range errs towards
+# more load than the real public makes.
+THINK = "5-15"
+# What the report's p95 targets are about: a page GET (< 1 s) and an answer POST
+# (a question's Continue and the send: < 2 s); sign-in's POST (deliberately slow
+# scrypt) is reported on its own.
+GET_TARGET_MS, POST_TARGET_MS = 1000, 2000
+ANSWER_POSTS = ("/apply/[code]/[question]", "/apply/[code]/check (send)")
 PASSWORD = "yiban-load"  # every virtual citizen's
 
 
@@ -342,6 +354,15 @@ def seconds(text: str) -> float:
     return float(text[:-1]) * units[text[-1]] if text[-1] in units else float(text)
 
 
+def think_range(text: str) -> tuple[float, float]:
+    """"5-15" → (5, 15); "3" → (3, 3); "0" → no pause."""
+    low, _, high = text.partition("-")
+    low, high = float(low), float(high or low)
+    if not 0 <= low <= high:
+        raise argparse.ArgumentTypeError(f"not a range of seconds: {text}")
+    return low, high
+
+
 def wait_for(path: Path, process, timeout: float) -> None:
     deadline = time.monotonic() + timeout
     while not path.exists():
@@ -385,12 +406,14 @@ def run(args) -> int:
         time.sleep(3)
 
         plan = Plan(args.citizens, args.bundle_every)
+        Citizen.think = args.think
         env = Environment(user_classes=[Citizen], host=host, stop_timeout=args.finish)
         env.load = plan
         runner = env.create_local_runner()
         print(f"load: {args.users} citizens (spawn {args.spawn_rate}/s) for {args.duration:g} s "
               f"against {host}, platform delay {args.platform_delay:g} s on "
-              f"{'every call' if args.slow == 'all' else 'submit'}; data in {data_dir}",
+              f"{'every call' if args.slow == 'all' else 'submit'}, think "
+              f"{args.think[0]:g}-{args.think[1]:g} s a page; data in {data_dir}",
               flush=True)
         load_before = os.getloadavg()[0]
         started = time.monotonic()
@@ -419,6 +442,7 @@ def run(args) -> int:
         calls = json.loads(calls_file.read_text()) if calls_file.exists() else {}
         report(args, env, plan, result, load_seconds, drained, calls)
         status = 1 if result["lost_count"] or result["duplicated_count"] else 0
+        args.keep = args.keep or env.stats.total.num_failures > 0  # the server log tells why
     finally:
         if server.poll() is None:
             server.terminate()
@@ -437,12 +461,13 @@ def report(args, env, plan, result, load_seconds, drained, calls) -> None:
     done = [j for j in plan.journeys if j["number"] or j["entry"]]
     failed = [j for j in plan.journeys if j["error"]]
     cut_off = [j for j in plan.journeys if not (j["number"] or j["entry"] or j["error"])]
-    took = sorted(j["seconds"] for j in done)
+    took = sorted(j["seconds"] for j in done if j["seconds"] is not None)
     by_code = Counter(j["code"] for j in done)
     print()
     print(f"users                 {args.users} (spawn rate {args.spawn_rate}/s)")
     print(f"machine               {os.cpu_count()} cores, load average "
           f"{args.machine_load[0]:.1f} before, {args.machine_load[1]:.1f} at the end of the load")
+    print(f"think time            {args.think[0]:g}-{args.think[1]:g} s on each page")
     print(f"load                  {args.duration:g} s, then journeys under way finished: "
           f"{load_seconds:.1f} s in all")
     print(f"platform delay        {args.platform_delay:g} s per "
@@ -475,6 +500,14 @@ def report(args, env, plan, result, load_seconds, drained, calls) -> None:
         print(f"  {entry.method:4} {entry.name:44} {entry.num_requests:6}  "
               f"{ms(entry.median_response_time):>9}  "
               f"{ms(entry.get_response_time_percentile(0.95)):>9}")
+    print("p95 against the targets")
+    for label, entries, target in split_latency(stats):
+        merged = merged_entry(stats, label, entries)
+        p95 = merged.get_response_time_percentile(0.95) if merged.num_requests else None
+        verdict = "" if target is None or p95 is None else (
+            "  (target < %d ms: %s)" % (target, "met" if p95 < target else "NOT met"))
+        print(f"  {label:34} {merged.num_requests:6}  median {ms(merged.median_response_time if merged.num_requests else None):>9}"
+              f"  p95 {ms(p95):>9}{verdict}")
     print(f"outbox drained        in {drained:.1f} s after the load")
     print(f"lost                  {result['lost_count']}")
     for kind, items in result["lost"].items():
@@ -482,6 +515,27 @@ def report(args, env, plan, result, load_seconds, drained, calls) -> None:
     print(f"duplicated            {result['duplicated_count']}")
     for kind, items in result["duplicated"].items():
         print(f"                        {len(items)} × {kind}: {items[:5]}")
+
+
+def split_latency(stats) -> list[tuple[str, list, int | None]]:
+    """The requests as the targets count them: page GETs, answer POSTs, sign-in."""
+    entries = list(stats.entries.values())
+    return [
+        ("page GETs", [e for e in entries if e.method == "GET"], GET_TARGET_MS),
+        ("answer POSTs (Continue, send)",
+         [e for e in entries if e.method == "POST" and e.name in ANSWER_POSTS], POST_TARGET_MS),
+        ("sign-in POST (scrypt, deliberate)",
+         [e for e in entries if e.method == "POST" and e.name == "/sign-in"], None),
+    ]
+
+
+def merged_entry(stats, name: str, entries):
+    from locust.stats import StatsEntry
+
+    merged = StatsEntry(stats, name, "")
+    for entry in entries:
+        merged.extend(entry)
+    return merged
 
 
 def main(argv=None) -> int:
@@ -496,6 +550,8 @@ def main(argv=None) -> int:
                         help="seconds each platform call waits first (0.3)")
     parser.add_argument("--slow", choices=("all", "submit"), default="all",
                         help="which platform calls are slow: every call (all) or only submit")
+    parser.add_argument("--think", type=think_range, default=think_range(THINK),
+                        help=f"seconds on each page before the next click, a range ({THINK}; 0: none)")
     parser.add_argument("--citizens", type=int, default=None,
                         help="virtual citizens created on the platform (max(200, users))")
     parser.add_argument("--bundle-every", type=int, default=4,

@@ -8,11 +8,13 @@ standard library for gevent, which the app server (a separate process) must not 
 from __future__ import annotations
 
 import io
+import random
 import re
 import time
 from html.parser import HTMLParser
 from urllib.parse import urlsplit
 
+import gevent
 from locust import HttpUser, between, task
 
 from bench.load import PASSWORD, load_mobile
@@ -66,6 +68,12 @@ class _Form(HTMLParser):
             self.inside = False
 
 
+def failure_detail(response) -> str:
+    """No HTTP status (0): what the connection did instead (reset, refused, timed out)."""
+    error = getattr(response, "error", None)
+    return f": {type(error).__name__}: {error}"[:200] if response.status_code == 0 and error else ""
+
+
 def csrf_token(html: str) -> str:
     match = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', html)
     if match is None:
@@ -111,6 +119,9 @@ class Citizen(HttpUser):
 
     wait_time = between(0.5, 1.5)  # between journeys
     abstract = False
+    # Seconds spent on each page before the next click (reading, typing), drawn
+    # uniformly; bench/load.py sets it from --think. (0, 0): click at once.
+    think = (0.0, 0.0)
 
     def on_start(self):
         plan = self.environment.load
@@ -119,11 +130,17 @@ class Citizen(HttpUser):
         self.signed_in = False
 
     # ---- steps -----------------------------------------------------------------
+    def read_and_answer(self) -> None:
+        """The person reads the page and types the answer before pressing the button."""
+        low, high = self.think
+        if high > 0:
+            gevent.sleep(random.uniform(low, high))
+
     def get(self, url: str, name: str, expect=(200,)):
         with self.client.get(url, name=name, allow_redirects=False,
                              catch_response=True) as r:
             if r.status_code not in expect:
-                r.failure(f"HTTP {r.status_code}")
+                r.failure(f"HTTP {r.status_code}" + failure_detail(r))
                 raise JourneyFailed(f"{name}: HTTP {r.status_code}")
             return r
 
@@ -131,12 +148,13 @@ class Citizen(HttpUser):
         with self.client.post(url, name=name, data=data, files=files or None,
                               allow_redirects=False, catch_response=True) as r:
             if r.status_code not in expect:
-                r.failure(f"HTTP {r.status_code} (expected {expect[0]})")
+                r.failure(f"HTTP {r.status_code} (expected {expect[0]})" + failure_detail(r))
                 raise JourneyFailed(f"{name}: HTTP {r.status_code}")
             return r
 
     def sign_in(self):
         page = self.get("/sign-in", "/sign-in")
+        self.read_and_answer()
         self.post("/sign-in", "/sign-in",
                   {"csrf_token": csrf_token(page.text), "login": load_mobile(self.index),
                    "password": PASSWORD})
@@ -154,7 +172,8 @@ class Citizen(HttpUser):
         except JourneyFailed as error:
             outcome["error"] = str(error)
             self.signed_in = False  # start the next journey from sign-in
-        outcome["seconds"] = time.monotonic() - outcome["started"]
+        if outcome.get("seconds") is None:  # to the confirmation, not its reading
+            outcome["seconds"] = time.monotonic() - outcome["started"]
 
     def fill_and_send(self, outcome: dict):
         code = self.code
@@ -169,6 +188,7 @@ class Citizen(HttpUser):
                 raise JourneyFailed(f"unexpected redirect to {path}")
             page = self.get(location, "/apply/[code]/[question]")
             data, files = answer(form_fields(page.text, "question-form"))
+            self.read_and_answer()
             location = self.post(location, "/apply/[code]/[question]", data,
                                  files).headers["Location"]
         else:
@@ -177,6 +197,7 @@ class Citizen(HttpUser):
         key = re.search(r'name="submission_key" value="([^"]+)"', page.text)
         if key is None:
             raise JourneyFailed("check answers has no send form")
+        self.read_and_answer()
         outcome["sent"] = True
         location = self.post(check, "/apply/[code]/check (send)",
                              {"csrf_token": csrf_token(page.text),
@@ -185,9 +206,13 @@ class Citizen(HttpUser):
         if (match := NUMBER.search(path)) is not None:
             self.get(path, "/my/applications/[number]/confirmation")
             outcome["number"] = match.group(1)
+            outcome["seconds"] = time.monotonic() - outcome["started"]
+            self.read_and_answer()  # the number is written down before the next errand
         elif (match := SUBMISSION.search(path)) is not None:
             # Saved, on its way: the outbox delivers it later (checked after the run).
             self.get(path, "/my/submissions/[id]")
             outcome["entry"] = int(match.group(1))
+            outcome["seconds"] = time.monotonic() - outcome["started"]
+            self.read_and_answer()
         else:
             raise JourneyFailed(f"send led to {path}")

@@ -46,8 +46,9 @@ if [ ! -f static/vendor/htmx.min.js ] || [ package-lock.json -nt static/vendor/h
 fi
 
 # Fingerprinted, gzip- and brotli-compressed copies of static/ (app/core/static_files.py),
-# made again when a file changed since.
-if [ ! -f static/cache_manifest.json ] || [ -n "$(find static -newer static/cache_manifest.json \
+# made again when a file (or the way they are made) changed since.
+if [ ! -f static/cache_manifest.json ] || [ app/core/static_files.py -nt static/cache_manifest.json ] \
+   || [ -n "$(find static -newer static/cache_manifest.json \
      -type f ! -name '*.gz' ! -name '*.br' -print -quit)" ]; then
   .venv/bin/python -m app.core.static_files static >/dev/null
 fi

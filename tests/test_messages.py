@@ -63,6 +63,35 @@ def test_the_header_counts_unread_messages_in_words(zhang, app, platform, number
     assert nav_link(zhang.get("/").get_data(as_text=True)) == say(app, "Messages")
 
 
+def test_a_message_another_process_made_shows_in_the_header_within_seconds(
+        zhang, app, number):
+    """The count is kept a few seconds per process (every signed-in page shows it): a
+    message made by another process (its background worker) shows once that time is up;
+    one made or read in this process at once."""
+    import importlib
+    from cachetools import TTLCache
+
+    keep = importlib.import_module("app.messages.centre").UNREAD_KEEP_SECONDS
+    MessageCentre = importlib.import_module("app.messages.centre").MessageCentre
+    now = [0.0]
+    mine = centre(app)
+    mine._unread = TTLCache(maxsize=10, ttl=keep, timer=lambda: now[0])
+    run_background_jobs(app)
+    assert nav_link(zhang.get("/").get_data(as_text=True)) == \
+        say(app, "Messages (%(num)d unread)", "Messages (%(num)d unread)", 1)
+    other_process = MessageCentre(mine.db, mine.platform, mine.sender, app=app)
+    other_process.add(ZHANG.id, "reminder_renewal", {"licence_type": "id_card",
+                                                    "until": "2027-01-01"}, "elsewhere:1")
+    now[0] += keep - 1
+    assert nav_link(zhang.get("/").get_data(as_text=True)) == \
+        say(app, "Messages (%(num)d unread)", "Messages (%(num)d unread)", 1)
+    now[0] += 2
+    assert nav_link(zhang.get("/").get_data(as_text=True)) == \
+        say(app, "Messages (%(num)d unread)", "Messages (%(num)d unread)", 2)
+    mine.mark_all_read(ZHANG.id)
+    assert nav_link(zhang.get("/").get_data(as_text=True)) == say(app, "Messages")
+
+
 def test_signed_out_visitors_have_no_messages_link(client):
     assert 'href="/my/messages/"' not in client.get("/").get_data(as_text=True)
 

@@ -88,6 +88,9 @@ def test_static_files_touch_no_session_database_or_platform(app, client):
         assert "Cookie" not in response.headers.get("Vary", "")
         assert "Set-Cookie" not in response.headers
         assert response.headers.get("Content-Encoding") in ("br", "gzip")
+        # Never revalidated, read by no other site: bytes not sent (page weight).
+        for needless in ("ETag", "Last-Modified", "Access-Control-Allow-Origin"):
+            assert needless not in response.headers, (asset, needless)
     assert counting.calls == [] and statements == [] and hooks == []
 
 

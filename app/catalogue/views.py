@@ -8,6 +8,7 @@ from flask_babel import lazy_gettext as _l
 
 from ..core.auth import sign_in_url
 from ..core.deps import locale, platform, store
+from ..core.page_cache import shared_page
 from ..proactive.suggested import due_suggestions, suggestions_for_user
 from .search import SearchEntry, SearchIndex
 from ..core.shared_state import catalogue_version
@@ -56,6 +57,7 @@ def search_index() -> SearchIndex:
 
 
 @bp.get("/")
+@shared_page
 def home():
     services = platform().services(locale())
     groups = [(event, [s for s in services if s.life_event == event.key])
@@ -77,6 +79,7 @@ def search():
 
 
 @bp.get("/services/<code>")
+@shared_page
 def service(code):
     svc = platform().service(code, locale())
     if svc is None:

@@ -182,6 +182,8 @@ def load(instance_path: str) -> dict:
         # How long the catalogue kept in memory is trusted before the platform's
         # catalogue version is asked again (app/core/platform_cache.py).
         "CATALOGUE_CHECK_SECONDS": float(os.environ.get("YIBAN_CATALOGUE_CHECK_SECONDS", "5")),
+        # Anonymous pages kept whole per process (app/core/page_cache.py); 0: none.
+        "PAGE_CACHE_MB": float(os.environ.get("YIBAN_PAGE_CACHE_MB", "16")),
         # The signed-in person (or helper) is read from the platform at most this often
         # per process; while the platform cannot be reached the front's encrypted copy
         # stands in for at most ACCOUNT_COPY_KEEP_SECONDS (app/core/account_copies.py).

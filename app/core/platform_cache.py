@@ -49,6 +49,11 @@ class CatalogueCache:
                 self._values.clear()
                 self._version = version
 
+    def current_version(self, platform) -> str | None:
+        """The version of what is kept (asking the platform if it is time)."""
+        self.refresh(platform)
+        return self._version
+
     def get(self, platform, name: str, args: tuple, kwargs: dict):
         key = (name, args, tuple(sorted(kwargs.items())))
         with self._lock:

@@ -59,6 +59,8 @@ def init_app(app) -> None:
 def unread_in_header() -> dict:
     if g.get("user") is None:
         return {"unread_messages": None}
+    if g.get("acting") is None:  # the citizen themself: every message of theirs counts
+        return {"unread_messages": centre().unread_count_kept(g.user.id)}
     return {"unread_messages": centre().unread_count(g.user.id, visible_to_viewer)}
 
 

@@ -10,10 +10,12 @@ message and one text."""
 from __future__ import annotations
 
 import logging
+import threading
 from contextlib import nullcontext
 from datetime import date, datetime, timedelta
 from typing import Callable
 
+from cachetools import TTLCache
 from flask import has_app_context
 from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
@@ -38,6 +40,11 @@ TEXTED = {"supplement_requested", "reminder_supplement", "part_rejected", "rejec
 REMIND_DAYS_BEFORE = 2  # a supplement due within this many days gets a reminder
 CITIZEN_ONLY = {"consent_granted", "consent_ended"}  # never shown to a helper
 TEXT_DUE, TEXT_SENDING, TEXT_SENT, TEXT_FAILED = "due", "sending", "sent", "failed"
+# The header's unread count is kept this long per citizen and process (every signed-in
+# page shows it). A change made in this process is seen at once; one made by another
+# process (its background worker read a status change) within this many seconds, on
+# top of MESSAGES_SYNC_SECONDS.
+UNREAD_KEEP_SECONDS = 5
 
 
 class MessageCentre:
@@ -48,6 +55,9 @@ class MessageCentre:
         self.platform = platform  # a getter: tests replace the app's platform
         self.sender = sender
         self.clock = clock
+        self._unread = TTLCache(maxsize=10_000, ttl=UNREAD_KEEP_SECONDS)
+        self._unread_lock = threading.Lock()
+        self._changes = 0  # a count read before a change is not kept after it
 
     # ---- making messages ------------------------------------------------------------
     def add(self, citizen_id: str, kind: str, params: dict, dedupe_key: str) -> MessageRow | None:
@@ -61,6 +71,7 @@ class MessageCentre:
                 s.add(row)
         except IntegrityError:
             return None
+        self._forget_unread()
         return row
 
     def send_due_texts(self, limit: int = 100) -> int:
@@ -203,6 +214,23 @@ class MessageCentre:
                                                       MessageRow.read_at.is_(None)))
             return sum(1 for r in rows if visible(r))
 
+    def unread_count_kept(self, citizen_id: str) -> int:
+        """The citizen's own unread count (all their messages), kept a few seconds."""
+        with self._unread_lock:
+            kept, changes = self._unread.get(citizen_id), self._changes
+        if kept is not None:
+            return kept
+        count = self.unread_count(citizen_id)
+        with self._unread_lock:
+            if changes == self._changes:
+                self._unread[citizen_id] = count
+        return count
+
+    def _forget_unread(self) -> None:
+        with self._unread_lock:
+            self._changes += 1
+            self._unread.clear()
+
     def get(self, citizen_id: str, message_id: int) -> MessageRow | None:
         with self.db.session() as s:
             row = s.get(MessageRow, message_id)
@@ -213,9 +241,11 @@ class MessageCentre:
             s.execute(update(MessageRow).where(
                 MessageRow.id == message_id, MessageRow.citizen_id == citizen_id,
                 MessageRow.read_at.is_(None)).values(read_at=self.clock()))
+        self._forget_unread()
 
     def mark_all_read(self, citizen_id: str) -> None:
         with self.db.session() as s:
             s.execute(update(MessageRow).where(
                 MessageRow.citizen_id == citizen_id, MessageRow.read_at.is_(None))
                 .values(read_at=self.clock()))
+        self._forget_unread()

@@ -17,6 +17,7 @@ from flask import (
 from flask_babel import lazy_gettext as _l
 
 from ..core.limits import allow, seconds_until_allowed
+from ..core.page_cache import shared_page
 from ..display.preferences import SPEECH_RATES, current_display
 from . import audio, on_demand, script, state
 from .engine import SynthesisError
@@ -144,6 +145,7 @@ def script_json_on_demand():
 
 
 @bp.get("/help")
+@shared_page
 def help():
     return render_template("speech/help.html", shortcuts=SHORTCUTS)
 
