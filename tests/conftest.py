@@ -445,6 +445,19 @@ def stale_token(client, citizen: Citizen, url: str) -> str:
     return token
 
 
+# The words every signed-in page shows while the platform cannot be reached.
+PLATFORM_DOWN = ("The government service platform cannot be reached just now. You can go "
+                 "on answering; what you send is kept and sent when it is back.")
+
+
+def wait_for(condition, failure: str, seconds: float = 20, every: float = 0.05) -> None:
+    """Wait until `condition()` holds; fail with `failure` after `seconds`."""
+    deadline = time.monotonic() + seconds
+    while not condition():
+        assert time.monotonic() < deadline, failure
+        time.sleep(every)
+
+
 def run_background_jobs(app) -> dict:
     """One round of every background job, as `flask worker` runs them (the thread
     does not run in tests): submissions delivered, the platform's events read into

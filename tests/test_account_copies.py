@@ -12,13 +12,11 @@ from app.core.account_copies import AccountCopies, prune_copies
 from app.core.clock import utcnow
 from app.core.front_store import AccountCopy
 from app.platform.http.codec import dump
-from conftest import (ZHANG, answer_question, path_of, run_background_jobs, sign_in_as,
-                      submit_check, text_of, translate)
+from conftest import (PLATFORM_DOWN, ZHANG, answer_question, path_of, run_background_jobs,
+                      sign_in_as, submit_check, text_of, translate)
 from faults import UnreachablePlatform
 
 SERVICE = "elderly-allowance"
-PLATFORM_DOWN = ("The government service platform cannot be reached just now. You can go "
-                 "on answering; what you send is kept and sent when it is back.")
 
 
 @pytest.fixture

@@ -17,7 +17,7 @@ from app.outbox import DELIVERED, FAILED, PENDING, backoff, is_permanent
 from app.platform import PlatformUnavailable, SubmissionRefused
 from conftest import (APPLICATION_NUMBER, WANG, ZHANG, Clock, _dispose, _make_app,
                       csrf_token, path_of, sign_in_as, submit_check, text_of, translate,
-                      walk_service)
+                      wait_for, walk_service)
 from faults import FlakyPlatform, ProcessKilled
 
 CODE = "elderly-allowance"  # six questions, among them an ID number and a bank account
@@ -319,24 +319,17 @@ def test_the_processes_on_one_data_folder_take_turns_at_the_jobs(monkeypatch, tm
                             lambda a, name=name: runs.__setitem__(name, runs[name] + 1))
     try:
         first.test_client().get("/")
-        _wait_for(lambda: runs["first"] >= 3, "the first process never ran its jobs")
+        wait_for(lambda: runs["first"] >= 3, "the first process never ran its jobs")
         second.test_client().get("/")
         time.sleep(0.5)
         assert runs["second"] == 0  # ten ticks, none of them its turn
         thread, stop = first.extensions.pop("worker")
         stop.set()
         thread.join(5)  # the process ends: its lock is free
-        _wait_for(lambda: runs["second"] >= 3, "the second process never took over")
+        wait_for(lambda: runs["second"] >= 3, "the second process never took over")
     finally:
         _dispose(first)
         _dispose(second)
-
-
-def _wait_for(condition, failure: str, seconds: float = 10) -> None:
-    deadline = time.monotonic() + seconds
-    while not condition():
-        assert time.monotonic() < deadline, failure
-        time.sleep(0.05)
 
 
 def test_no_background_thread_in_tests_unless_asked(app, client):

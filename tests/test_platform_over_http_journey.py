@@ -11,16 +11,14 @@ from datetime import timedelta
 import pytest
 
 from app.platform.http import HttpPlatform
-from conftest import (APPLICATION_NUMBER, ZHANG, _dispose, _make_app, answer_question,
-                      path_of, run_background_jobs, sign_in_as, submit_check, text_of,
-                      translate, walk_service)
+from conftest import (APPLICATION_NUMBER, PLATFORM_DOWN, ZHANG, _dispose, _make_app,
+                      answer_question, path_of, run_background_jobs, sign_in_as,
+                      submit_check, text_of, translate, walk_service)
 from served_platform import TOKEN, ServedPlatform
 
 from app.core.clock import utcnow
 
 SERVICE = "remote-medical-filing"
-PLATFORM_DOWN = ("The government service platform cannot be reached just now. You can go "
-                 "on answering; what you send is kept and sent when it is back.")
 BREAKER_RESET = 1.0
 
 

@@ -19,7 +19,6 @@ import secrets
 import subprocess  # nosec B404 - starts our own gunicorn and flask
 import sys
 import threading
-import time
 from datetime import date, timedelta
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -35,7 +34,7 @@ from sqlalchemy.pool import NullPool
 from app.core.crypto import Keyring
 from app.platform.embedded import EmbeddedPlatform
 from bench.pages import Server
-from conftest import PDF_BYTES, ZHANG, inputs
+from conftest import PDF_BYTES, ZHANG, inputs, wait_for
 from databases import TEST_DATABASE_URL
 from s3_server import S3Server
 from served_platform import TOKEN, ServedPlatform
@@ -198,13 +197,6 @@ def _send(browser, url: str, check: requests.Response) -> requests.Response:
                         data={"csrf_token": _token(check.text), "submission_key": key})
 
 
-def _wait_for(condition, failure: str, seconds: float = 20):
-    deadline = time.monotonic() + seconds
-    while not condition():
-        assert time.monotonic() < deadline, failure
-        time.sleep(0.2)
-
-
 def _waiting_on_a_lock(engine) -> bool:
     with engine.connect() as connection:
         return bool(connection.execute(text(
@@ -238,7 +230,7 @@ def test_an_upload_through_one_instance_reaches_the_platform_across_its_outage(i
         sending: list = []
         thread = threading.Thread(target=lambda: sending.append(_send(browser, b + path, check)))
         thread.start()
-        _wait_for(lambda: _waiting_on_a_lock(engine), "the platform never took the submission")
+        wait_for(lambda: _waiting_on_a_lock(engine), "the platform never took the submission")
         instances.platform.stop()
         thread.join(30)
         holder.rollback()
@@ -260,7 +252,7 @@ def test_an_upload_through_one_instance_reaches_the_platform_across_its_outage(i
                 for application in instances.office.applications_of(ZHANG.id)
                 if application.answers.get("residence_proof", {}).get("sha256") == digest]
     # The fronts' outbox tries again by itself (its first retry comes after 15–18 s).
-    _wait_for(delivered, "the outbox did not deliver the submission", seconds=40)
+    wait_for(delivered, "the outbox did not deliver the submission", seconds=40)
     [(number, proof)] = delivered()  # once, however often it was tried
     assert proof["filename"] == "居住证明.pdf" and "stored" not in proof
     assert instances.office.document_content(proof["document"]) == scan
