@@ -67,6 +67,11 @@ def main(argv=None) -> int:
                         "default); every rule in every view (off); or every rule in every "
                         "view and each shared result compared, listing any rule that "
                         "differs (verify: the evidence that sharing is sound)")
+    parser.add_argument("--seeded-data", metavar="DIR",
+                        help="the local app's seeded history (the applicant's sent "
+                        "applications, answers, consents), made once through the real "
+                        "pages and copied to each worker: keep it in DIR and reuse it if "
+                        "DIR already holds today's (default: a temporary folder per run)")
     parser.add_argument("-v", "--verbose", action="store_true",
                         help="print each state as it is audited")
     args = parser.parse_args(argv)
@@ -88,7 +93,7 @@ def main(argv=None) -> int:
                    baseline=args.baseline, verbose=args.verbose, modes=modes,
                    locales=locales, workers=args.workers,
                    crawl=args.crawl, engines=engines, shard=shard, states=states,
-                   sharing=args.sharing)
+                   sharing=args.sharing, seeded_data=args.seeded_data)
     except (OSError, ValueError) as error:
         print(f"python -m a11y_tests: {error}", file=sys.stderr)
         return 2

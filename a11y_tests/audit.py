@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import collections
 import contextlib
+import dataclasses
 import fnmatch
 import functools
 import html
@@ -32,6 +33,7 @@ import multiprocessing
 import os
 import queue
 import re
+import shutil
 import tempfile
 import threading
 import time
@@ -896,9 +898,12 @@ def write_reports(result: AuditResult, report_dir) -> Path:
 
 # ---- the whole site -------------------------------------------------------------------
 @contextlib.contextmanager
-def local_app():
-    """The real app with its data in a fresh temporary folder (not served)."""
+def local_app(template: Path | None = None):
+    """The real app with its data in a fresh temporary folder (not served); a copy of
+    `template` (a seeded data folder, seeded_template) when given."""
     with tempfile.TemporaryDirectory(prefix="yiban-audit-") as data_dir:
+        if template is not None:
+            shutil.copytree(template / "data", data_dir, dirs_exist_ok=True)
         old = os.environ.get("YIBAN_DATA_DIR")
         os.environ["YIBAN_DATA_DIR"] = data_dir
         try:
@@ -911,6 +916,85 @@ def local_app():
                 os.environ.pop("YIBAN_DATA_DIR", None)
             else:
                 os.environ["YIBAN_DATA_DIR"] = old
+
+
+SEEDS_FILE = "seeds.json"
+SEEDED = {"applicant", "helper", "acting"}  # states.py's `who` that read the seeded history
+
+
+def seeded_template(folder: Path, js_modes) -> dict[str, dict]:
+    """The applicant's history (seeding.seed_history: sent applications, answers,
+    the helper's consent, messages), seeded through the real pages once per JS setting
+    into folder/data, which each worker then copies instead of seeding its own (about
+    40 s of browser work per worker and JS setting). Returns {js: the Seed's fields}.
+    A folder that already holds today's seeds for these JS settings is reused: CI's two
+    audit runs share one (--seeded-data); a consent given today may expire tomorrow."""
+    from playwright.sync_api import sync_playwright
+
+    from .seeding import seed_history
+    from .support import APPLICANT, sign_in
+
+    kept = kept_seeds(folder, js_modes)
+    if kept is not None:
+        return kept
+    shutil.rmtree(folder, ignore_errors=True)
+    (folder / "data").mkdir(parents=True)
+    seeds: dict[str, dict] = {}
+    failed: list[str] = []
+
+    def seed(js: str) -> None:  # in its own thread, with its own browser
+        try:
+            with sync_playwright() as playwright:
+                browser = playwright.chromium.launch(executable_path=CHROMIUM,
+                                                     args=CHROMIUM_ARGS, headless=True)
+                context = browser.new_context(base_url=base_url,
+                                              java_script_enabled=(js == "on"),
+                                              **context_options(None))
+                context.set_default_timeout(10_000)
+                sign_in(tab(context), APPLICANT[js].mobile, APPLICANT[js].password)
+                seeds[js] = dataclasses.asdict(
+                    seed_history(tab(context), js, app.extensions["platform"]))
+                browser.close()
+        except BaseException:  # noqa: BLE001 - raised below, in the caller's thread
+            failed.append(traceback.format_exc()[-3000:])
+
+    old = os.environ.get("YIBAN_DATA_DIR")
+    os.environ["YIBAN_DATA_DIR"] = str(folder / "data")
+    try:
+        from app import create_app
+        app = create_app({"MESSAGES_SYNC_SECONDS": 0.3, "WORKER_TICK_SECONDS": 0.2})
+        with serve(app) as base_url:
+            # The JS settings' citizens are different people: seeded side by side.
+            threads = [threading.Thread(target=seed, args=(js,)) for js in js_modes]
+            for thread in threads:
+                thread.start()
+            for thread in threads:
+                thread.join()
+        if failed:
+            raise RuntimeError("seeding the applicant's history failed:\n" + failed[0])
+        # Nothing may write while the folder is copied: stop the background jobs.
+        thread, stop = app.extensions.get("worker", (None, None))
+        if thread is not None:
+            stop.set()
+            thread.join(timeout=30)
+    finally:
+        if old is None:
+            os.environ.pop("YIBAN_DATA_DIR", None)
+        else:
+            os.environ["YIBAN_DATA_DIR"] = old
+    (folder / SEEDS_FILE).write_text(json.dumps({"made": date.today().isoformat(),
+                                                 "seeds": seeds}))
+    return seeds
+
+
+def kept_seeds(folder: Path, js_modes) -> dict[str, dict] | None:
+    """The seeds `folder` holds, if it was seeded today for every one of js_modes."""
+    record = folder / SEEDS_FILE
+    if not record.exists():
+        return None
+    kept = json.loads(record.read_text())
+    fits = kept.get("made") == date.today().isoformat() and set(js_modes) <= set(kept["seeds"])
+    return kept["seeds"] if fits else None
 
 
 @contextlib.contextmanager
@@ -1393,7 +1477,8 @@ def _worker_main(index: int, config: dict, tasks, results) -> None:
             states_module._wrong_logins = itertools.count(1 + index * 1_000_000)
         with contextlib.ExitStack() as stack:
             starting = time.monotonic()
-            app = stack.enter_context(local_app())
+            template = Path(config["template"]) if config.get("template") else None
+            app = stack.enter_context(local_app(template))
             if config["base_url"]:
                 base_url, platform = config["base_url"], None
             else:
@@ -1408,6 +1493,9 @@ def _worker_main(index: int, config: dict, tasks, results) -> None:
                                sources_dir=Path(config["sources"]))
             stack.callback(site.close)
             site.first_locale = config["first_locale"]
+            if template is not None:  # its copy of the seeded history
+                from .seeding import Seed
+                site.seeds = {js: Seed(**fields) for js, fields in config["seeds"].items()}
             timing.SECONDS["worker start: app, server, browser"] += time.monotonic() - starting
             timing.COUNTS["worker start: app, server, browser"] += 1
             while (unit := tasks.get()) is not None:
@@ -1432,22 +1520,43 @@ def audit_parallel(base_url: str | None, js_modes, tags, report_dir: Path, worke
                    states=None, progress=print, modes=DEFAULT_MODES,
                    locales=DEFAULT_LOCALES, cell_progress=print, crawl="none",
                    crawl_from=CRAWL_START, engines=ENGINES, shard=(1, 1),
-                   sharing="on") -> AuditResult:
+                   sharing="on", seeded_data: Path | None = None) -> AuditResult:
     """The matrix shared among `workers` processes, each taking the next cell when it
-    is free. base_url None: each worker runs the app on its own temporary data folder."""
+    is free. base_url None: each worker runs the app on its own temporary data folder,
+    a copy of one seeded once (seeded_template; in `seeded_data` when given, to share
+    it with another run)."""
     from .states import STATES
 
     states = STATES if states is None else states
+    with contextlib.ExitStack() as stack:
+        template, seeds = None, {}
+        if base_url is None and (crawl != "none" or any(s.who in SEEDED for s in states)):
+            template = seeded_data or Path(stack.enter_context(
+                tempfile.TemporaryDirectory(prefix="yiban-audit-seed-")))
+            seeding = time.monotonic()
+            seeds = seeded_template(Path(template), js_modes)
+            timing.SECONDS["seeding, once for every worker"] += time.monotonic() - seeding
+            timing.COUNTS["seeding, once for every worker"] += 1
+        return _audit_parallel(base_url, js_modes, tags, report_dir, workers, states,
+                               progress, modes, locales, cell_progress, crawl, crawl_from,
+                               engines, shard, sharing, template, seeds)
+
+
+def _audit_parallel(base_url, js_modes, tags, report_dir, workers, states, progress, modes,
+                    locales, cell_progress, crawl, crawl_from, engines, shard, sharing,
+                    template, seeds) -> AuditResult:
     result = AuditResult(base_url or "the local app (one instance per worker)",
                          list(js_modes), list(tags), modes=list(modes),
                          locales=list(locales or []), workers=workers)
+    result.timing = timing.snapshot()  # the seeding's, before the workers'
     started = time.monotonic()
     shots = _fresh_shots(report_dir)
     config = {"base_url": base_url, "tags": list(tags), "shots": str(shots),
               "states": [s.id for s in states], "crawl": crawl,
               "crawl_from": [list(start) for start in crawl_from],
               "engines": list(engines), "sources": str(_fresh_sources(report_dir)),
-              "sharing": sharing,
+              "sharing": sharing, "template": str(template) if template else None,
+              "seeds": seeds,
               "first_locale": result.locales[0] if result.locales else None}
     spawn = multiprocessing.get_context("spawn")
     tasks, results = spawn.Queue(), spawn.Queue()
@@ -1552,7 +1661,7 @@ def default_workers(base_url: str | None) -> int:
 def run(base_url=None, js="both", tags=None, report="a11y-report", baseline=None,
         verbose=False, modes=DEFAULT_MODES, locales=DEFAULT_LOCALES, workers=None,
         crawl=DEFAULT_CRAWL, engines=ENGINES, shard=(1, 1), states=None,
-        sharing="on") -> int:
+        sharing="on", seeded_data=None) -> int:
     """states: the page states to audit (None: all of states.py)."""
     js_modes = ["on", "off"] if js == "both" else [js]
     tags = tags or AXE_TAGS
@@ -1571,7 +1680,8 @@ def run(base_url=None, js="both", tags=None, report="a11y-report", baseline=None
           f"{CRAWL_POLICIES[crawl]}; engines: {', '.join(engines)}", flush=True)
     if workers > 1:
         result = audit_parallel(base_url.rstrip("/") if base_url else None, js_modes, tags,
-                                report_dir, workers, progress=progress, **kept)
+                                report_dir, workers, progress=progress,
+                                seeded_data=Path(seeded_data) if seeded_data else None, **kept)
     else:
         with local_app() as app:
             if base_url:

@@ -4,17 +4,21 @@ JavaScript-on and a JavaScript-off browser for every test, and the seeded histor
 from __future__ import annotations
 
 import logging
+import os
+import shutil
 import threading
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
+from filelock import FileLock
 from playwright.sync_api import sync_playwright
 from werkzeug.serving import make_server
 
 from app import create_app
 
+from .audit import seeded_template
 from .modes import STANDARD, apply, mode_problem
 from .seeding import Seed, bring_to_state, seed_history, sign_in_as
 from .support import (
@@ -42,11 +46,34 @@ class LiveServer:
 QUICK_BACKGROUND = {"MESSAGES_SYNC_SECONDS": 0.3, "WORKER_TICK_SECONDS": 0.2}
 
 
+# The fixtures whose tests may read the applicant's seeded history.
+SEEDED_FIXTURES = {"open_state", "applicant", "helper_context", "acting_context"}
+
+
 @pytest.fixture(scope="session")
-def live_server(tmp_path_factory):
-    """The real app on a free local port, with its data in a fresh temporary folder."""
+def seeded(request, tmp_path_factory):
+    """(folder, {js: Seed fields}): the applicant's history seeded through the real
+    pages once for the whole run (audit.seeded_template) and copied by every xdist
+    worker's live server, instead of seeded by each worker for each JS setting; None
+    when no collected test reads it."""
+    if not any(SEEDED_FIXTURES & set(item.fixturenames) for item in request.session.items):
+        return None
+    root = tmp_path_factory.getbasetemp()
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        root = root.parent  # the folder every worker of this run shares
+    with FileLock(root / "seeded.lock"):
+        return root / "seeded", seeded_template(root / "seeded", ["on", "off"])
+
+
+@pytest.fixture(scope="session")
+def live_server(tmp_path_factory, seeded):
+    """The real app on a free local port, with its data in a fresh temporary folder
+    (a copy of the seeded one)."""
+    data_dir = tmp_path_factory.mktemp("yiban-a11y-data")
+    if seeded is not None:
+        shutil.copytree(seeded[0] / "data", data_dir, dirs_exist_ok=True)
     with pytest.MonkeyPatch.context() as mp:
-        mp.setenv("YIBAN_DATA_DIR", str(tmp_path_factory.mktemp("yiban-a11y-data")))
+        mp.setenv("YIBAN_DATA_DIR", str(data_dir))
         app = create_app(QUICK_BACKGROUND)
         logging.getLogger("werkzeug").setLevel(logging.WARNING)  # no line per request
         server = make_server("127.0.0.1", 0, app, threaded=True)
@@ -185,13 +212,14 @@ def newcomer_context(js, new_context):
 
 
 @pytest.fixture(scope="session")
-def applicant(js, new_context, live_server):
-    """A citizen with history, made once per session and mode through the real pages:
-    a saved answer on each field-type question, a complete unsent application and
-    three sent ones (one moved on by the platform, one open, one withdrawn)."""
+def applicant(js, new_context, live_server, seeded):
+    """A citizen with history, made once per run through the real pages (the
+    `seeded` fixture): a saved answer on each field-type question, a complete unsent
+    application and sent ones (moved on by the platform, open, withdrawn, ...)."""
     context = signed_in_context(new_context, js, APPLICANT[js])
-    seed = seed_history(tab(context), js, live_server.app.extensions["platform"])
-    return context, seed
+    if seeded is None:  # not collected up front (e.g. requested by name at run time)
+        return context, seed_history(tab(context), js, live_server.app.extensions["platform"])
+    return context, Seed(**seeded[1][js])
 
 
 def helper_context_for(who, js, new_context, request):

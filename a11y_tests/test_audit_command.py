@@ -566,6 +566,27 @@ def test_workers_share_the_matrix_and_the_report_keeps_its_order(tmp_path):
     assert result.views == {"reached": 2, "reloaded": 2}
 
 
+def test_a_seeded_data_folder_is_reused_only_for_the_day_and_js_settings_it_holds(tmp_path):
+    """CI's two audit runs share one seeded history (--seeded-data); a folder seeded
+    another day (a helper's consent may have expired) or without a JS setting's
+    citizen is seeded again."""
+    import json
+    from datetime import date, timedelta
+
+    from .audit import SEEDS_FILE, kept_seeds
+    seeds = {"on": {"js": "on", "retirement": "YB1"}, "off": {"js": "off"}}
+
+    def record(made):
+        (tmp_path / SEEDS_FILE).write_text(json.dumps({"made": made.isoformat(),
+                                                       "seeds": seeds}))
+    assert kept_seeds(tmp_path, ["on"]) is None  # nothing seeded yet
+    record(date.today())
+    assert kept_seeds(tmp_path, ["on", "off"]) == seeds
+    assert kept_seeds(tmp_path, ["on", "elsewhere"]) is None
+    record(date.today() - timedelta(days=1))
+    assert kept_seeds(tmp_path, ["on"]) is None
+
+
 def test_shards_and_units_cover_the_matrix_once_with_each_state_in_every_mode():
     from .states import STATES
     ids = [s.id for s in STATES if "on" in s.modes]
