@@ -904,18 +904,25 @@ def local_app(template: Path | None = None):
     with tempfile.TemporaryDirectory(prefix="yiban-audit-") as data_dir:
         if template is not None:
             shutil.copytree(template / "data", data_dir, dirs_exist_ok=True)
-        old = os.environ.get("YIBAN_DATA_DIR")
-        os.environ["YIBAN_DATA_DIR"] = data_dir
-        try:
-            from app import create_app
-            # Seeding waits for the platform's events to become messages (the
-            # background worker's thread): a short interval keeps that quick.
-            yield create_app({"MESSAGES_SYNC_SECONDS": 0.3, "WORKER_TICK_SECONDS": 0.2})
-        finally:
-            if old is None:
-                os.environ.pop("YIBAN_DATA_DIR", None)
-            else:
-                os.environ["YIBAN_DATA_DIR"] = old
+        with app_on(data_dir) as app:
+            yield app
+
+
+@contextlib.contextmanager
+def app_on(data_dir: str):
+    """The real app with its data in data_dir (not served)."""
+    old = os.environ.get("YIBAN_DATA_DIR")
+    os.environ["YIBAN_DATA_DIR"] = data_dir
+    try:
+        from app import create_app
+        # Seeding waits for the platform's events to become messages (the
+        # background worker's thread): a short interval keeps that quick.
+        yield create_app({"MESSAGES_SYNC_SECONDS": 0.3, "WORKER_TICK_SECONDS": 0.2})
+    finally:
+        if old is None:
+            os.environ.pop("YIBAN_DATA_DIR", None)
+        else:
+            os.environ["YIBAN_DATA_DIR"] = old
 
 
 SEEDS_FILE = "seeds.json"
@@ -958,11 +965,7 @@ def seeded_template(folder: Path, js_modes) -> dict[str, dict]:
         except BaseException:  # noqa: BLE001 - raised below, in the caller's thread
             failed.append(traceback.format_exc()[-3000:])
 
-    old = os.environ.get("YIBAN_DATA_DIR")
-    os.environ["YIBAN_DATA_DIR"] = str(folder / "data")
-    try:
-        from app import create_app
-        app = create_app({"MESSAGES_SYNC_SECONDS": 0.3, "WORKER_TICK_SECONDS": 0.2})
+    with app_on(str(folder / "data")) as app:
         with serve(app) as base_url:
             # The JS settings' citizens are different people: seeded side by side.
             threads = [threading.Thread(target=seed, args=(js,)) for js in js_modes]
@@ -977,11 +980,6 @@ def seeded_template(folder: Path, js_modes) -> dict[str, dict]:
         if thread is not None:
             stop.set()
             thread.join(timeout=30)
-    finally:
-        if old is None:
-            os.environ.pop("YIBAN_DATA_DIR", None)
-        else:
-            os.environ["YIBAN_DATA_DIR"] = old
     (folder / SEEDS_FILE).write_text(json.dumps({"made": date.today().isoformat(),
                                                  "seeds": seeds}))
     return seeds
