@@ -17,7 +17,13 @@ worker_class = "gthread"
 threads = int(os.environ.get("YIBAN_WEB_THREADS", "4"))
 timeout = 90  # a request's speech batch may take up to 60 s (app/speech/engine.py)
 graceful_timeout = 30
-keepalive = 5
+# An idle kept-alive connection is closed after this many seconds. Longer than a
+# citizen's pause on a page (bench/load.py: 5-15 s): at 5 s the server closed connections
+# just as clients sent on them again, and the request was reset (issue 16). With gthread an
+# idle connection waits in the worker's poller and holds no thread, only a socket. Behind
+# nginx with upstream keep-alive, nginx's keepalive_timeout (60 s) must stay shorter than
+# this, so that nginx, not gunicorn, closes an idle connection (docs/deploy.md).
+keepalive = 75
 accesslog = "-"
 # No query strings in the log: a search typed by a citizen can hold personal words.
 access_log_format = '%(h)s "%(m)s %(U)s %(H)s" %(s)s %(B)s %(M)sms'

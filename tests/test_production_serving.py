@@ -173,3 +173,32 @@ def test_metrics_add_up_every_worker_s_requests(tmp_path):
             assert sum(float(n) for n in line.findall(body.decode())) == 40, body.decode()
     finally:
         served.stop()
+
+
+@pytest.mark.timeout(300)
+def test_a_connection_kept_alive_through_a_citizen_s_pause_still_answers(tmp_path):
+    """A citizen reads a page for up to 15 s (bench/load.py) before the next click, and a
+    browser sends that click on the connection it kept. The server must not close it
+    meanwhile: a request sent as the server closes an idle connection is reset
+    (issue 16's failed requests at `keepalive = 5`)."""
+    import http.client
+    import select
+
+    sys.path.insert(0, str(ROOT))
+    from bench.load import THINK, think_range
+    pause = think_range(THINK)[1] + 1
+    served = Served(tmp_path / "data", workers=1)
+    try:
+        served.wait_ready()
+        connection = http.client.HTTPConnection("127.0.0.1", served.port, timeout=30)
+        connection.request("GET", "/healthz")
+        assert connection.getresponse().read() and connection.sock is not None
+        kept = connection.sock
+        time.sleep(pause)
+        # Still open: the server has neither closed nor reset it (it would be readable).
+        assert select.select([kept], [], [], 0)[0] == [], "the server closed the connection"
+        connection.request("GET", "/healthz")
+        response = connection.getresponse()
+        assert response.status == 200 and connection.sock is kept
+    finally:
+        served.stop()

@@ -2,7 +2,7 @@
 page before and after each one."""
 from __future__ import annotations
 
-from flask import abort, url_for
+from flask import abort, g, url_for
 
 from ..core.deps import locale, platform
 from ..forms.builder import id_birth_date
@@ -13,9 +13,16 @@ from .bundles import journey
 # ---- the schema, as pages -------------------------------------------------------
 def load_service(code: str):
     """The service and its journey: for a bundle, the matters page first, and each
-    field once, asked while a matter that needs it is part of the application."""
-    service = platform().service(code, locale())
-    questions = journey(service, platform().form_schema(code, locale())) if service else []
+    field once, asked while a matter that needs it is part of the application. Built
+    once per request (a question page asks twice: its view and the offline copy's
+    attributes); the list is only read."""
+    key = (code, locale())
+    held = g.setdefault("_journeys", {})
+    if key not in held:
+        service = platform().service(code, locale())
+        questions = journey(service, platform().form_schema(code, locale())) if service else []
+        held[key] = (service, questions)
+    service, questions = held[key]
     if service is None or not questions:
         abort(404)
     return service, questions

@@ -107,10 +107,14 @@ class FrontStore:
 
     # ---- drafts ----
     def open_draft(self, owner_id: str, service_code: str) -> Draft | None:
-        with self.db.session() as s:
-            return s.scalar(select(Draft).where(
+        # Read for every question page and check answers: one statement, without the
+        # ORM's unit of work (most of the read's cost). Drafts are written by id
+        # (save_answers, keep_pending, ...), so the copy returned is never flushed.
+        with self.db.engine.connect() as c:
+            row = c.execute(select(Draft.__table__).where(
                 Draft.owner_id == owner_id, Draft.service_code == service_code,
-                Draft.application_number.is_(None), Draft.sent_at.is_(None)))
+                Draft.application_number.is_(None), Draft.sent_at.is_(None))).first()
+        return None if row is None else Draft(**row._mapping)
 
     def open_drafts(self, owner_id: str) -> list[Draft]:
         with self.db.session() as s:

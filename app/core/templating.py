@@ -210,9 +210,12 @@ def translations():
     """This request's catalogue, looked up once per request (and again whenever the
     locale changes, as under force_locale) rather than through Flask-Babel's domain and
     locale lookups for each of the ~30 strings a page still translates."""
-    current = get_locale()
     held = g.get("_translations")
-    if held is None or held[0] is not current:
+    # Flask-Babel keeps the request's locale on g._flask_babel once it has been asked
+    # (force_locale puts another there): read so, not through get_locale's lookups.
+    current = getattr(g.get("_flask_babel"), "babel_locale", None)
+    if held is None or current is None or held[0] is not current:
+        current = get_locale()
         held = g._translations = (current, get_translations())
     return held[1]
 

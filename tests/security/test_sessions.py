@@ -60,3 +60,27 @@ def test_cookie_carries_only_an_opaque_id(client):
     assert re.fullmatch(r"[A-Za-z0-9_-]{40,64}", value), value
     for secret in (ZHANG.id, "person_id", ZHANG.mobile):
         assert secret not in value
+
+
+@pytest.mark.parametrize("ending", ["/sign-out", "/sign-out-everywhere"])
+def test_a_session_ended_in_one_process_is_refused_at_once_by_another(
+        app, client, monkeypatch, tmp_path, ending):
+    """Another worker or instance on the same store (a second app on the same data
+    folder) reads the session and the sign-out-everywhere mark from the store on every
+    request: nothing it kept lets a session ended elsewhere go on, not even for a page
+    it has just served (a question page, check answers)."""
+    from conftest import _dispose, _make_app
+    other_app = _make_app(monkeypatch, tmp_path)
+    try:
+        sign_in_as(client, ZHANG)
+        client.get("/apply/elderly-allowance")
+        other = copy_of_cookie(other_app, client)
+        pages = ("/my/", "/apply/elderly-allowance/check", "/apply/elderly-allowance/full_name")
+        for page in pages:
+            assert other.get(page).status_code == 200, page
+        token = csrf_token(client.get("/my/").get_data(as_text=True))
+        assert client.post(ending, data={"csrf_token": token}).status_code == 302
+        for page in pages:
+            assert sent_to_sign_in(other.get(page)), page
+    finally:
+        _dispose(other_app)
