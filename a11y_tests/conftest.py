@@ -55,14 +55,19 @@ def seeded(request, tmp_path_factory):
     """(folder, {js: Seed fields}): the applicant's history seeded through the real
     pages once for the whole run (audit.seeded_template) and copied by every xdist
     worker's live server, instead of seeded by each worker for each JS setting; None
-    when no collected test reads it."""
+    when no collected test reads it. In YIBAN_A11Y_SEEDED_DATA when set (CI: the audit
+    command then reuses it with --seeded-data)."""
     if not any(SEEDED_FIXTURES & set(item.fixturenames) for item in request.session.items):
         return None
-    root = tmp_path_factory.getbasetemp()
-    if os.environ.get("PYTEST_XDIST_WORKER"):
-        root = root.parent  # the folder every worker of this run shares
-    with FileLock(root / "seeded.lock"):
-        return root / "seeded", seeded_template(root / "seeded", ["on", "off"])
+    folder = os.environ.get("YIBAN_A11Y_SEEDED_DATA")  # CI's, shared with its audit
+    if folder is None:
+        root = tmp_path_factory.getbasetemp()
+        if os.environ.get("PYTEST_XDIST_WORKER"):
+            root = root.parent  # the folder every worker of this run shares
+        folder = root / "seeded"
+    folder = Path(folder)
+    with FileLock(f"{folder}.lock"):
+        return folder, seeded_template(folder, ["on", "off"])
 
 
 @pytest.fixture(scope="session")
