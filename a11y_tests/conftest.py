@@ -20,7 +20,7 @@ from app import create_app
 
 from .audit import seeded_template
 from .modes import STANDARD, apply, mode_problem
-from .seeding import Seed, bring_to_state, seed_history, sign_in_as
+from .seeding import Seed, bring_to_state, sign_in_as
 from .support import (
     APPLICANT,
     CHROMIUM,
@@ -217,14 +217,14 @@ def newcomer_context(js, new_context):
 
 
 @pytest.fixture(scope="session")
-def applicant(js, new_context, live_server, seeded):
+def applicant(js, new_context, seeded):
     """A citizen with history, made once per run through the real pages (the
     `seeded` fixture): a saved answer on each field-type question, a complete unsent
     application and sent ones (moved on by the platform, open, withdrawn, ...)."""
-    context = signed_in_context(new_context, js, APPLICANT[js])
-    if seeded is None:  # not collected up front (e.g. requested by name at run time)
-        return context, seed_history(tab(context), js, live_server.app.extensions["platform"])
-    return context, Seed(**seeded[1][js])
+    if seeded is None:
+        pytest.fail("the history was not seeded: name the fixture that asks for "
+                    "`applicant` in SEEDED_FIXTURES")
+    return signed_in_context(new_context, js, APPLICANT[js]), Seed(**seeded[1][js])
 
 
 def helper_context_for(who, js, new_context, request):
