@@ -5,7 +5,7 @@
 
 1. Serves bench/hello.py and Yiban (from --app-dir: this tree by default, or e.g. an
    export of an older commit) under the same gunicorn settings (bench/gunicorn_bench.py:
-   2 workers, gthread with 4 threads, no access log), each on a fresh data folder.
+   2 sync workers, as the issue measured; no access log), each on a fresh data folder.
 2. Alternates `wrk -t2 -c16 -d<duration>s` runs: hello world, then `/`, a service page,
    a signed-in question page and its check-answers page (a signed-in session cookie
    from a real sign-in), `--rounds` times; prints the median requests/s of each and
