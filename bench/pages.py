@@ -5,7 +5,8 @@
 
 1. Serves bench/hello.py and Yiban (from --app-dir: this tree by default, or e.g. an
    export of an older commit) under the same gunicorn settings (bench/gunicorn_bench.py:
-   2 sync workers, as the issue measured; no access log), each on a fresh data folder.
+   2 workers, no access log; for wrk, sync workers as the issue measured: see
+   WRK_SERVER_ARGS), each on a fresh data folder.
 2. Alternates `wrk -t2 -c16 -d<duration>s` runs: hello world, then `/`, a service page,
    a signed-in question page and its check-answers page (a signed-in session cookie
    from a real sign-in), `--rounds` times; prints the median requests/s of each and
@@ -37,6 +38,13 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 SETTINGS = Path(__file__).with_name("gunicorn_bench.py")
+# wrk's runs use sync workers, as the issue that set the targets measured (and the
+# LandRegistry peer's 0.087 with them). Not gthread: wrk opens its 16 keep-alive
+# connections once, each stays with the worker that accepted it, and a run where one
+# worker took most of them uses one core: check answers measured 241–243 or 545–552
+# requests/s in alternate rounds of one run (3 Dec). A sync worker answers one
+# connection at a time and the kernel hands each new one to a free worker.
+WRK_SERVER_ARGS = ("--worker-class", "sync", "--threads", "1")  # threads > 1 would mean gthread
 SERVICE = "elderly-allowance"
 BUNDLE_FIRST_QUESTION = "/apply/retirement/matters"  # 退休一件事's first page: its matters
 CHROMIUM = "/usr/bin/chromium"
@@ -58,11 +66,11 @@ def free_port() -> int:
 
 
 class Server:
-    def __init__(self, app_dir: Path, wsgi: str, env: dict | None = None):
+    def __init__(self, app_dir: Path, wsgi: str, env: dict | None = None, args=()):
         self.port = free_port()
         self.base = f"http://127.0.0.1:{self.port}"
         self.process = subprocess.Popen(  # nosec B603
-            [sys.executable, "-m", "gunicorn", "-c", str(SETTINGS),
+            [sys.executable, "-m", "gunicorn", "-c", str(SETTINGS), *args,
              "-b", f"127.0.0.1:{self.port}", wsgi],
             cwd=app_dir, env={**os.environ, "PYTHONPATH": str(app_dir), **(env or {})},
             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
@@ -130,8 +138,9 @@ def throughput(app_dir: Path, seconds: int, rounds: int) -> None:
     hello = yiban = None
     try:
         prepare_data(app_dir, env)
-        hello = Server(ROOT, "bench.hello:app")
-        yiban = Server(app_dir, "app:create_app()", {**env, "YIBAN_AUTO_MIGRATE": "0"})
+        hello = Server(ROOT, "bench.hello:app", args=WRK_SERVER_ARGS)
+        yiban = Server(app_dir, "app:create_app()", {**env, "YIBAN_AUTO_MIGRATE": "0"},
+                       args=WRK_SERVER_ARGS)
         cookie, urls = signed_in(yiban.base)
         pages = [("hello world", hello.base + "/", None), ("/", yiban.base + "/", None),
                  ("/services/retirement", yiban.base + "/services/retirement", None),
