@@ -77,6 +77,33 @@ def test_the_copy_is_encrypted_at_rest(app, client, store):
     assert store.copy_of(f"person:{ZHANG.id}", utcnow() - timedelta(minutes=1)) == dump(person)
 
 
+def test_a_process_started_while_the_platform_is_down_goes_on_from_kept_copies(
+        app, client, store, unreachable):
+    """A worker that never read the catalogue (started, or restarted by max_requests,
+    during the outage) shows the questions, check answers and the saved submission
+    from the catalogue copies the front keeps (app/core/catalogue_copies.py)."""
+    second = started(client, app)
+    location = second
+    while not location.endswith("/check"):
+        location = path_of(answer_question(client, app, location, None).location)
+    unreachable.down = True
+    sent = submit_check(client, SERVICE)
+    assert sent.status_code == 302 and "/submissions/" in sent.location
+    # A new process: nothing of the catalogue nor of the citizen in its memory.
+    cold = app.extensions["platform"] = UnreachablePlatform(unreachable.inner)
+    cold.down = True
+    new_process(app)
+    for path in (path_of(sent.location), second, f"/apply/{SERVICE}/check"):
+        page = client.get(path)
+        assert page.status_code == 200, path
+        shown = text_of(page.get_data(as_text=True))
+        assert translate(app, PLATFORM_DOWN) in shown, path
+    assert "高龄津贴" in text_of(client.get(second).get_data(as_text=True))  # the service named
+    assert cold.calls["catalogue_version"] >= 3  # asked each time: it was down
+    assert store.copy_of(f"catalogue:service:{SERVICE}:zh_Hans_CN",
+                         utcnow() - timedelta(minutes=1)) is not None
+
+
 def test_without_a_copy_the_page_is_the_kind_one(app, client, store, unreachable):
     second = started(client, app)
     store.forget_copy(f"person:{ZHANG.id}")
@@ -90,7 +117,8 @@ def test_a_copy_older_than_the_keep_time_is_not_used(app, client, store, unreach
     second = started(client, app)
     keep = timedelta(seconds=app.config["ACCOUNT_COPY_KEEP_SECONDS"])
     with store.db.session() as s:
-        s.execute(update(AccountCopy).values(fetched_at=utcnow() - keep - timedelta(minutes=1)))
+        s.execute(update(AccountCopy).where(AccountCopy.account == f"person:{ZHANG.id}")
+                  .values(fetched_at=utcnow() - keep - timedelta(minutes=1)))
     new_process(app)
     unreachable.down = True
     assert client.get(second).status_code == 503

@@ -90,11 +90,13 @@ class SessionRevocation(FrontBase):
 
 
 class AccountCopy(FrontBase):
-    """Who is signed in, as the platform last told the front (app/core/account_copies.py):
+    """Who is signed in, as the platform last told the front (app/core/account_copies.py),
+    and each part of the catalogue (app/core/catalogue_copies.py, keys "catalogue:…"):
     used only while the platform cannot be reached, so a citizen can go on and send."""
 
     __tablename__ = "account_copy"
-    account: Mapped[str] = mapped_column(String(80), primary_key=True)  # "person:…", "helper:…"
+    # "person:…", "helper:…", "catalogue:…"
+    account: Mapped[str] = mapped_column(String(80), primary_key=True)
     data: Mapped[dict] = mapped_column(EncryptedJSON)
     fetched_at: Mapped[datetime] = mapped_column(DateTime, index=True)
 

@@ -16,6 +16,7 @@ import weakref
 from typing import Any
 
 from ..platform import PlatformUnavailable
+from . import catalogue_copies
 
 CATALOGUE = frozenset({"life_events", "services", "service", "form_schema"})
 MEMOISED = frozenset({"person", "helper", "find_helper", "applications_of", "application"})
@@ -54,13 +55,16 @@ class CatalogueCache:
         self.refresh(platform)
         return self._version
 
-    def get(self, platform, name: str, args: tuple, kwargs: dict):
+    def get(self, platform, name: str, args: tuple, kwargs: dict, on_read=None):
+        """on_read(value): called when the value was read from the platform."""
         key = (name, args, tuple(sorted(kwargs.items())))
         with self._lock:
             if key in self._values:
                 value = self._values[key]
                 return list(value) if isinstance(value, list) else value
         value = getattr(platform, name)(*args, **kwargs)
+        if on_read is not None:
+            on_read(value)
         with self._lock:
             self._values[key] = value
         return list(value) if isinstance(value, list) else value
@@ -94,10 +98,17 @@ class RequestPlatform:
             return attr
         if name in CATALOGUE and self._catalogue is not None:
             def cached(*args, **kwargs):
-                if not self._refreshed:
-                    self._catalogue.refresh(self._platform)
-                    self._refreshed = True
-                return self._catalogue.get(self._platform, name, args, kwargs)
+                try:
+                    if not self._refreshed:
+                        self._catalogue.refresh(self._platform)
+                        self._refreshed = True
+                    return self._catalogue.get(
+                        self._platform, name, args, kwargs,
+                        on_read=lambda value: catalogue_copies.keep(name, args, kwargs, value))
+                except PlatformUnavailable:
+                    # Never read in this process, and the platform is down: the copy
+                    # the front's store keeps (app/core/catalogue_copies.py).
+                    return catalogue_copies.copy_of(name, args, kwargs)
             return cached
         if name in MEMOISED:
             def memoised(*args, **kwargs):
