@@ -2,9 +2,10 @@
 # Set up (first time) and run every test: unit, route and browser tests (keyboard
 # journeys, the speech player, the audit command's own tests). The audit of every page
 # state is python -m a11y_tests (see .ci/run).
-#   ./test.sh --quick   the local gate (about 7 minutes on two cores): unit and route tests, then the
-#                       audit of every page state in the standard display mode, 简体中文,
-#                       JavaScript on and off, all three engines (report: a11y-report-quick/)
+#   ./test.sh --quick   the local gate (about 7 minutes on two cores): unit and route
+#                       tests, then the audit of every page state in the standard display
+#                       mode, 简体中文, JavaScript on and off, all three engines (report:
+#                       a11y-report-quick/)
 set -euo pipefail
 cd "$(dirname "$0")"
 scripts/setup.sh
