@@ -44,6 +44,12 @@ SETTINGS = Path(__file__).with_name("gunicorn_bench.py")
 # worker took most of them uses one core: check answers measured 241–243 or 545–552
 # requests/s in alternate rounds of one run (3 Dec). A sync worker answers one
 # connection at a time and the kernel hands each new one to a free worker.
+# The app measured without its background work (no worker, no speech processes warmed,
+# rate limits in memory). An older tree (--app-dir) read the event feed in requests,
+# every 2 s under gunicorn, and named its worker switch differently.
+APP_ENV = {"YIBAN_WORKER": "0", "YIBAN_SPEECH_PREWARM": "0",
+           "YIBAN_RATELIMIT_STORAGE_URI": "memory://",
+           "YIBAN_MESSAGES_SYNC_SECONDS": "2", "YIBAN_OUTBOX_WORKER": "0"}
 WRK_SERVER_ARGS = ("--worker-class", "sync", "--threads", "1")  # threads > 1 would mean gthread
 SERVICE = "elderly-allowance"
 BUNDLE_FIRST_QUESTION = "/apply/retirement/matters"  # 退休一件事's first page: its matters
@@ -103,14 +109,18 @@ def prepare_data(app_dir: Path, env: dict) -> None:
                    check=True, stdout=subprocess.DEVNULL)
 
 
+def sign_in_form(page: str) -> dict:
+    """The sign-in form's fields for the demo citizen, with the page's form token."""
+    token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page).group(1)
+    return {"csrf_token": token, "login": "13800000001", "password": "yiban-demo-1"}
+
+
 def signed_in(base: str) -> tuple[str, dict]:
     """Sign in as a demo citizen and open an application: (cookie header, page URLs)."""
     jar = CookieJar()
     opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
     page = opener.open(base + "/sign-in").read().decode()
-    token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page).group(1)
-    opener.open(base + "/sign-in", urllib.parse.urlencode({
-        "csrf_token": token, "login": "13800000001", "password": "yiban-demo-1"}).encode())
+    opener.open(base + "/sign-in", urllib.parse.urlencode(sign_in_form(page)).encode())
     first = opener.open(f"{base}/apply/{SERVICE}")
     question = urllib.parse.urlsplit(first.geturl()).path
     cookie = "; ".join(f"{c.name}={c.value}" for c in jar)
@@ -130,11 +140,7 @@ def wrk(url: str, seconds: int, cookie: str | None = None) -> float:
 
 def throughput(app_dir: Path, seconds: int, rounds: int) -> None:
     data = Path(tempfile.mkdtemp(prefix="yiban-bench-"))
-    env = {"YIBAN_DATA_DIR": str(data), "YIBAN_WORKER": "0",
-           "YIBAN_SPEECH_PREWARM": "0", "YIBAN_RATELIMIT_STORAGE_URI": "memory://",
-           # An older tree (--app-dir) read the event feed in requests, every 2 s
-           # under gunicorn, and named its worker switch differently.
-           "YIBAN_MESSAGES_SYNC_SECONDS": "2", "YIBAN_OUTBOX_WORKER": "0"}
+    env = {"YIBAN_DATA_DIR": str(data), **APP_ENV}
     hello = yiban = None
     try:
         prepare_data(app_dir, env)

@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import re
 import shutil
 import statistics
 import subprocess  # nosec B404: runs the app's own prepare-data command
@@ -25,9 +24,7 @@ import sys
 import tempfile
 import time
 
-SERVICE = "elderly-allowance"
-ENV = {"YIBAN_WORKER": "0", "YIBAN_SPEECH_PREWARM": "0",
-       "YIBAN_RATELIMIT_STORAGE_URI": "memory://", "YIBAN_OUTBOX_WORKER": "0"}
+from .pages import APP_ENV, SERVICE, sign_in_form
 
 
 def cost_ms(client, url: str, requests: int) -> float:
@@ -46,7 +43,7 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=3)
     args = parser.parse_args()
     data = tempfile.mkdtemp(prefix="yiban-bench-")
-    os.environ.update({**ENV, "YIBAN_DATA_DIR": data})
+    os.environ.update({**APP_ENV, "YIBAN_DATA_DIR": data})
     try:
         subprocess.run([sys.executable, "-m", "flask", "--app", "app", "prepare-data"],  # nosec B603
                        check=True, stdout=subprocess.DEVNULL)
@@ -55,10 +52,7 @@ def main() -> None:
         from .hello import app as hello
 
         yiban = create_app().test_client()
-        form = yiban.get("/sign-in").get_data(as_text=True)
-        token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', form).group(1)
-        yiban.post("/sign-in", data={"csrf_token": token, "login": "13800000001",
-                                     "password": "yiban-demo-1"})
+        yiban.post("/sign-in", data=sign_in_form(yiban.get("/sign-in").get_data(as_text=True)))
         question = yiban.get(f"/apply/{SERVICE}").headers["Location"]
         pages = [("hello world (a bare Flask app)", hello.test_client(), "/"),
                  ("/healthz, signed in (the hooks, no page)", yiban, "/healthz"),

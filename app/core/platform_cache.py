@@ -107,7 +107,9 @@ class RequestPlatform:
                         on_read=lambda value: catalogue_copies.keep(name, args, kwargs, value))
                 except PlatformUnavailable:
                     # Never read in this process, and the platform is down: the copy
-                    # the front's store keeps (app/core/catalogue_copies.py).
+                    # the front's store keeps (app/core/catalogue_copies.py). The
+                    # version is not asked again in this request.
+                    self._refreshed = True
                     return catalogue_copies.copy_of(name, args, kwargs)
             return cached
         if name in MEMOISED:
