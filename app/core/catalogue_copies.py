@@ -27,6 +27,12 @@ KEY_LENGTH = 80  # the account_copy table's key
 log = logging.getLogger(__name__)
 
 
+def front_store():
+    # Not deps.store: deps imports platform_cache, which imports this module, and the
+    # layout test refuses import cycles.
+    return current_app.extensions["front_store"]
+
+
 def copy_key(name: str, args: tuple, kwargs: dict) -> str | None:
     """"catalogue:service:elderly-allowance:zh_Hans_CN"; None if too long to keep."""
     parts = [name, *map(str, args), *(f"{k}={v}" for k, v in sorted(kwargs.items()))]
@@ -41,21 +47,17 @@ def keep(name: str, args: tuple, kwargs: dict, value) -> None:
     # the catalogue's parts, whatever anonymous visitors ask for.
     if key is None or not value:
         return
-    from .deps import store  # here: deps imports platform_cache, which imports this
-
     try:
-        store().keep_copy(key, {"value": dump(value)})
+        front_store().keep_copy(key, {"value": dump(value)})
     except SQLAlchemyError:  # a busy database: the page matters more than the copy
         log.warning("could not keep a copy of %s", key, exc_info=True)
 
 
 def copy_of(name: str, args: tuple, kwargs: dict):
     """The kept answer; PlatformUnavailable if there is none (or it is too old)."""
-    from .deps import store  # (as in keep)
-
     key = copy_key(name, args, kwargs)
     keep_seconds = current_app.config["ACCOUNT_COPY_KEEP_SECONDS"]
-    data = store().copy_of(key, utcnow() - timedelta(seconds=keep_seconds)) if key else None
+    data = front_store().copy_of(key, utcnow() - timedelta(seconds=keep_seconds)) if key else None
     if data is None:
         raise PlatformUnavailable(f"{name}: the platform is down and no copy is kept")
     g.platform_down = True
