@@ -72,6 +72,10 @@ def main(argv=None) -> int:
                         "applications, answers, consents), made once through the real "
                         "pages and copied to each worker: keep it in DIR and reuse it if "
                         "DIR already holds today's (default: a temporary folder per run)")
+    parser.add_argument("--seed-only", action="store_true",
+                        help="only seed the history into --seeded-data for the --js "
+                        "settings and exit, e.g. in the background while something else "
+                        "runs (./test.sh --quick seeds while pytest runs)")
     parser.add_argument("-v", "--verbose", action="store_true",
                         help="print each state as it is audited")
     args = parser.parse_args(argv)
@@ -86,6 +90,22 @@ def main(argv=None) -> int:
         parser.error(str(error))
     if args.workers is not None and args.workers < 1:
         parser.error("--workers must be at least 1")
+    if args.seed_only and not args.seeded_data:
+        parser.error("--seed-only needs --seeded-data DIR")
+    if args.seed_only and args.base_url:
+        parser.error("--seed-only seeds the local app's history, not a deployment's")
+
+    if args.seed_only:
+        from pathlib import Path
+
+        from filelock import FileLock
+
+        from .audit import seeded_template
+        with FileLock(f"{args.seeded_data}.lock"):  # as the pytest suite's `seeded` does
+            seeded_template(Path(args.seeded_data), ["on", "off"] if args.js == "both"
+                            else [args.js])
+        print(f"seeded: {args.seeded_data}", flush=True)
+        return 0
 
     from .audit import run
     try:

@@ -587,6 +587,27 @@ def test_a_seeded_data_folder_is_reused_only_for_the_day_and_js_settings_it_hold
     assert kept_seeds(tmp_path, ["on"]) is None
 
 
+def test_seed_only_needs_a_local_folder_and_keeps_today_s_seeds(tmp_path, capsys):
+    """./test.sh --quick seeds in the background (--seed-only) while pytest runs; the
+    audit after it reuses the folder."""
+    import json
+    from datetime import date
+
+    from .__main__ import main
+    from .audit import SEEDS_FILE
+    for argv in (["--seed-only"],
+                 ["--seed-only", "--seeded-data", str(tmp_path), "--base-url", "http://x"]):
+        with pytest.raises(SystemExit) as stopped:
+            main(argv)
+        assert stopped.value.code == 2
+    record = json.dumps({"made": date.today().isoformat(),
+                         "seeds": {"on": {"js": "on"}, "off": {"js": "off"}}})
+    (tmp_path / SEEDS_FILE).write_text(record)
+    assert main(["--seed-only", "--seeded-data", str(tmp_path)]) == 0
+    assert (tmp_path / SEEDS_FILE).read_text() == record  # today's: not seeded again
+    assert f"seeded: {tmp_path}" in capsys.readouterr().out
+
+
 def test_shards_and_units_cover_the_matrix_once_with_each_state_in_every_mode():
     from .states import STATES
     ids = [s.id for s in STATES if "on" in s.modes]

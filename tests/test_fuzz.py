@@ -31,6 +31,10 @@ from conftest import (PDF_BYTES, PNG_BYTES, ROOT, WANG, ZHOU, _dispose, _make_ap
 from test_authorisation import WANG_ANSWERS
 from test_route_matrix import app_routes
 
+# Real processes (or Hypothesis): in CI and ./test.sh, not in ./test.sh --quick.
+pytestmark = pytest.mark.slow
+
+
 EXAMPLES = 12  # per form; the whole module stays well under a minute on one core
 FUZZ = settings(max_examples=EXAMPLES, deadline=None, derandomize=True, database=None,
                 suppress_health_check=[HealthCheck.function_scoped_fixture,

@@ -319,6 +319,7 @@ def test_the_catalogue_version_is_its_etag(served):
     assert again.status_code == 304 and not again.content
 
 
+@pytest.mark.slow  # real process restarts and time-outs: not in --quick
 def test_schemathesis_finds_the_served_platform_true_to_its_contract(served, tmp_path):
     """Every operation of the served document, a few generated requests each (its
     examples, boundary values, then random ones): no 5xx, and every answer's status,
@@ -359,6 +360,7 @@ def timed_failure(call) -> float:
     return time.monotonic() - started
 
 
+@pytest.mark.slow  # real process restarts and time-outs: not in --quick
 def test_a_stopped_platform_fails_fast_and_is_used_again_when_back(lone_server):
     client = impatient(lone_server)
     assert client.feed_position() >= 0
@@ -375,6 +377,7 @@ def test_a_stopped_platform_fails_fast_and_is_used_again_when_back(lone_server):
     assert client.breaker.current_state == "closed"
 
 
+@pytest.mark.slow  # real process restarts and time-outs: not in --quick
 def test_a_hung_platform_fails_within_the_read_timeout(lone_server):
     client = impatient(lone_server)
     assert client.feed_position() >= 0
@@ -387,6 +390,7 @@ def test_a_hung_platform_fails_within_the_read_timeout(lone_server):
     assert client.feed_position() >= 0
 
 
+@pytest.mark.slow  # real process restarts and time-outs: not in --quick
 def test_a_call_made_while_the_platform_restarts_goes_through_on_a_retry(lone_server):
     """Retries with back-off: a write (with its key) and a read, sent while the platform
     is down, each arrive once it is back, and the write happens once."""

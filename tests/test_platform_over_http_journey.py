@@ -18,6 +18,10 @@ from served_platform import TOKEN, ServedPlatform
 
 from app.core.clock import utcnow
 
+# Real processes (or Hypothesis): in CI and ./test.sh, not in ./test.sh --quick.
+pytestmark = pytest.mark.slow
+
+
 SERVICE = "remote-medical-filing"
 BREAKER_RESET = 1.0
 

@@ -15,6 +15,10 @@ from pathlib import Path
 
 import pytest
 
+# Real processes (or Hypothesis): in CI and ./test.sh, not in ./test.sh --quick.
+pytestmark = pytest.mark.slow
+
+
 ROOT = Path(__file__).resolve().parent.parent
 GUNICORN = Path(sys.executable).with_name("gunicorn")
 
