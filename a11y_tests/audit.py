@@ -925,6 +925,34 @@ def app_on(data_dir: str):
             os.environ["YIBAN_DATA_DIR"] = old
 
 
+class _Unreachable:
+    """Every call of the platform fails as it does when the HTTP client cannot connect."""
+
+    def __init__(self, real):
+        self.real = real
+
+    def __getattr__(self, name):
+        from app.platform import PlatformUnavailable
+        if not callable(getattr(self.real, name)):
+            return getattr(self.real, name)
+
+        def down(*args, **kwargs):
+            raise PlatformUnavailable(f"{name}: the audit took the platform down")
+        return down
+
+
+@contextlib.contextmanager
+def platform_down(app):
+    """The local app's government platform unreachable until the block ends (the
+    states with platform_down: pages on the front's copies, an application kept)."""
+    real = app.extensions["platform"]
+    app.extensions["platform"] = _Unreachable(real)
+    try:
+        yield
+    finally:
+        app.extensions["platform"] = real
+
+
 SEEDS_FILE = "seeds.json"
 SEEDED = {"applicant", "helper", "acting"}  # states.py's `who` that read the seeded history
 
@@ -1074,9 +1102,10 @@ class SiteAuditor:
     def __init__(self, playwright, base_url: str, tags, shots_dir: Path | None,
                  wording_for, platform=None, states=None, shot_prefix: str = "",
                  crawl: str = "none", crawl_from=CRAWL_START, engines=ENGINES,
-                 sources_dir: Path | None = None, sharing: str = "on"):
+                 sources_dir: Path | None = None, sharing: str = "on", outage=None):
         from .states import STATES
         self.base_url = base_url
+        self.outage = outage  # () -> a context with the platform down (None: a deployment)
         self.crawl = crawl  # which cells also crawl the site's links: see crawls()
         self.crawl_from = [tuple(start) for start in crawl_from]  # (who, path)
         self.crawl_stats = {"reached": set(), "new": set(), "skipped": {}, "capped": []}
@@ -1165,51 +1194,61 @@ class SiteAuditor:
 
         fresh = None
         shown = None  # (page, cookie) on which the state was last audited
-        try:
-            for mode_id in unit.modes:
-                mode, cell = MODES[mode_id], Cell(unit.js, mode_id, unit.locale)
-                started = time.monotonic()
-                url = self.base_url + state.url
-                try:
-                    if state.who == "fresh":
-                        # A new browser in each mode: a fresh state may leave its
-                        # browser offline or signed in (offline entry's states do).
-                        if fresh is not None:
-                            fresh[0].close()
-                        fresh = (self._new_context(unit.js, locale), Seed(unit.js))
-                        context, seed = fresh
-                    else:
-                        with timing.timed("contexts: sign in, seed"):
-                            context, seed = self._context_for(state.who, cell)
-                    with timing.timed("apply the mode"):
-                        apply(context, self.base_url, mode, locale)
-                    page = tab(context)
-                    url = self.base_url + state.url_for(seed)
-                    problem = seed.problem(urlsplit(state.url_for(seed)).path)
-                    if problem:
-                        raise RuntimeError(f"its history could not be seeded: {problem}")
-                    timing.MODE["id"] = mode_id
-                    with timing.timed("show the state"):
-                        self._show(page, state, seed, mode, shown, bring_to_state,
-                                   check_state)
-                    shown = (page, mode.cookie)
-                    kept = state.keeps_display_mode
-                    with timing.timed("mode problem"):
-                        problem = mode_problem(page, mode if kept else None, locale)
-                    if problem:
-                        raise RuntimeError(problem)
-                    findings = self.auditor.audit(page, state.id, unit.js, mode, locale,
-                                                  mode_kept=kept)
-                    url = page.url
-                except Exception as error:  # noqa: BLE001 - reported as a finding
-                    shown = None
-                    reason = f"{type(error).__name__}: {str(error).strip()[:500]}"
-                    findings = [not_reached(state.id, unit.js, url, reason, mode_id,
-                                            unit.locale)]
-                yield self._run(cell, state.id, url, findings, started)
-        finally:
-            if fresh:
-                fresh[0].close()
+        down = contextlib.nullcontext()
+        if state.platform_down and self.outage:
+            down = self.outage()
+            if state.who != "fresh":  # signed in first, as the citizen was before
+                with contextlib.suppress(Exception):  # (if not: reported below)
+                    self._context_for(state.who, Cell(unit.js, unit.modes[0], unit.locale))
+        with down:
+            try:
+                for mode_id in unit.modes:
+                    mode, cell = MODES[mode_id], Cell(unit.js, mode_id, unit.locale)
+                    started = time.monotonic()
+                    url = self.base_url + state.url
+                    try:
+                        if state.who == "fresh":
+                            # A new browser in each mode: a fresh state may leave its
+                            # browser offline or signed in (offline entry's states do).
+                            if fresh is not None:
+                                fresh[0].close()
+                            fresh = (self._new_context(unit.js, locale), Seed(unit.js))
+                            context, seed = fresh
+                        else:
+                            with timing.timed("contexts: sign in, seed"):
+                                context, seed = self._context_for(state.who, cell)
+                        with timing.timed("apply the mode"):
+                            apply(context, self.base_url, mode, locale)
+                        page = tab(context)
+                        url = self.base_url + state.url_for(seed)
+                        problem = seed.problem(urlsplit(state.url_for(seed)).path)
+                        if problem:
+                            raise RuntimeError(f"its history could not be seeded: {problem}")
+                        if state.platform_down and self.outage is None:
+                            raise RuntimeError("the platform cannot be taken down from "
+                                               "here (auditing a deployment)")
+                        timing.MODE["id"] = mode_id
+                        with timing.timed("show the state"):
+                            self._show(page, state, seed, mode, shown, bring_to_state,
+                                       check_state)
+                        shown = (page, mode.cookie)
+                        kept = state.keeps_display_mode
+                        with timing.timed("mode problem"):
+                            problem = mode_problem(page, mode if kept else None, locale)
+                        if problem:
+                            raise RuntimeError(problem)
+                        findings = self.auditor.audit(page, state.id, unit.js, mode, locale,
+                                                      mode_kept=kept)
+                        url = page.url
+                    except Exception as error:  # noqa: BLE001 - reported as a finding
+                        shown = None
+                        reason = f"{type(error).__name__}: {str(error).strip()[:500]}"
+                        findings = [not_reached(state.id, unit.js, url, reason, mode_id,
+                                                unit.locale)]
+                    yield self._run(cell, state.id, url, findings, started)
+            finally:
+                if fresh:
+                    fresh[0].close()
 
     def _show(self, page, state, seed, mode, shown, bring_to_state, check_state) -> None:
         """Put the tab in the state in this mode, reusing the page already there."""
@@ -1412,7 +1451,8 @@ def audit_site(base_url: str, js_modes, tags, report_dir: Path, app, platform=No
     with sync_playwright() as playwright:
         site = SiteAuditor(playwright, base_url, tags, shots, functools.partial(wording, app),
                            platform, states, crawl=crawl, engines=engines,
-                           sources_dir=_fresh_sources(report_dir), sharing=sharing)
+                           sources_dir=_fresh_sources(report_dir), sharing=sharing,
+                           outage=functools.partial(platform_down, app) if platform else None)
         site.first_locale = result.locales[0] if result.locales else None
         try:
             for unit in units(result.js_modes, result.modes, result.locales, 1, shard):
@@ -1488,7 +1528,9 @@ def _worker_main(index: int, config: dict, tasks, results) -> None:
                                shot_prefix=f"w{index}-", crawl=config.get("crawl", "none"),
                                crawl_from=config.get("crawl_from", CRAWL_START),
                                engines=config["engines"], sharing=config["sharing"],
-                               sources_dir=Path(config["sources"]))
+                               sources_dir=Path(config["sources"]),
+                               outage=functools.partial(platform_down, app) if platform
+                               else None)
             stack.callback(site.close)
             site.first_locale = config["first_locale"]
             if template is not None:  # its copy of the seeded history

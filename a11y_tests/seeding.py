@@ -47,6 +47,8 @@ class Seed:
     answered: str = "0"
     rated: str = "unseeded-rated"  # a finished single matter, for rating
     message: str = "0"  # a message in the centre (the oldest)
+    # Set by the state that sends while the platform is down: the front's kept copy.
+    kept_submission: str = "0"
     # What failed: a page path, or the name of an application above -> the reason.
     broken: dict = field(default_factory=dict)
 

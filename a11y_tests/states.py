@@ -19,10 +19,11 @@ from __future__ import annotations
 import itertools
 from dataclasses import dataclass
 from typing import Callable
+from urllib.parse import urlsplit
 
 from .support import (CHILD_ID, HELPER_BESIDE, KEYBOARD, NEWCOMER, PNG_BYTES,
-                      clear_text_inputs, fill, open_messages_when_there, send_application,
-                      sign_in, sign_in_helper, submit)
+                      clear_text_inputs, complete_answers, fill, open_messages_when_there,
+                      send_application, sign_in, sign_in_helper, submit)
 
 
 @dataclass(frozen=True)
@@ -40,6 +41,9 @@ class State:
     # False: reaching the state changes the display settings themselves (saving them,
     # pressing 长辈版), so the page is not in the display mode it was opened in.
     keeps_display_mode: bool = True
+    # The government platform cannot be reached while the state is reached and audited
+    # in every mode (the local app only: audit.platform_down).
+    platform_down: bool = False
 
     def __str__(self):
         return self.id
@@ -294,6 +298,7 @@ STATES = [
 # request for more answered (`answered`) and is done, not rated; `rated` is a finished
 # single matter that the "rating-sent" state rates (again).
 SUPPLEMENT = "/my/applications/{seed.bundle}/supplements/{seed.supplement}"
+PLATFORM_DOWN = ("main [data-platform-down][role=status]", (1, 1))
 BANNER = (".assisted-banner", (1, 1))
 STATUS = ("main [role=status]", (1, 1))
 
@@ -538,4 +543,24 @@ STATES += [
           shows=(OFFLINE_STATUS, ("#offline-send:visible", (1, 1))), modes=("on",)),
     State("offline-consent-ended", "fresh", "/helper/", offline_consent_ended,
           shows=(OFFLINE_STATUS, ("#offline-delete:visible", (1, 1))), modes=("on",)),
+]
+
+
+# ---- while the government platform cannot be reached ----------------------------------
+# The front keeps going on its copies: a question answered, an application sent and
+# kept ("saved, being sent") until the platform is back; each page says it is down.
+def send_while_the_platform_is_down(page, seed):
+    complete_answers(page, "remote-medical-filing")
+    submit(page)
+    seed.kept_submission = urlsplit(page.url).path.rstrip("/").rsplit("/", 1)[-1]
+
+
+STATES += [
+    State("question-platform-down", "applicant", question_path(FIELD_CASES[0]),
+          platform_down=True, shows=(PLATFORM_DOWN,)),
+    State("submission-kept-platform-down", "newcomer",
+          "/my/submissions/{seed.kept_submission}",
+          send_while_the_platform_is_down, platform_down=True,
+          shows=(PLATFORM_DOWN, ("main .notification[role=status]:not([data-platform-down])",
+                                 (1, 1)))),
 ]

@@ -31,8 +31,8 @@ def create_app(overrides: dict | None = None, platform=None) -> Flask:
     from .assisted.consent import Consents
     from .assisted.log_seal import Checkpoints
     from .catalogue import views as catalogue
-    from .core import (auth, background, form_tokens, limits, page_cache, prepare, security,
-                       sessions, static_files, templating)
+    from .core import (auth, background, catalogue_copies, form_tokens, limits, page_cache,
+                       prepare, security, sessions, static_files, templating)
     from .core.crypto import ChainKeys, Keyring
     from .core.front_store import FrontStore
     from .core.file_store import open_store
@@ -94,6 +94,9 @@ def create_app(overrides: dict | None = None, platform=None) -> Flask:
         app.register_blueprint(blueprint)
     app.jinja_env.globals["offline_attributes"] = offline_pages.body_attributes
     messages.init_app(app)  # 消息中心: its pages, the header count, its background jobs
+    # The whole catalogue kept for an outage: the last job of each round, so its first
+    # (long) run never holds back a delivery or a message.
+    catalogue_copies.init_app(app)
     operations.init_app(app)  # /healthz, /readyz, /metrics, request ids
     limits.init_app(app)  # after the blueprints: it wraps their views
     errors.init_app(app)

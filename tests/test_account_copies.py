@@ -9,11 +9,12 @@ import pytest
 from sqlalchemy import text, update
 
 from app.core.account_copies import AccountCopies, prune_copies
+from app.core.catalogue_copies import keep_whole
 from app.core.clock import utcnow
 from app.core.front_store import AccountCopy
 from app.platform.http.codec import dump
-from conftest import (PLATFORM_DOWN, ZHANG, answer_question, path_of, run_background_jobs,
-                      sign_in_as, submit_check, text_of, translate)
+from conftest import (PLATFORM_DOWN, ZHANG, answer_question, path_of, post_with_csrf,
+                      run_background_jobs, sign_in_as, submit_check, text_of, translate)
 from faults import UnreachablePlatform
 
 SERVICE = "elderly-allowance"
@@ -102,6 +103,25 @@ def test_a_process_started_while_the_platform_is_down_goes_on_from_kept_copies(
     assert cold.calls["catalogue_version"] >= 3  # asked each time: it was down
     assert store.copy_of(f"catalogue:service:{SERVICE}:zh_Hans_CN",
                          utcnow() - timedelta(minutes=1)) is not None
+
+
+def test_a_service_nobody_opened_in_that_language_is_there_in_an_outage(
+        app, client, store, unreachable):
+    """The background job keeps the whole catalogue in every language, not only the
+    parts pages happened to read: in a process started during the outage, a Uyghur
+    reader starts a service nobody had opened in Uyghur (the audit's
+    question-platform-down state found the unavailable page there)."""
+    sign_in_as(client, ZHANG)
+    post_with_csrf(client, "/language/ug?next=/my/", page="/my/")
+    with app.app_context():
+        assert keep_whole(app) > 0
+        assert keep_whole(app) == 0  # the same version, and the copies are young
+    cold = app.extensions["platform"] = UnreachablePlatform(unreachable.inner)
+    cold.down = True
+    new_process(app)
+    page = client.get(f"/apply/{SERVICE}", follow_redirects=True)
+    assert page.status_code == 200
+    assert translate(app, PLATFORM_DOWN, locale="ug") in text_of(page.get_data(as_text=True))
 
 
 def test_without_a_copy_the_page_is_the_kind_one(app, client, store, unreachable):

@@ -394,7 +394,7 @@ def test_flask_worker_once_runs_every_job(zhang, app, platform, number):
     result = app.test_cli_runner().invoke(args=["worker", "--once"])
     assert result.exit_code == 0, result.output
     assert {line.split(":")[0] for line in result.output.splitlines()} == {
-        "outbox", "messages", "reminders", "texts", "account_copies"}
+        "outbox", "messages", "reminders", "texts", "account_copies", "catalogue_copies"}
     assert [t.body for t in outbox(app) if number in t.body]
 
 
