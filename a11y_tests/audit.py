@@ -916,8 +916,12 @@ def app_on(data_dir: str):
     try:
         from app import create_app
         # Seeding waits for the platform's events to become messages (the
-        # background worker's thread): a short interval keeps that quick.
-        yield create_app({"MESSAGES_SYNC_SECONDS": 0.3, "WORKER_TICK_SECONDS": 0.2})
+        # background worker's thread): a short interval keeps that quick. One citizen
+        # posts each sign-in and consent form in every display mode and language, far
+        # more often than a person: the limits (tests/test_rate_limits.py) are raised
+        # here, or the matrix meets "too many tries" instead of the state.
+        yield create_app({"MESSAGES_SYNC_SECONDS": 0.3, "WORKER_TICK_SECONDS": 0.2,
+                          "RATELIMIT_SIGN_IN": AUDIT_LIMIT, "RATELIMIT_CONSENT": AUDIT_LIMIT})
     finally:
         if old is None:
             os.environ.pop("YIBAN_DATA_DIR", None)
@@ -953,6 +957,7 @@ def platform_down(app):
         app.extensions["platform"] = real
 
 
+AUDIT_LIMIT = "600 per minute;20000 per hour"
 SEEDS_FILE = "seeds.json"
 SEEDED = {"applicant", "helper", "acting"}  # states.py's `who` that read the seeded history
 
