@@ -90,6 +90,18 @@ def test_the_helper_pages_need_a_helper_sign_in(client, wang):
 
 
 # ---- consent from the citizen's account ---------------------------------------------
+def test_two_authorisations_of_one_helper_are_ended_by_buttons_of_different_names(app, wang):
+    """Each "end" form is named by its button: with the same helper twice (say, for
+    different services) a screen reader must still tell the two apart."""
+    for services in (["retirement"], None):
+        grant(app, services=services)
+    html = wang.get("/my/helpers").get_data(as_text=True)
+    names = [text_of(button) for button in
+             re.findall(r'<button[^>]*id="post-[^"]*"[^>]*>(.*?)</button>', html, re.S)]
+    ending = [name for name in names if ZHOU.name in name]
+    assert len(ending) == 2 and len(set(ending)) == 2, ending
+
+
 def test_a_citizen_authorises_a_helper_who_then_sees_them_on_the_worklist(wang, zhou):
     response = post_with_csrf(wang, "/my/helpers/new",
                               {"helper": "HB1001", "scope": "all", "hours": "168", "confirm": "1"})
