@@ -98,12 +98,8 @@ def main(argv=None) -> int:
     if args.seed_only:
         from pathlib import Path
 
-        from filelock import FileLock
-
-        from .audit import seeded_template
-        with FileLock(f"{args.seeded_data}.lock"):  # as the pytest suite's `seeded` does
-            seeded_template(Path(args.seeded_data), ["on", "off"] if args.js == "both"
-                            else [args.js])
+        from .audit import seeded_once
+        seeded_once(Path(args.seeded_data), ["on", "off"] if args.js == "both" else [args.js])
         print(f"seeded: {args.seeded_data}", flush=True)
         return 0
 

@@ -48,6 +48,7 @@ import yaml
 
 from . import timing
 from .checks import FOCUS_STATS, check_structure, wording
+from .outage import platform_down
 from .modes import (
     DEFAULT_LOCALES,
     DEFAULT_MODES,
@@ -929,34 +930,6 @@ def app_on(data_dir: str):
             os.environ["YIBAN_DATA_DIR"] = old
 
 
-class _Unreachable:
-    """Every call of the platform fails as it does when the HTTP client cannot connect."""
-
-    def __init__(self, real):
-        self.real = real
-
-    def __getattr__(self, name):
-        from app.platform import PlatformUnavailable
-        if not callable(getattr(self.real, name)):
-            return getattr(self.real, name)
-
-        def down(*args, **kwargs):
-            raise PlatformUnavailable(f"{name}: the audit took the platform down")
-        return down
-
-
-@contextlib.contextmanager
-def platform_down(app):
-    """The local app's government platform unreachable until the block ends (the
-    states with platform_down: pages on the front's copies, an application kept)."""
-    real = app.extensions["platform"]
-    app.extensions["platform"] = _Unreachable(real)
-    try:
-        yield
-    finally:
-        app.extensions["platform"] = real
-
-
 AUDIT_LIMIT = "600 per minute;20000 per hour"
 SEEDS_FILE = "seeds.json"
 SEEDED = {"applicant", "helper", "acting"}  # states.py's `who` that read the seeded history
@@ -1016,6 +989,15 @@ def seeded_template(folder: Path, js_modes) -> dict[str, dict]:
     (folder / SEEDS_FILE).write_text(json.dumps({"made": date.today().isoformat(),
                                                  "seeds": seeds}))
     return seeds
+
+
+def seeded_once(folder: Path, js_modes) -> dict[str, dict]:
+    """seeded_template under a lock beside the folder: pytest's workers, and a seeding
+    started in the background (--seed-only), may ask for it at the same moment."""
+    from filelock import FileLock
+
+    with FileLock(f"{folder}.lock"):
+        return seeded_template(folder, js_modes)
 
 
 def kept_seeds(folder: Path, js_modes) -> dict[str, dict] | None:

@@ -12,13 +12,12 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
-from filelock import FileLock
 from playwright.sync_api import sync_playwright
 from werkzeug.serving import make_server
 
 from app import create_app
 
-from .audit import seeded_template
+from .audit import seeded_once
 from .modes import STANDARD, apply, mode_problem
 from .seeding import Seed, bring_to_state, sign_in_as
 from .support import (
@@ -53,7 +52,7 @@ SEEDED_FIXTURES = {"open_state", "applicant", "helper_context", "acting_context"
 @pytest.fixture(scope="session")
 def seeded(request, tmp_path_factory):
     """(folder, {js: Seed fields}): the applicant's history seeded through the real
-    pages once for the whole run (audit.seeded_template) and copied by every xdist
+    pages once for the whole run (audit.seeded_once) and copied by every xdist
     worker's live server, instead of seeded by each worker for each JS setting; None
     when no collected test reads it. In YIBAN_A11Y_SEEDED_DATA when set (CI: the audit
     command then reuses it with --seeded-data)."""
@@ -66,8 +65,7 @@ def seeded(request, tmp_path_factory):
             root = root.parent  # the folder every worker of this run shares
         folder = root / "seeded"
     folder = Path(folder)
-    with FileLock(f"{folder}.lock"):
-        return folder, seeded_template(folder, ["on", "off"])
+    return folder, seeded_once(folder, ["on", "off"])
 
 
 @pytest.fixture(scope="session")

@@ -6,6 +6,7 @@ from __future__ import annotations
 import threading
 import time
 
+from a11y_tests.outage import UnreachablePlatform  # noqa: F401 - one definition, shared
 from app.platform import PlatformUnavailable
 
 
@@ -51,26 +52,3 @@ class FlakyPlatform:
 
     def __getattr__(self, name):
         return getattr(self.inner, name)
-
-
-class UnreachablePlatform:
-    """Every call fails as an unreachable platform's does while `down` is set (the HTTP
-    client raises PlatformUnavailable when it cannot connect or its circuit is open);
-    `calls` counts the calls by name."""
-
-    def __init__(self, inner):
-        self.inner = inner
-        self.down = False
-        self.calls: dict[str, int] = {}
-
-    def __getattr__(self, name):
-        attr = getattr(self.inner, name)
-        if not callable(attr):
-            return attr
-
-        def call(*args, **kwargs):
-            self.calls[name] = self.calls.get(name, 0) + 1
-            if self.down:
-                raise PlatformUnavailable(f"{name}: the platform is down")
-            return attr(*args, **kwargs)
-        return call
