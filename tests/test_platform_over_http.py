@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import hashlib
 import os
+import socket
+import struct
 import subprocess  # nosec B404 - runs schemathesis' own command
 import sys
 import threading
@@ -375,6 +377,42 @@ def test_a_stopped_platform_fails_fast_and_is_used_again_when_back(lone_server):
     time.sleep(1.1)  # the breaker's reset time: one call tries, and closes it
     assert client.feed_position() >= 0
     assert client.breaker.current_state == "closed"
+
+
+def test_a_connection_reset_before_any_answer_is_tried_again():
+    """A platform stopping or starting resets connections it has accepted: that is worth
+    another try (every call is safe to repeat), as a refused connection is. CI once
+    lost a keyed submission to one reset."""
+    listener = socket.create_server(("127.0.0.1", 0))
+    accepted = []
+
+    def reset_every_connection():
+        while True:
+            try:
+                connection, _ = listener.accept()
+            except OSError:
+                return
+            accepted.append(connection)
+            connection.recv(65536)
+            time.sleep(0.05)  # the client is waiting for its answer
+            # SO_LINGER 0: close with RST, as a process killed mid-request does
+            connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+            connection.close()
+
+    threading.Thread(target=reset_every_connection, daemon=True).start()
+    port = listener.getsockname()[1]
+    client = HttpPlatform(f"http://127.0.0.1:{port}", TOKEN, attempts=3, backoff_seconds=0.01,
+                          breaker_failures=5)
+    try:
+        with pytest.raises(PlatformUnavailable, match="ReadError"):
+            client.submit(SERVICE, WANG.id, dict(ANSWERS), key())
+        assert len(accepted) == 3
+        with pytest.raises(PlatformUnavailable, match="ReadError"):
+            client.feed_position()
+        assert len(accepted) == 6
+    finally:
+        listener.close()
+        client.close()
 
 
 @pytest.mark.slow  # real process restarts and time-outs: not in --quick

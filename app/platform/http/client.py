@@ -113,9 +113,11 @@ class HttpPlatform:
         try:
             response = self._http().request(method, path, **kwargs)
         except (httpx.ConnectError, httpx.ConnectTimeout, httpx.RemoteProtocolError,
-                httpx.PoolTimeout) as error:
+                httpx.PoolTimeout, httpx.ReadError, httpx.WriteError) as error:
+            # Refused, or reset by a platform stopping or starting: only calls safe to
+            # send again (see _call) are retried. A time-out is not: the platform is busy.
             raise _Retryable(f"{method} {path}: {type(error).__name__}") from error
-        except httpx.TransportError as error:  # read or write timed out, connection lost
+        except httpx.TransportError as error:  # read or write timed out
             raise PlatformUnavailable(f"{method} {path}: {type(error).__name__}") from error
         if response.status_code in (502, 503, 504):
             raise _Retryable(f"{method} {path}: {response.status_code}")
