@@ -6,7 +6,7 @@ from __future__ import annotations
 import secrets
 from datetime import datetime, timedelta
 
-from sqlalchemy import DateTime, Float, Index, Integer, String, delete, select
+from sqlalchemy import DateTime, Float, Index, Integer, String, bindparam, delete, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -101,6 +101,15 @@ class AccountCopy(FrontBase):
     fetched_at: Mapped[datetime] = mapped_column(DateTime, index=True)
 
 
+# The reads every signed-in page makes, built once: a statement built per call costs
+# more in SQLAlchemy's construction and cache key than the query costs in the database.
+OPEN_DRAFT = select(Draft.__table__).where(
+    Draft.owner_id == bindparam("owner_id"), Draft.service_code == bindparam("service_code"),
+    Draft.application_number.is_(None), Draft.sent_at.is_(None))
+SESSIONS_REVOKED_AT = select(SessionRevocation.not_before).where(
+    SessionRevocation.account == bindparam("account"))
+
+
 class FrontStore:
     def __init__(self, database_url: str, keyring: Keyring | None = None):
         # Its tables come from the migrations (app/migrations/front): drafts are
@@ -113,9 +122,8 @@ class FrontStore:
         # ORM's unit of work (most of the read's cost). Drafts are written by id
         # (save_answers, keep_pending, ...), so the copy returned is never flushed.
         with self.db.engine.connect() as c:
-            row = c.execute(select(Draft.__table__).where(
-                Draft.owner_id == owner_id, Draft.service_code == service_code,
-                Draft.application_number.is_(None), Draft.sent_at.is_(None))).first()
+            row = c.execute(OPEN_DRAFT, {"owner_id": owner_id,
+                                         "service_code": service_code}).first()
         return None if row is None else Draft(**row._mapping)
 
     def open_drafts(self, owner_id: str) -> list[Draft]:
@@ -205,8 +213,7 @@ class FrontStore:
     def sessions_revoked_at(self, account: str) -> float | None:
         # Asked on every signed-in request: one column, without the ORM's unit of work.
         with self.db.engine.connect() as c:
-            return c.scalar(select(SessionRevocation.not_before)
-                            .where(SessionRevocation.account == account))
+            return c.scalar(SESSIONS_REVOKED_AT, {"account": account})
 
     # ---- dismissed suggestions (服务找人) ----
     def dismissed_suggestions(self, person_id: str) -> set[str]:

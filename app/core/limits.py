@@ -90,6 +90,13 @@ def init_app(app) -> None:
                       key_prefix=app.config["RATELIMIT_KEY_PREFIX"])
     limiter.init_app(app)
     app.extensions["rate_limiter"] = limiter
+    # Every limit here is an endpoint's (below), checked when its view is called. The
+    # library's hook before every request is for default and application-wide limits,
+    # which we have none of: it would only look for them on each page.
+    hooks = app.before_request_funcs.get(None, [])
+    if (limiter._check_request_limit in hooks  # not when switched off (RATELIMIT_ENABLED)
+            and not (app.config.get("RATELIMIT_DEFAULT") or app.config.get("RATELIMIT_APPLICATION"))):
+        hooks.remove(limiter._check_request_limit)
     for endpoint, methods, config_key, scope, key in LIMITS:
         limit = limiter.shared_limit(app.config[config_key], scope, key_func=KEYS[key],
                                      methods=methods)

@@ -10,6 +10,7 @@ other Flask-Session backend (e.g. Redis) is a configuration change. Our cookie r
 backend class Flask-Session picked."""
 from __future__ import annotations
 
+import functools
 from datetime import datetime, timezone
 
 import redis
@@ -18,7 +19,7 @@ from flask_session import Session
 from flask_session._utils import retry_query
 from flask_sqlalchemy import SQLAlchemy
 from itsdangerous import want_bytes
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 
 from .form_tokens import session_left_alone
 from .security import over_https
@@ -45,12 +46,17 @@ class PlainSqlRead:
     process, so a session ended by another process is refused at once. An expired row
     goes the backend's own way (deleted)."""
 
+    @functools.cached_property
+    def _read(self):
+        """Built once: per call, building it cost more than the query."""
+        table = self.sql_session_model.__table__
+        return select(table.c.data, table.c.expiry).where(
+            table.c.session_id == bindparam("store_id"))
+
     @retry_query()
     def _retrieve_session_data(self, store_id: str) -> dict | None:
-        table = self.sql_session_model.__table__
         with self.client.engine.connect() as connection:
-            row = connection.execute(select(table.c.data, table.c.expiry)
-                                     .where(table.c.session_id == store_id)).first()
+            row = connection.execute(self._read, {"store_id": store_id}).first()
         if row is None:
             return None
         if row.expiry is None or row.expiry <= datetime.now(timezone.utc).replace(tzinfo=None):
