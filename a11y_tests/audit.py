@@ -143,6 +143,7 @@ FOCUS_AS_LOADED = """() => {
   top.remove();
 }"""
 
+
 def _slug(text: str) -> str:
     return re.sub(r"[^A-Za-z0-9_.-]+", "-", text).strip("-")[:80] or "x"
 

@@ -93,9 +93,9 @@ def init_app(app) -> None:
     # Every limit here is an endpoint's (below), checked when its view is called. The
     # library's hook before every request is for default and application-wide limits,
     # which we have none of: it would only look for them on each page.
-    hooks = app.before_request_funcs.get(None, [])
-    if (limiter._check_request_limit in hooks  # not when switched off (RATELIMIT_ENABLED)
-            and not (app.config.get("RATELIMIT_DEFAULT") or app.config.get("RATELIMIT_APPLICATION"))):
+    hooks = app.before_request_funcs.get(None, [])  # none when RATELIMIT_ENABLED is off
+    app_wide = app.config.get("RATELIMIT_DEFAULT") or app.config.get("RATELIMIT_APPLICATION")
+    if limiter._check_request_limit in hooks and not app_wide:
         hooks.remove(limiter._check_request_limit)
     for endpoint, methods, config_key, scope, key in LIMITS:
         limit = limiter.shared_limit(app.config[config_key], scope, key_func=KEYS[key],
