@@ -5,7 +5,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-APT_PACKAGES=(chromium espeak-ng libespeak-ng1 fonts-wqy-microhei nodejs npm wrk)
+APT_PACKAGES=(chromium chromium-headless-shell espeak-ng libespeak-ng1 fonts-wqy-microhei nodejs npm wrk)
 missing=()
 for pkg in "${APT_PACKAGES[@]}"; do
   dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")
