@@ -49,6 +49,13 @@ def main(argv=None) -> int:
                         help="audit only the K-th of N equal parts of the page states "
                         "(every language, mode and JS setting of them); N runs with "
                         "K = 1..N cover the matrix once (default: 1/1)")
+    parser.add_argument("--budget", type=float, metavar="SECONDS",
+                        help="with --shard K/N: audit the K-th part, then go on with the "
+                        "next parts in turn (K+1, …, N, 1, …) while time allows: no part "
+                        "is begun SECONDS after the audit began (one already begun is "
+                        "finished). The report counts the page views left for time; "
+                        "they are not findings. CI gives part 2 what is left of its "
+                        "20 minutes this way")
     parser.add_argument("--states", help="audit only the page states whose ids match "
                         "these comma-separated globs, e.g. 'offline-*,question-*' "
                         "(default: every state of states.py)")
@@ -90,6 +97,8 @@ def main(argv=None) -> int:
         parser.error(str(error))
     if args.workers is not None and args.workers < 1:
         parser.error("--workers must be at least 1")
+    if args.budget is not None and args.budget < 0:
+        parser.error("--budget must be at least 0")
     if args.seed_only and not args.seeded_data:
         parser.error("--seed-only needs --seeded-data DIR")
     if args.seed_only and args.base_url:
@@ -109,7 +118,8 @@ def main(argv=None) -> int:
                    baseline=args.baseline, verbose=args.verbose, modes=modes,
                    locales=locales, workers=args.workers,
                    crawl=args.crawl, engines=engines, shard=shard, states=states,
-                   sharing=args.sharing, seeded_data=args.seeded_data)
+                   sharing=args.sharing, seeded_data=args.seeded_data,
+                   budget=args.budget)
     except (OSError, ValueError) as error:
         print(f"python -m a11y_tests: {error}", file=sys.stderr)
         return 2

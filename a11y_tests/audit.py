@@ -580,6 +580,9 @@ class AuditResult:
     # --verify-sharing the rules whose result differed within one DOM key.
     sharing: dict = field(default_factory=dict)
     sharing_mismatches: dict = field(default_factory=dict)
+    # Optional units (--budget) not begun because the time budget had run out:
+    # {js, locale, part, parts, views}. Not audited in this run; not findings.
+    left: list = field(default_factory=list)
 
     @property
     def findings(self) -> list[dict]:
@@ -603,7 +606,9 @@ class AuditResult:
                 "crawl": self.crawl.get("policy", "none"),
                 "crawled": len(self.crawl.get("reached", [])),
                 "crawled_new": len(self.crawl.get("new", [])),
-                "broken_links": sum(f["rule"] == "broken-link" for f in findings)}
+                "broken_links": sum(f["rule"] == "broken-link" for f in findings),
+                "left_views": sum(u["views"] for u in self.left),
+                "left_shards": len({(u["part"], u["parts"]) for u in self.left})}
 
 
 def exit_code(result: AuditResult) -> int:
@@ -619,6 +624,9 @@ def summary_line(result: AuditResult) -> str:
         line += (f"; pages reached {s['views'].get('reached', 0)}, reloaded in another "
                  f"mode {s['views'].get('reloaded', 0)}, kept for a media-only mode "
                  f"{s['views'].get('kept', 0)}")
+    if s["left_views"]:
+        line += (f"; left for the time budget: {s['left_views']} page views "
+                 f"of {s['left_shards']} shard(s), not audited in this run")
     if s["by_engine"]:
         line += " [" + ", ".join(f"{k}: {v}" for k, v in sorted(s["by_engine"].items())) + "]"
     if s["crawl"] != "none":
@@ -645,7 +653,7 @@ def write_json(result: AuditResult, path: Path) -> None:
             "modes": result.modes, "locales": result.locales, "tags": result.tags,
             "summary": result.summary(), "cells": result.cells, "crawl": result.crawl,
             "focus_checks": result.focus,
-            "runs": result.runs,
+            "runs": result.runs, "left_for_time": result.left,
             "baseline": result.baseline,
             "needs_review": {k: sorted(v) for k, v in sorted(result.needs_review.items())}}
     path.write_text(json.dumps(data, ensure_ascii=False, indent=2), encoding="utf-8")
@@ -1061,10 +1069,14 @@ class Unit:
     modes: tuple
     part: int = 0
     parts: int = 1
+    optional: bool = False  # begun only while the run's time budget lasts (--budget)
 
     def __str__(self):
         where = _where({"js": self.js, "mode": "+".join(self.modes), "locale": self.locale})
         return where + (f", states part {self.part + 1}/{self.parts}" if self.parts > 1 else "")
+
+    def states(self, states) -> list:
+        return [s for s in states if self.js in s.modes][self.part::self.parts]
 
     def cells(self) -> list[Cell]:
         return [Cell(self.js, mode, self.locale) for mode in self.modes]
@@ -1076,15 +1088,23 @@ def reload_order(modes) -> list[str]:
     return sorted(modes, key=lambda m: (MODES[m].cookie is not None, MODES[m].cookie or ""))
 
 
-def units(js_modes, modes, locales, parts: int = 1, shard: tuple = (1, 1)) -> list[Unit]:
+def units(js_modes, modes, locales, parts: int = 1, shard: tuple = (1, 1),
+          budgeted: bool = False) -> list[Unit]:
     """The matrix as units of work: JS setting × language × `parts` slices of the states,
     each with every display mode; shard (k, n): this run's every n-th unit of the
-    states, so that n runs together cover the matrix once."""
+    states, so that n runs together cover the matrix once. budgeted: then the other
+    shards in turn from k + 1 (wrapping round), as optional units that a worker begins
+    only while the time budget lasts; whole shards, so a run covers shard k and as many
+    of the next as fit, each in every cell."""
     k, n = shard
     ordered = tuple(reload_order(modes))
-    return [Unit(js, locale, ordered, part, parts * n)
-            for js in js_modes for locale in (locales or [None])
-            for part in range(k - 1, parts * n, n)]
+    cells = [(js, locale) for js in js_modes for locale in (locales or [None])]
+    required = [Unit(js, locale, ordered, part, parts * n)
+                for js, locale in cells for part in range(k - 1, parts * n, n)]
+    if not budgeted:
+        return required
+    return required + [Unit(js, locale, ordered, (k - 1 + step) % n, n, optional=True)
+                       for step in range(1, n) for js, locale in cells]
 
 
 def matrix(js_modes, modes, locales) -> list[Cell]:
@@ -1176,8 +1196,7 @@ class SiteAuditor:
         for key in [k for k in self.contexts if k != (unit.js, unit.locale)]:
             for context, _ in self.contexts.pop(key).values():
                 context.close()
-        states = [s for s in self.states if unit.js in s.modes][unit.part::unit.parts]
-        for state in states:
+        for state in unit.states(self.states):
             yield from self._state_in_modes(state, unit, locale)
         if self.crawls_unit(unit):
             yield from self.crawl_cell(Cell(unit.js, "standard", unit.locale))
@@ -1300,6 +1319,8 @@ class SiteAuditor:
             started = time.monotonic()
             try:
                 context, _ = self._context_for(who, cell)
+                # In the crawl's mode, not the last one the unit's states were seen in.
+                apply(context, self.base_url, mode, locale)
             except Exception as error:  # noqa: BLE001 - reported as a finding
                 reason = f"{type(error).__name__}: {str(error).strip()[:300]}"
                 yield self._run(cell, f"crawled:{start}", self.base_url + start, [not_reached(
@@ -1416,6 +1437,12 @@ def _unit_line(unit: Unit, runs: list[dict], seconds: float, worker: int) -> str
             f" (worker {worker})")
 
 
+def left_for_time(unit: Unit, states) -> dict:
+    """An optional unit not begun because the time budget had run out."""
+    return {"js": unit.js, "locale": unit.locale, "part": unit.part, "parts": unit.parts,
+            "views": len(unit.states(states)) * len(unit.modes)}
+
+
 def summarise_cells(result: AuditResult) -> None:
     """Per cell (JS, mode, language): page views, findings and the seconds they took."""
     by_cell: dict[tuple, list] = {}
@@ -1440,10 +1467,11 @@ def _ordered(result: AuditResult, states) -> None:
 def audit_site(base_url: str, js_modes, tags, report_dir: Path, app, platform=None,
                states=None, progress=print, modes=DEFAULT_MODES,
                locales=DEFAULT_LOCALES, cell_progress=print, crawl="none",
-               engines=ENGINES, shard=(1, 1), sharing="on") -> AuditResult:
+               engines=ENGINES, shard=(1, 1), sharing="on", deadline=None) -> AuditResult:
     """Every state of states.py in every cell (JS setting × language × display mode),
     in this process (crawl: SiteAuditor.crawls). app: a local app (for the title
-    wording); platform: to move seeded applications on (None on a deployment)."""
+    wording); platform: to move seeded applications on (None on a deployment);
+    deadline (time.time()): after the shard, the other shards until then (--budget)."""
     from playwright.sync_api import sync_playwright
 
     from .states import STATES
@@ -1460,7 +1488,11 @@ def audit_site(base_url: str, js_modes, tags, report_dir: Path, app, platform=No
                            outage=functools.partial(platform_down, app) if platform else None)
         site.first_locale = result.locales[0] if result.locales else None
         try:
-            for unit in units(result.js_modes, result.modes, result.locales, 1, shard):
+            for unit in units(result.js_modes, result.modes, result.locales, 1, shard,
+                              budgeted=deadline is not None):
+                if unit.optional and time.time() >= deadline:
+                    result.left.append(left_for_time(unit, states))
+                    continue
                 unit_started = time.monotonic()
                 runs = []
                 for run in site.run_unit(unit):
@@ -1543,7 +1575,11 @@ def _worker_main(index: int, config: dict, tasks, results) -> None:
                 site.seeds = {js: Seed(**fields) for js, fields in config["seeds"].items()}
             timing.SECONDS["worker start: app, server, browser"] += time.monotonic() - starting
             timing.COUNTS["worker start: app, server, browser"] += 1
+            deadline = config.get("deadline")
             while (unit := tasks.get()) is not None:
+                if unit.optional and time.time() >= deadline:
+                    results.put(("left", index, unit, None))
+                    continue
                 results.put(("cell", index, unit, None))
                 for run in site.run_unit(unit):
                     results.put(("run", index, unit, run))
@@ -1565,7 +1601,8 @@ def audit_parallel(base_url: str | None, js_modes, tags, report_dir: Path, worke
                    states=None, progress=print, modes=DEFAULT_MODES,
                    locales=DEFAULT_LOCALES, cell_progress=print, crawl="none",
                    crawl_from=CRAWL_START, engines=ENGINES, shard=(1, 1),
-                   sharing="on", seeded_data: Path | None = None) -> AuditResult:
+                   sharing="on", seeded_data: Path | None = None,
+                   deadline: float | None = None) -> AuditResult:
     """The matrix shared among `workers` processes, each taking the next cell when it
     is free. base_url None: each worker runs the app on its own temporary data folder,
     a copy of one seeded once (seeded_template; in `seeded_data` when given, to share
@@ -1584,12 +1621,12 @@ def audit_parallel(base_url: str | None, js_modes, tags, report_dir: Path, worke
             timing.COUNTS["seeding, once for every worker"] += 1
         return _audit_parallel(base_url, js_modes, tags, report_dir, workers, states,
                                progress, modes, locales, cell_progress, crawl, crawl_from,
-                               engines, shard, sharing, template, seeds)
+                               engines, shard, sharing, template, seeds, deadline)
 
 
 def _audit_parallel(base_url, js_modes, tags, report_dir, workers, states, progress, modes,
                     locales, cell_progress, crawl, crawl_from, engines, shard, sharing,
-                    template, seeds) -> AuditResult:
+                    template, seeds, deadline) -> AuditResult:
     result = AuditResult(base_url or "the local app (one instance per worker)",
                          list(js_modes), list(tags), modes=list(modes),
                          locales=list(locales or []), workers=workers)
@@ -1601,12 +1638,13 @@ def _audit_parallel(base_url, js_modes, tags, report_dir, workers, states, progr
               "crawl_from": [list(start) for start in crawl_from],
               "engines": list(engines), "sources": str(_fresh_sources(report_dir)),
               "sharing": sharing, "template": str(template) if template else None,
-              "seeds": seeds,
+              "seeds": seeds, "deadline": deadline,
               "first_locale": result.locales[0] if result.locales else None}
     spawn = multiprocessing.get_context("spawn")
     tasks, results = spawn.Queue(), spawn.Queue()
     # A few parts per JS setting and language, so that no worker waits at the end.
-    for unit in units(result.js_modes, result.modes, result.locales, workers, shard):
+    for unit in units(result.js_modes, result.modes, result.locales, workers, shard,
+                      budgeted=deadline is not None):
         tasks.put(unit)
     for _ in range(workers):
         tasks.put(None)
@@ -1626,8 +1664,7 @@ def _audit_parallel(base_url, js_modes, tags, report_dir, workers, states, progr
             return
         unit, unit_started, runs = current.pop(index)
         done = {(r["state"], r["mode"]) for r in runs}
-        mine = [s for s in states if unit.js in s.modes][unit.part::unit.parts]
-        for state in mine:
+        for state in unit.states(states):
             for mode in unit.modes:
                 if (state.id, mode) not in done:
                     result.runs.append({
@@ -1655,6 +1692,8 @@ def _audit_parallel(base_url, js_modes, tags, report_dir, workers, states, progr
             result.runs.append(payload)
             if progress:
                 progress(f"  {payload['state']} ({cell}): {len(payload['findings'])} finding(s)")
+        elif kind == "left":
+            result.left.append(left_for_time(cell, states))
         elif kind == "cell-done":
             unit, unit_started, runs = current.pop(index)
             if cell_progress:
@@ -1706,8 +1745,10 @@ def default_workers(base_url: str | None) -> int:
 def run(base_url=None, js="both", tags=None, report="a11y-report", baseline=None,
         verbose=False, modes=DEFAULT_MODES, locales=DEFAULT_LOCALES, workers=None,
         crawl=DEFAULT_CRAWL, engines=ENGINES, shard=(1, 1), states=None,
-        sharing="on", seeded_data=None) -> int:
-    """states: the page states to audit (None: all of states.py)."""
+        sharing="on", seeded_data=None, budget=None) -> int:
+    """states: the page states to audit (None: all of states.py); budget: seconds from
+    now after which no further shard is begun (after the K-th of --shard K/N)."""
+    deadline = None if budget is None else time.time() + budget
     js_modes = ["on", "off"] if js == "both" else [js]
     tags = tags or AXE_TAGS
     modes = [m.id if isinstance(m, Mode) else m for m in modes]
@@ -1719,7 +1760,7 @@ def run(base_url=None, js="both", tags=None, report="a11y-report", baseline=None
     say = functools.partial(print, flush=True)  # CI logs show each cell as it ends
     kept = {"modes": modes, "locales": locales, "cell_progress": say, "crawl": crawl,
             "engines": engines, "shard": tuple(shard), "states": states,
-            "sharing": sharing}
+            "sharing": sharing, "deadline": deadline}
     print(f"auditing {len(modes)} display mode(s) × {len(locales)} language(s) × "
           f"JavaScript {'/'.join(js_modes)} with {workers} worker(s); crawl: "
           f"{CRAWL_POLICIES[crawl]}; engines: {', '.join(engines)}", flush=True)

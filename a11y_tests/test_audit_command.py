@@ -7,6 +7,7 @@ the matrix; the exit code follows the findings."""
 from __future__ import annotations
 
 import json
+import time
 import xml.etree.ElementTree as ET
 from datetime import date, timedelta
 
@@ -22,11 +23,21 @@ from .audit import (
     exit_code,
     load_baseline,
     load_rules,
+    summary_line,
     units,
     write_reports,
 )
 from .checks import check_focus, tab_through
-from .modes import ELDER, LARGE, LOCALES, STANDARD, apply, context_options, mode_problem
+from .modes import (
+    DISPLAY_COOKIE,
+    ELDER,
+    LARGE,
+    LOCALES,
+    STANDARD,
+    apply,
+    context_options,
+    mode_problem,
+)
 from .support import CONTEXT_OPTIONS, PNG_BYTES, tab
 
 pytestmark = pytest.mark.a11y
@@ -622,6 +633,41 @@ def test_shards_and_units_cover_the_matrix_once_with_each_state_in_every_mode():
     assert sorted(seen) == sorted((loc, i) for loc in ("en", "ug") for i in ids)
 
 
+def test_a_budgeted_run_goes_on_from_its_shard_through_the_others_in_turn():
+    """--budget: shard k first (required), then whole shards k+1, …, n, 1, …, k-1, each
+    in every language and JS setting before the next, and the matrix still once."""
+    from .states import STATES
+    ids = {js: [s.id for s in STATES if js in s.modes] for js in ("on", "off")}
+    plan = units(["on", "off"], ["standard", "elder"], ["en", "ug"], parts=3, shard=(3, 4),
+                 budgeted=True)
+    required = [u for u in plan if not u.optional]
+    assert required == units(["on", "off"], ["standard", "elder"], ["en", "ug"], parts=3,
+                             shard=(3, 4))
+    assert plan[:len(required)] == required  # the shard itself before anything optional
+    assert [u.part for u in plan[len(required):]] == [3] * 4 + [0] * 4 + [1] * 4
+    seen = sorted((u.js, u.locale, s.id) for u in plan for s in u.states(STATES))
+    assert seen == sorted((js, loc, i) for js in ("on", "off") for loc in ("en", "ug")
+                          for i in ids[js])
+
+
+@pytest.mark.parametrize("budget, audited, left", [(0, ["sign-in"], 1),
+                                                   (600, ["sign-in", "not-found"], 0)])
+def test_a_time_budget_stops_beginning_further_shards_and_says_what_it_left(
+        tmp_path, budget, audited, left):
+    """Part 2 of CI: its own shard is always audited; the next is begun only while the
+    budget lasts, and what is left is counted in the report, not hidden."""
+    from .states import STATES
+    states = [s for s in STATES if s.id in ("sign-in", "not-found")]
+    result = audit_parallel(None, ["on"], ["wcag2a"], tmp_path, workers=1, states=states,
+                            progress=None, modes=["standard"], locales=["en"],
+                            cell_progress=None, shard=(1, 2),
+                            deadline=time.time() + budget)
+    assert [r["state"] for r in result.runs] == audited
+    assert not [f for f in result.findings if f["rule"] == "state-not-reached"]
+    assert sum(u["views"] for u in result.left) == left
+    assert ("left for the time budget: 1 page views" in summary_line(result)) == bool(left)
+
+
 SITE_PAGES = {  # the crawl's fixture site: path -> links on the page
     "/": ["/a", "/search?q=one", "/search?q=two#results", "/no-such-page", "/gone",
           "/language/en?next=/", "/static/site.css", "/apply/x", "/a#top",
@@ -634,13 +680,15 @@ SITE_PAGES = {  # the crawl's fixture site: path -> links on the page
 
 
 def crawl_site(environ, start_response):
-    """A WSGI site of clean pages in the standard display mode (as mode_problem wants
-    it) linking as SITE_PAGES says; anything else is a 404 page."""
+    """A WSGI site of clean pages linking as SITE_PAGES says, in the display mode its
+    cookie asks for (standard or 长辈版, as mode_problem wants them); anything else is
+    a 404 page."""
     path = environ["PATH_INFO"]
     links = SITE_PAGES.get(path)
+    elder = f"{DISPLAY_COOKIE}={ELDER.cookie}" in environ.get("HTTP_COOKIE", "")
     body = fixture_page(
-        lang='lang="en" dir="ltr" data-text-size="standard" data-theme="auto" '
-             'data-elder="off"',
+        lang='lang="en" dir="ltr" ' + " ".join(
+            f'{name}="{value}"' for name, value in (ELDER if elder else STANDARD).html.items()),
         title=f"{'Page' if links is not None else 'Not found'} {path} – Yiban",
         body="".join(f'<p><a href="{href}">Link {n}</a></p>'
                      for n, href in enumerate(links or [])))
@@ -652,8 +700,9 @@ def crawl_site(environ, start_response):
 def test_the_crawl_follows_every_link_once_and_reports_broken_ones(tmp_path):
     """Signed out from the home page: each page (query values and `next` aside) is
     opened once; the one a scripted state covers (not-found, a 404 on purpose) is not
-    audited again; the others are audited as crawled:<key> in the standard mode only,
-    at most two of a kind (/m/<n>);
+    audited again; the others are audited as crawled:<key> in the standard mode only
+    (even after the unit's states left the browser in 长辈版), at most two of a kind
+    (/m/<n>);
     a link answering 404 is a broken-link finding; side-effect and file links are
     skipped with their reason."""
     from .audit import crawl_key, crawl_kind, crawl_skip_reason, serve, summary_line
