@@ -1078,6 +1078,10 @@ class Unit:
     def states(self, states) -> list:
         return [s for s in states if self.js in s.modes][self.part::self.parts]
 
+    def out_of_time(self, deadline: float | None) -> bool:
+        """An optional unit is not begun once the run's deadline has passed."""
+        return self.optional and time.time() >= deadline
+
     def cells(self) -> list[Cell]:
         return [Cell(self.js, mode, self.locale) for mode in self.modes]
 
@@ -1490,7 +1494,7 @@ def audit_site(base_url: str, js_modes, tags, report_dir: Path, app, platform=No
         try:
             for unit in units(result.js_modes, result.modes, result.locales, 1, shard,
                               budgeted=deadline is not None):
-                if unit.optional and time.time() >= deadline:
+                if unit.out_of_time(deadline):
                     result.left.append(left_for_time(unit, states))
                     continue
                 unit_started = time.monotonic()
@@ -1577,7 +1581,7 @@ def _worker_main(index: int, config: dict, tasks, results) -> None:
             timing.COUNTS["worker start: app, server, browser"] += 1
             deadline = config.get("deadline")
             while (unit := tasks.get()) is not None:
-                if unit.optional and time.time() >= deadline:
+                if unit.out_of_time(deadline):
                     results.put(("left", index, unit, None))
                     continue
                 results.put(("cell", index, unit, None))
