@@ -109,22 +109,11 @@ def continue_with_space(page) -> None:
 PHOTO = {"name": "photo.png", "mimeType": "image/png", "buffer": PNG_BYTES}
 
 
-def hold_file_choosers(_chooser) -> None:
-    """A listener that keeps Playwright catching file choosers: see choose_file."""
-
-
 def choose_file(page, js: str, field_id: str) -> None:
     """Tab to the file input and open the file chooser with Space."""
-    if js == "on":
-        # Playwright asks the browser to catch file choosers when a first listener is
-        # added, without waiting for the answer: listening already during the Tab
-        # walk's round trips means Space never outruns that request.
-        page.on("filechooser", hold_file_choosers)
     tab_to(page, lambda a: a["id"] == field_id, "the file input")
     if js == "on":
-        chooser = space_opens_file_chooser(page, field_id)
-        page.remove_listener("filechooser", hold_file_choosers)
-        chooser.set_files(PHOTO)
+        space_opens_file_chooser(page, field_id).set_files(PHOTO)
     else:
         # With scripting off, Playwright's file-chooser event does not fire (waiting
         # for it times out): the system dialog, outside the page anyway, is stood in
@@ -135,9 +124,10 @@ def choose_file(page, js: str, field_id: str) -> None:
 
 def space_opens_file_chooser(page, field_id: str):
     """Space on the focused file input opens the file chooser. Once in CI (4 Dec 2026)
-    no chooser came within 15 s, which could not be made to happen again: if none
-    comes, the input must still have focus (else the page moved it: a fault), and
-    Space is pressed once more."""
+    none came within 15 s, which could not be made to happen again (Playwright asks
+    the browser to catch choosers as its listener is added, without waiting for the
+    answer, so the key may outrun it): if none comes, the input must still have focus
+    (else the page moved it: a fault), and Space is pressed once more."""
     try:
         with page.expect_file_chooser(timeout=7_500) as chooser:
             page.keyboard.press("Space")

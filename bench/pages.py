@@ -58,9 +58,7 @@ SERVICE = "elderly-allowance"
 BUNDLE_FIRST_QUESTION = "/apply/retirement/matters"  # 退休一件事's first page: its matters
 CHROMIUM = "/usr/bin/chromium"
 TARGET_RATIO, GOAL_RATIO = 0.25, 0.5
-# Two more rows, to say what stands between a signed-in page and the target: Yiban's
-# /healthz with a signed-in cookie (every hook, no page), and the question page served
-# by bench/unrendered.py (everything but rendering its HTML).
+# The two rows that split a signed-in page's cost (see the docstring, 2.).
 MACHINERY = "/healthz (signed in: the hooks, no page)"
 NOT_RENDERED = "question page, HTML not rendered"
 FIRST_VISIT_BUDGET, REPEAT_BUDGET, FCP_BUDGET = 40_000, 14_000, 2.0
